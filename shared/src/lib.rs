@@ -1,0 +1,12 @@
+//! `ntm-core`: the pure core of NTM Survey.
+//!
+//! No IO, no async runtime, no clock reads: time and randomness come in as
+//! arguments, so the same logic runs in the browser (wasm32), in the relay and
+//! in deterministic tests.
+
+pub mod ids;
+pub mod survey;
+pub mod sync;
+
+pub use automerge;
+pub use ids::{DocumentId, IdError, PeerId};
