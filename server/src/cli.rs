@@ -1,0 +1,34 @@
+//! Command-line interface; every flag also reads an environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// NTM Survey relay.
+#[derive(Debug, clap::Parser)]
+#[command(name = "ntm-relay", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Serve the sync endpoint, the health check and the app.
+    Serve(ServeArgs),
+}
+
+/// Flags of `serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "NTM_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Directory for the relay's data (`relay.db`).
+    #[arg(long, env = "NTM_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Directory of the built web app, served at `/`.
+    #[arg(long, env = "NTM_APP_DIR")]
+    pub app_dir: Option<PathBuf>,
+}

@@ -1,0 +1,80 @@
+//! The HTTP surface: `/sync` (WebSocket), `/healthz`, and the app at `/`.
+
+use std::time::Duration;
+
+use axum::routing::get;
+use axum::Router;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::cli::ServeArgs;
+use crate::storage::{DurableStorage, SqliteStorage};
+use crate::sync_endpoint::{self, SyncState};
+
+/// Runs the relay until SIGINT or SIGTERM.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.data_dir)?;
+    let db_path = args.data_dir.join("relay.db");
+    let sqlite = SqliteStorage::open(&db_path).await?;
+    let storage = DurableStorage::new(sqlite.clone());
+    let ledger = storage.ledger();
+    let repo = samod::Repo::build_tokio()
+        .with_storage(storage)
+        .with_peer_id(samod::PeerId::from("ntm-relay"))
+        .load()
+        .await;
+    let acceptor = repo.make_acceptor(url::Url::parse(&format!("ws://{}/sync", args.listen))?)?;
+
+    let mut router = Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/sync", get(sync_endpoint::upgrade))
+        .with_state(SyncState { acceptor, ledger });
+    if let Some(app_dir) = &args.app_dir {
+        let index = app_dir.join("index.html");
+        router = router.fallback_service(ServeDir::new(app_dir).fallback(ServeFile::new(index)));
+    }
+
+    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, db = %db_path.display(), "ntm-relay listening");
+    println!("ntm-relay listening on http://{address}");
+    // Open WebSockets would hold a graceful shutdown forever: stop the
+    // repository first, which closes them and finishes pending writes.
+    let stopping = repo.clone();
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: closing connections and flushing storage");
+            if tokio::time::timeout(Duration::from_secs(10), stopping.stop())
+                .await
+                .is_err()
+            {
+                tracing::warn!("repository did not stop within 10 s");
+            }
+        })
+        .await?;
+    sqlite.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => tracing::info!("SIGINT received"),
+        _ = terminate => tracing::info!("SIGTERM received"),
+    }
+}

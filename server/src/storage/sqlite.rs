@@ -1,0 +1,175 @@
+//! samod `Storage` on SQLite: one key/value table, WAL, `synchronous=FULL`,
+//! so a `put` returns only once its commit is on disk.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::str::FromStr;
+
+use samod::storage::{Storage, StorageKey};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::Row;
+
+/// Storage keys are samod key components joined by `/` (components never
+/// contain a slash), so a prefix range is a plain text range.
+fn encode_key(key: &StorageKey) -> String {
+    key.to_string()
+}
+
+fn decode_key(text: &str) -> Option<StorageKey> {
+    StorageKey::from_parts(text.split('/')).ok()
+}
+
+/// The SQLite store.
+#[derive(Clone)]
+pub struct SqliteStorage {
+    pool: SqlitePool,
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the database at `path`.
+    pub async fn open(path: &Path) -> anyhow::Result<Self> {
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(std::time::Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::query("CREATE TABLE IF NOT EXISTS samod_kv (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID")
+            .execute(&pool)
+            .await?;
+        Ok(Self { pool })
+    }
+
+    /// Waits for open statements and closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn try_load(&self, key: &StorageKey) -> sqlx::Result<Option<Vec<u8>>> {
+        let row = sqlx::query("SELECT value FROM samod_kv WHERE key = ?")
+            .bind(encode_key(key))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.get::<Vec<u8>, _>(0)))
+    }
+
+    async fn try_load_range(
+        &self,
+        prefix: &StorageKey,
+    ) -> sqlx::Result<HashMap<StorageKey, Vec<u8>>> {
+        let exact = encode_key(prefix);
+        // Everything strictly under `prefix/`: '0' is the character after '/'.
+        let (low, high) = if exact.is_empty() {
+            (String::new(), "\u{10ffff}".to_owned())
+        } else {
+            (format!("{exact}/"), format!("{exact}0"))
+        };
+        let rows =
+            sqlx::query("SELECT key, value FROM samod_kv WHERE key = ? OR (key >= ? AND key < ?)")
+                .bind(&exact)
+                .bind(&low)
+                .bind(&high)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let key = decode_key(r.get::<&str, _>(0))?;
+                Some((key, r.get::<Vec<u8>, _>(1)))
+            })
+            .collect())
+    }
+
+    async fn try_put(&self, key: &StorageKey, data: &[u8]) -> sqlx::Result<()> {
+        sqlx::query("INSERT INTO samod_kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .bind(encode_key(key))
+            .bind(data)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn try_delete(&self, key: &StorageKey) -> sqlx::Result<()> {
+        sqlx::query("DELETE FROM samod_kv WHERE key = ?")
+            .bind(encode_key(key))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// samod's trait has no error channel: a storage failure must not be
+/// reported as success, so writes retry until they succeed (the disk may be
+/// full for a while), and reads that fail are logged and retried.
+async fn retry<T, F, Fut>(what: &str, key: &StorageKey, mut op: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = sqlx::Result<T>>,
+{
+    let mut delay = std::time::Duration::from_millis(50);
+    loop {
+        match op().await {
+            Ok(v) => return v,
+            Err(e) => {
+                tracing::error!(%key, "storage {what} failed, retrying in {delay:?}: {e}");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+impl Storage for SqliteStorage {
+    async fn load(&self, key: StorageKey) -> Option<Vec<u8>> {
+        retry("load", &key, || self.try_load(&key)).await
+    }
+
+    async fn load_range(&self, prefix: StorageKey) -> HashMap<StorageKey, Vec<u8>> {
+        retry("load_range", &prefix, || self.try_load_range(&prefix)).await
+    }
+
+    async fn put(&self, key: StorageKey, data: Vec<u8>) {
+        retry("put", &key, || self.try_put(&key, &data)).await
+    }
+
+    async fn delete(&self, key: StorageKey) {
+        retry("delete", &key, || self.try_delete(&key)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(parts: &[&str]) -> StorageKey {
+        StorageKey::from_parts(parts).unwrap()
+    }
+
+    #[tokio::test]
+    async fn put_load_range_delete_and_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relay.db");
+        let s = SqliteStorage::open(&path).await.unwrap();
+        s.put(key(&["doc1", "incremental", "h1"]), vec![1]).await;
+        s.put(key(&["doc1", "snapshot", "s1"]), vec![2]).await;
+        s.put(key(&["doc10", "incremental", "h1"]), vec![3]).await;
+        s.put(key(&["doc1", "incremental", "h1"]), vec![4]).await;
+        assert_eq!(
+            s.load(key(&["doc1", "incremental", "h1"])).await,
+            Some(vec![4])
+        );
+        let range = s.load_range(key(&["doc1"])).await;
+        assert_eq!(range.len(), 2, "doc10 is not under doc1: {range:?}");
+        assert_eq!(s.load_range(key(&["doc1", "snapshot"])).await.len(), 1);
+        s.delete(key(&["doc1", "snapshot", "s1"])).await;
+        s.close().await;
+        let s = SqliteStorage::open(&path).await.unwrap();
+        assert_eq!(s.load_range(key(&["doc1"])).await.len(), 1);
+        assert_eq!(s.load(key(&["doc1", "snapshot", "s1"])).await, None);
+    }
+}

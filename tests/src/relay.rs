@@ -1,0 +1,124 @@
+//! The real relay binary as a child process.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A running `ntm-relay serve`.
+pub struct Relay {
+    child: Child,
+    addr: SocketAddr,
+    data_dir: PathBuf,
+    app_dir: Option<PathBuf>,
+}
+
+/// A free loopback port (the OS picks it; released before the relay binds).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind an ephemeral port")
+        .port()
+}
+
+impl Relay {
+    /// Starts a relay on `data_dir`, on a free port.
+    pub async fn start(data_dir: &Path) -> anyhow::Result<Self> {
+        Self::start_on(
+            data_dir,
+            SocketAddr::from(([127, 0, 0, 1], free_port())),
+            None,
+        )
+        .await
+    }
+
+    /// Starts a relay on a given address (to restart on the same one), optionally serving the app.
+    pub async fn start_on(
+        data_dir: &Path,
+        addr: SocketAddr,
+        app_dir: Option<&Path>,
+    ) -> anyhow::Result<Self> {
+        let mut cmd = Command::new(crate::workspace::relay_binary());
+        cmd.arg("serve")
+            .arg("--listen")
+            .arg(addr.to_string())
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env(
+                "NTM_LOG",
+                std::env::var("NTM_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        if let Some(app) = app_dir {
+            cmd.arg("--app-dir").arg(app);
+        }
+        let mut child = cmd.spawn().context("spawn ntm-relay")?;
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let ready = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await? {
+                if line.contains("listening on") {
+                    return Ok(());
+                }
+            }
+            bail!("ntm-relay exited before listening")
+        })
+        .await
+        .context("ntm-relay did not start within 60 s")?;
+        ready?;
+        // Keep draining stdout so the child never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(Self {
+            child,
+            addr,
+            data_dir: data_dir.to_owned(),
+            app_dir: app_dir.map(Path::to_owned),
+        })
+    }
+
+    /// `ws://…/sync`.
+    pub fn sync_url(&self) -> String {
+        format!("ws://{}/sync", self.addr)
+    }
+
+    /// `http://…/`.
+    pub fn http_url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// The listening address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    pub async fn kill9(mut self) -> anyhow::Result<()> {
+        self.child.start_kill()?;
+        self.child.wait().await?;
+        Ok(())
+    }
+
+    /// SIGTERM, and the exit status of the clean shutdown.
+    pub async fn terminate(mut self) -> anyhow::Result<std::process::ExitStatus> {
+        let pid = self.child.id().context("relay already exited")?;
+        let status = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status()?;
+        anyhow::ensure!(status.success(), "kill -TERM failed");
+        Ok(tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await??)
+    }
+
+    /// Starts the relay again on the same address and data directory.
+    pub async fn restart(self) -> anyhow::Result<Self> {
+        let (addr, data_dir, app_dir) = (self.addr, self.data_dir.clone(), self.app_dir.clone());
+        self.kill9().await?;
+        Self::start_on(&data_dir, addr, app_dir.as_deref()).await
+    }
+}

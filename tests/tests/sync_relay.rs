@@ -1,0 +1,153 @@
+//! Simulated devices against the real relay binary over real WebSockets.
+
+use std::time::Duration;
+
+use automerge::ReadDoc;
+use ntm_core::survey::{self, HouseholdEdit, HouseholdId};
+use ntm_e2e::{Device, Relay};
+
+const T: Duration = Duration::from_secs(30);
+
+fn demo() -> ntm_core::DocumentId {
+    survey::demo_commune().document_id
+}
+
+#[tokio::test]
+async fn offline_edits_on_two_devices_converge_with_the_conflict_visible() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start(dir.path()).await?;
+    let url = relay.sync_url();
+    let shared = HouseholdId::from_random(rand::random());
+
+    // Both tablets start from a household recorded earlier.
+    let mut a = Device::with_demo_survey("a");
+    let mut b = Device::with_demo_survey("b");
+    a.edit(&demo(), |d| {
+        survey::add_household(d, &shared, "Giàng A Sử", 5, "Bản Hồ", 100)
+    })
+    .await??;
+    a.connect(&url).await?;
+    a.sync(T).await?;
+    b.connect(&url).await?;
+    b.sync(T).await?;
+    assert_eq!(survey::households(b.doc(&demo())).len(), 1);
+    a.disconnect().await;
+    b.disconnect().await;
+
+    // The relay goes down; both keep working.
+    let addr = relay.addr();
+    relay.kill9().await?;
+    let (ha, hb) = (
+        HouseholdId::from_random(rand::random()),
+        HouseholdId::from_random(rand::random()),
+    );
+    a.edit(&demo(), |d| {
+        survey::add_household(d, &ha, "Lý Thị Mai", 3, "Tả Van Mông", 200)
+    })
+    .await??;
+    b.edit(&demo(), |d| {
+        survey::add_household(d, &hb, "Vàng Văn Páo", 7, "Lao Chải", 200)
+    })
+    .await??;
+    a.edit(&demo(), |d| {
+        survey::edit_household(d, &shared, HouseholdEdit::Members(6), 300)
+    })
+    .await??;
+    b.edit(&demo(), |d| {
+        survey::edit_household(d, &shared, HouseholdEdit::Members(8), 300)
+    })
+    .await??;
+    assert!(a.client().unconfirmed_changes() >= 2);
+
+    let relay = Relay::start_on(dir.path(), addr, None).await?;
+    a.connect(&url).await?;
+    b.connect(&url).await?;
+    // a pushes first; b's sync then pulls a's work and pushes its own; the
+    // relay forwards b's work to a, still connected.
+    a.sync(T).await?;
+    b.sync(T).await?;
+    let target = b.doc(&demo()).get_heads();
+    a.run_until(T, |c| {
+        c.document(&demo()).is_some_and(|d| d.get_heads() == target)
+    })
+    .await?;
+    a.sync(T).await?;
+    let (da, db) = (a.doc(&demo()), b.doc(&demo()));
+    assert_eq!(da.get_heads(), db.get_heads(), "both devices converge");
+    let households = survey::households(da);
+    assert_eq!(households, survey::households(db));
+    assert_eq!(
+        households.len(),
+        3,
+        "every household from both devices is present"
+    );
+    let contested = households
+        .iter()
+        .find(|h| h.id == shared)
+        .expect("shared household");
+    let mut values: Vec<u32> = contested.members.conflicts.clone();
+    values.extend(contested.members.value);
+    values.sort();
+    assert_eq!(values, vec![6, 8], "both concurrent values are kept");
+
+    // The same, straight through Automerge's conflict API.
+    let (_, households_obj) = da
+        .get(automerge::ROOT, "households")?
+        .expect("households map");
+    let (_, record) = da
+        .get(&households_obj, shared.as_str())?
+        .expect("shared record");
+    assert_eq!(da.get_all(&record, "members")?.len(), 2);
+    relay.terminate().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn nothing_acknowledged_is_lost_when_the_relay_is_killed() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut relay = Relay::start(dir.path()).await?;
+    let mut device = Device::with_demo_survey("writer");
+    let mut ids = Vec::new();
+    for round in 0..8 {
+        device.connect(&relay.sync_url()).await?;
+        // A burst of changes, enough to make samod compact some rounds.
+        for i in 0..(3 + round * 2) {
+            let id = HouseholdId::from_random(rand::random());
+            device
+                .edit(&demo(), |d| {
+                    survey::add_household(
+                        d,
+                        &id,
+                        &format!("Hộ {round}-{i}"),
+                        1 + i as u32 % 9,
+                        "Bản Hồ",
+                        1_000 + i as i64,
+                    )
+                })
+                .await??;
+            ids.push(id);
+        }
+        // Acknowledged: the relay's heads include every change of ours…
+        device.sync(T).await?;
+        assert_eq!(device.client().unconfirmed_changes(), 0);
+        // …and right then it dies.
+        relay = relay.restart().await?;
+        device.disconnect().await;
+
+        let mut reader = Device::new(&format!("reader-{round}"));
+        reader.fetch(&relay.sync_url(), demo(), T).await?;
+        let doc = reader.doc(&demo());
+        assert_eq!(
+            doc.get_heads(),
+            device.doc(&demo()).get_heads(),
+            "round {round}: relay lost acknowledged changes"
+        );
+        let listed: Vec<HouseholdId> = survey::households(doc).into_iter().map(|h| h.id).collect();
+        for id in &ids {
+            assert!(listed.contains(id), "round {round}: household {id:?} lost");
+        }
+    }
+    let status = relay.terminate().await?;
+    assert!(status.success(), "clean shutdown on SIGTERM: {status:?}");
+    Ok(())
+}
