@@ -226,7 +226,8 @@ fn put_edit(
 ) -> Result<(), automerge::AutomergeError> {
     match edit {
         HouseholdEdit::Head(s) | HouseholdEdit::Village(s) => tx.put(obj, edit.key(), s.as_str()),
-        HouseholdEdit::Members(n) => tx.put(obj, edit.key(), ScalarValue::Uint(u64::from(*n))),
+        // Int, not Uint: JS peers read Uint as BigInt.
+        HouseholdEdit::Members(n) => tx.put(obj, edit.key(), ScalarValue::Int(i64::from(*n))),
     }
 }
 
