@@ -237,13 +237,15 @@ fn read_field<T>(
     key: &str,
     convert: impl Fn(&ScalarValue) -> Option<T>,
 ) -> Field<T> {
-    // `get_all` lists concurrent values with the winner last.
+    // `get_all` lists concurrent values with the winner last. JS peers write
+    // strings as text objects; read those as their content.
     let mut values: Vec<T> = doc
         .get_all(obj, key)
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|(v, _)| match v {
+        .filter_map(|(v, id)| match v {
             Value::Scalar(s) => convert(&s),
+            Value::Object(ObjType::Text) => convert(&ScalarValue::Str(doc.text(&id).ok()?.into())),
             Value::Object(_) => None,
         })
         .collect();
