@@ -2,6 +2,7 @@
 //! simulated devices speaking `ntm-core`'s protocol over real WebSockets, and
 //! paths to the tools `cargo xtask test` installs.
 
+pub mod browser;
 pub mod device;
 pub mod relay;
 pub mod workspace;

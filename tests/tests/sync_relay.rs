@@ -151,3 +151,53 @@ async fn nothing_acknowledged_is_lost_when_the_relay_is_killed() -> anyhow::Resu
     assert!(status.success(), "clean shutdown on SIGTERM: {status:?}");
     Ok(())
 }
+
+#[tokio::test]
+async fn health_check_and_bad_frames_do_not_disturb_other_devices() -> anyhow::Result<()> {
+    use futures::{SinkExt, StreamExt};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start(dir.path()).await?;
+
+    let mut http = tokio::net::TcpStream::connect(relay.addr()).await?;
+    http.write_all(b"GET /healthz HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n")
+        .await?;
+    let mut response = String::new();
+    http.read_to_string(&mut response).await?;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.ends_with("ok\n"), "{response}");
+
+    let mut good = Device::with_demo_survey("good");
+    good.connect(&relay.sync_url()).await?;
+    good.sync(T).await?;
+
+    // A client sending garbage and text frames gets cut off…
+    let (mut bad, _) = tokio_tungstenite::connect_async(relay.sync_url()).await?;
+    bad.send(Message::Binary(vec![0xff, 0x00, 0x13].into()))
+        .await?;
+    bad.send(Message::Text("hello".into())).await?;
+    let closed = tokio::time::timeout(T, async {
+        while let Some(frame) = bad.next().await {
+            if frame.is_err() || matches!(frame, Ok(Message::Close(_))) {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "the relay keeps talking to a client that sent garbage"
+    );
+
+    // …while the good device keeps syncing.
+    let id = HouseholdId::from_random(rand::random());
+    good.edit(&demo(), |d| {
+        survey::add_household(d, &id, "Ma A Lử", 2, "Séo Mý Tỷ", 5)
+    })
+    .await??;
+    good.sync(T).await?;
+    relay.terminate().await?;
+    Ok(())
+}

@@ -1,10 +1,12 @@
 //! The automerge-repo sync protocol: wire format and the client state machine.
 
+pub mod backoff;
 pub mod client;
 pub mod wire;
 
 #[cfg(test)]
 mod tests;
 
+pub use backoff::Backoff;
 pub use client::{ClientError, ClientEvent, ClientOutput, SyncClient, SyncStatus};
 pub use wire::{DecodeError, PeerMetadata, WireMessage, PROTOCOL_VERSION};

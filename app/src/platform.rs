@@ -1,0 +1,70 @@
+//! What the browser supplies to the pure core: time, randomness, the relay
+//! address, and the service worker that keeps the app usable offline.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// Seconds since the unix epoch, from the browser clock.
+pub fn unix_seconds() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+/// Cryptographically random bytes.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the browser provides crypto.getRandomValues");
+    bytes
+}
+
+/// A random number in `[0, 1)` (for backoff jitter).
+pub fn random_unit() -> f64 {
+    let [a, b, c, d] = random_bytes::<4>();
+    f64::from(u32::from_le_bytes([a, b, c, d])) / (f64::from(u32::MAX) + 1.0)
+}
+
+/// Logs to the browser console.
+pub fn log(message: &str) {
+    web_sys::console::log_1(&message.into());
+}
+
+/// The relay's sync endpoint: `?relay=` if given, else the page's own origin
+/// (`/sync`), else the local default (e.g. inside the Tauri shell).
+pub fn relay_url() -> String {
+    let window = web_sys::window().expect("a window");
+    let location = window.location();
+    if let Ok(search) = location.search() {
+        if let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) {
+            if let Some(relay) = params.get("relay") {
+                return relay;
+            }
+        }
+    }
+    match (location.protocol().as_deref(), location.host()) {
+        (Ok("https:"), Ok(host)) => format!("wss://{host}/sync"),
+        (Ok("http:"), Ok(host)) => format!("ws://{host}/sync"),
+        _ => "ws://127.0.0.1:8080/sync".to_owned(),
+    }
+}
+
+/// Registers `sw.js` (which caches the app for offline starts) and resolves
+/// once it is active. `false` where service workers are unavailable.
+pub async fn register_service_worker() -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let navigator = window.navigator();
+    if !js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
+        return false;
+    }
+    let container = navigator.service_worker();
+    if JsFuture::from(container.register("./sw.js")).await.is_err() {
+        log("service worker registration failed: the app will not start offline");
+        return false;
+    }
+    match container.ready() {
+        Ok(ready) => JsFuture::from(ready)
+            .await
+            .is_ok_and(|r| r.is_instance_of::<web_sys::ServiceWorkerRegistration>()),
+        Err(_) => false,
+    }
+}

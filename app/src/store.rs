@@ -1,0 +1,182 @@
+//! The device's durable store: IndexedDB through `indexed_db_futures`.
+//!
+//! Each document is a set of chunks (Automerge's saved bytes, incremental or
+//! whole) under keys `<doc>/<time>-<random>`; loading concatenates them in
+//! any order. Appends never overwrite, so two tabs cannot clobber each other;
+//! compaction replaces only the chunks the compacting tab has read.
+
+use indexed_db_futures::database::Database;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::{TransactionDurability, TransactionMode, TransactionOptions};
+use indexed_db_futures::typed_array::Uint8Array;
+use ntm_core::DocumentId;
+
+const DB_NAME: &str = "ntm-survey";
+const CHUNKS: &str = "chunks";
+const META: &str = "meta";
+
+/// A failed IndexedDB operation, as text the UI can show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IndexedDB: {}", self.0)
+    }
+}
+
+impl From<indexed_db_futures::error::Error> for StoreError {
+    fn from(e: indexed_db_futures::error::Error) -> Self {
+        Self(e.to_string())
+    }
+}
+
+impl From<indexed_db_futures::error::OpenDbError> for StoreError {
+    fn from(e: indexed_db_futures::error::OpenDbError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// Stored chunks of one document.
+pub struct Chunks {
+    /// Their keys (to replace them on compaction).
+    pub keys: Vec<String>,
+    /// Their bytes.
+    pub bytes: Vec<Vec<u8>>,
+}
+
+/// The open database.
+pub struct LocalStore {
+    db: Database,
+}
+
+fn doc_range(doc: &DocumentId) -> std::ops::Range<String> {
+    // Every key of the document starts with "<doc>/"; '0' sorts right after '/'.
+    format!("{doc}/")..format!("{doc}0")
+}
+
+fn new_chunk_key(doc: &DocumentId) -> String {
+    let now = js_sys::Date::now() as u64;
+    let nonce = u64::from_le_bytes(crate::platform::random_bytes::<8>());
+    format!("{doc}/{now:013}-{nonce:016x}")
+}
+
+fn strict() -> TransactionOptions {
+    // "strict": the commit event fires only once the data is flushed to disk.
+    TransactionOptions::new().with_durability(TransactionDurability::Strict)
+}
+
+impl LocalStore {
+    /// Opens (creating or upgrading) the database `name` (tests use their own).
+    pub async fn open_named(name: &str) -> Result<Self, StoreError> {
+        let db = Database::open(name)
+            .with_version(1u32)
+            .with_on_upgrade_needed(|event, db| {
+                if event.old_version() < 1.0 {
+                    db.create_object_store(CHUNKS).build()?;
+                    db.create_object_store(META).build()?;
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(Self { db })
+    }
+
+    /// Opens the app's database.
+    pub async fn open() -> Result<Self, StoreError> {
+        Self::open_named(DB_NAME).await
+    }
+
+    /// Every stored chunk of a document.
+    pub async fn load(&self, doc: &DocumentId) -> Result<Chunks, StoreError> {
+        let tx = self.db.transaction(CHUNKS).build()?;
+        let store = tx.object_store(CHUNKS)?;
+        let keys: Vec<String> = store
+            .get_all_keys::<String>()
+            .with_query(doc_range(doc))
+            .primitive()?
+            .await?
+            .collect::<Result<_, _>>()?;
+        let bytes: Vec<Vec<u8>> = store
+            .get_all::<Uint8Array>()
+            .with_query(doc_range(doc))
+            .primitive()?
+            .await?
+            .map(|r| r.map(Into::into))
+            .collect::<Result<_, _>>()?;
+        if keys.len() != bytes.len() {
+            return Err(StoreError("chunks changed while loading".into()));
+        }
+        Ok(Chunks { keys, bytes })
+    }
+
+    /// Appends a chunk; resolves once it is durable. Returns its key.
+    pub async fn append(&self, doc: &DocumentId, bytes: Vec<u8>) -> Result<String, StoreError> {
+        let key = new_chunk_key(doc);
+        let tx = self
+            .db
+            .transaction(CHUNKS)
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(strict())
+            .build()?;
+        tx.object_store(CHUNKS)?
+            .add(Uint8Array::from(bytes))
+            .with_key(key.clone())
+            .primitive()?;
+        tx.commit().await?;
+        Ok(key)
+    }
+
+    /// Replaces `replaced` chunks by one snapshot, atomically.
+    pub async fn compact(
+        &self,
+        doc: &DocumentId,
+        snapshot: Vec<u8>,
+        replaced: &[String],
+    ) -> Result<String, StoreError> {
+        let key = new_chunk_key(doc);
+        let tx = self
+            .db
+            .transaction(CHUNKS)
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(strict())
+            .build()?;
+        let store = tx.object_store(CHUNKS)?;
+        store
+            .add(Uint8Array::from(snapshot))
+            .with_key(key.clone())
+            .primitive()?;
+        for old in replaced {
+            store.delete(old.clone()).primitive()?;
+        }
+        tx.commit().await?;
+        Ok(key)
+    }
+
+    /// A setting of this device.
+    pub async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let tx = self.db.transaction(META).build()?;
+        let value: Option<String> = tx
+            .object_store(META)?
+            .get(key.to_owned())
+            .primitive()?
+            .await?;
+        Ok(value)
+    }
+
+    /// Stores a setting of this device.
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(META)
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(strict())
+            .build()?;
+        tx.object_store(META)?
+            .put(value.to_owned())
+            .with_key(key.to_owned())
+            .primitive()?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

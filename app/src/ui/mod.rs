@@ -1,0 +1,45 @@
+//! The views. Vietnamese first, English second.
+
+mod households;
+mod sync_badge;
+
+use leptos::prelude::*;
+
+use crate::engine::{self, Phase, View};
+
+/// The whole app: header with sync state, household form and list.
+#[component]
+pub fn App() -> impl IntoView {
+    let view = View::new();
+    provide_context(view);
+    engine::boot(view);
+    let phase_name = move || match view.phase.get() {
+        Phase::Loading => "loading",
+        Phase::Ready => "ready",
+        Phase::Failed(_) => "failed",
+    };
+    view! {
+        <div id="app" data-phase=phase_name>
+            <header class="topbar">
+                <div>
+                    <h1>"Khảo sát Nông thôn mới" <small lang="en">" · NTM Survey"</small></h1>
+                    <p class="commune">{move || view.commune.get()}</p>
+                </div>
+                <sync_badge::SyncBadge/>
+            </header>
+            {move || view.problem.get().map(|p| view! { <p class="problem" role="alert">{p}</p> })}
+            {move || match view.phase.get() {
+                Phase::Loading => view! { <p class="loading">"Đang mở dữ liệu trên máy… " <small lang="en">"Opening local data…"</small></p> }.into_any(),
+                Phase::Failed(message) => view! {
+                    <p class="problem" role="alert">{message}<br/><small lang="en">"Local data could not be opened; nothing was changed."</small></p>
+                }.into_any(),
+                Phase::Ready => view! {
+                    <main>
+                        <households::AddHousehold/>
+                        <households::HouseholdList/>
+                    </main>
+                }.into_any(),
+            }}
+        </div>
+    }
+}

@@ -1,0 +1,105 @@
+//! The app's IndexedDB store and the core's document logic, in real headless
+//! Chromium (run by `cargo xtask test` through wasm-bindgen-test-runner).
+#![cfg(target_arch = "wasm32")]
+
+use automerge::{ActorId, Automerge};
+use ntm_app::store::LocalStore;
+use ntm_core::survey::{self, HouseholdEdit, HouseholdId};
+use ntm_core::sync::{ClientEvent, SyncClient, WireMessage};
+use ntm_core::{DocumentId, PeerId};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+async fn fresh_store(name: &str) -> LocalStore {
+    // Unique per run: the browser profile outlives one test binary.
+    let name = format!("{name}-{}", js_sys::Date::now());
+    LocalStore::open_named(&name).await.expect("open IndexedDB")
+}
+
+#[wasm_bindgen_test]
+async fn chunks_round_trip_through_indexeddb_and_rebuild_the_document() {
+    let store = fresh_store("chunks").await;
+    let commune = survey::demo_commune();
+    let id = commune.document_id;
+    let mut doc = survey::genesis(&commune);
+    doc.set_actor(ActorId::from([5u8; 16]));
+    store.append(&id, doc.save()).await.unwrap();
+    let mut persisted = doc.get_heads();
+    let hh = HouseholdId::from_random([1; 16]);
+    survey::add_household(&mut doc, &hh, "Sùng Thị Mỷ", 4, "Bản Dền", 1_700_000_000).unwrap();
+    store.append(&id, doc.save_after(&persisted)).await.unwrap();
+    persisted = doc.get_heads();
+    survey::edit_household(&mut doc, &hh, HouseholdEdit::Members(5), 1_700_000_001).unwrap();
+    store.append(&id, doc.save_after(&persisted)).await.unwrap();
+
+    // Another document's chunks are not mixed in.
+    let other = DocumentId::from_bytes([9; 16]);
+    store.append(&other, vec![1, 2, 3]).await.unwrap();
+
+    let chunks = store.load(&id).await.unwrap();
+    assert_eq!(chunks.bytes.len(), 3);
+    let mut loaded = Automerge::new();
+    for c in &chunks.bytes {
+        loaded.load_incremental(c).unwrap();
+    }
+    assert_eq!(loaded.get_heads(), doc.get_heads());
+    let list = survey::households(&loaded);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].members.value, Some(5));
+    assert_eq!(list[0].head.value.as_deref(), Some("Sùng Thị Mỷ"));
+
+    // Compaction replaces the chunks by one snapshot, atomically.
+    store
+        .compact(&id, loaded.save(), &chunks.keys)
+        .await
+        .unwrap();
+    let compacted = store.load(&id).await.unwrap();
+    assert_eq!(compacted.bytes.len(), 1);
+    assert_eq!(
+        Automerge::load(&compacted.bytes[0]).unwrap().get_heads(),
+        doc.get_heads()
+    );
+    assert_eq!(store.load(&other).await.unwrap().bytes, vec![vec![1, 2, 3]]);
+}
+
+#[wasm_bindgen_test]
+async fn device_settings_persist() {
+    let store = fresh_store("meta").await;
+    assert_eq!(store.meta("actor").await.unwrap(), None);
+    store.set_meta("actor", "abc").await.unwrap();
+    store.set_meta("actor", "def").await.unwrap();
+    assert_eq!(store.meta("actor").await.unwrap().as_deref(), Some("def"));
+}
+
+#[wasm_bindgen_test]
+fn sync_client_speaks_the_protocol_on_wasm() {
+    let commune = survey::demo_commune();
+    let mut client = SyncClient::new(PeerId::new("wasm"), Some("s".into()));
+    client.add_document(commune.document_id, survey::genesis(&commune), vec![]);
+    let out = client.handle(ClientEvent::Connected).unwrap();
+    let ntm_core::sync::ClientOutput::Send(join) = &out[0] else {
+        panic!("{out:?}")
+    };
+    assert!(matches!(
+        WireMessage::decode(join).unwrap(),
+        WireMessage::Join { .. }
+    ));
+    let peer = WireMessage::Peer {
+        sender_id: PeerId::new("relay"),
+        target_id: PeerId::new("wasm"),
+        selected_protocol_version: "1".into(),
+        metadata: None,
+    };
+    let out = client
+        .handle(ClientEvent::Received(&peer.encode()))
+        .unwrap();
+    let ntm_core::sync::ClientOutput::Send(sync) = &out[0] else {
+        panic!("{out:?}")
+    };
+    assert!(matches!(
+        WireMessage::decode(sync).unwrap(),
+        WireMessage::Sync { .. }
+    ));
+    assert!(client.handle(ClientEvent::Received(&[0xde, 0xad])).is_err());
+}

@@ -1,0 +1,80 @@
+//! `cargo xtask`: NTM Survey's build pipeline, in Rust.
+//!
+//! - `run`: build the app and start the relay serving it (http://127.0.0.1:8080).
+//! - `test`: install what the tests need, then run every test.
+//! - `build-app`: build the web app into `dist/`.
+//! - `lint`: rustfmt and clippy (native and wasm), warnings as errors.
+//!
+//! Every step installs what it is missing, so a fresh machine needs only Rust.
+
+mod build_app;
+mod cmd;
+mod install;
+mod test;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask/ is in the workspace")
+        .to_path_buf()
+}
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: cargo xtask <run [--listen ADDR] [--data-dir DIR] | test | build-app | lint>"
+    );
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test::all(),
+        Some("build-app") => build_app::build().map(|_| ()),
+        Some("lint") => test::lint(),
+        _ => return usage(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn flag(args: &[String], name: &str, default: &str) -> String {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| default.to_owned())
+}
+
+/// Builds everything and runs the relay with the app on the embedded SQLite store.
+fn run(args: &[String]) -> Result<(), String> {
+    let listen = flag(args, "--listen", "127.0.0.1:8080");
+    let data_dir = flag(args, "--data-dir", "data");
+    let dist = build_app::build()?;
+    cmd::cargo(&["build", "--release", "-p", "ntm-relay"])?;
+    let relay = root().join("target/release/ntm-relay");
+    println!("\nNTM Survey: http://{listen}/  (relay data in {data_dir}/, Ctrl+C to stop)\n");
+    cmd::run(
+        cmd::command(relay)
+            .args([
+                "serve",
+                "--listen",
+                &listen,
+                "--data-dir",
+                &data_dir,
+                "--app-dir",
+            ])
+            .arg(dist)
+            .current_dir(root()),
+    )
+}
