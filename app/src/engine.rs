@@ -112,6 +112,8 @@ pub fn boot(view: View) {
                 view.phase.set(Phase::Ready);
                 publish();
                 connect();
+                // A tablet walking into coverage should not wait out its backoff.
+                platform::on_network_back(connect);
             }
             Err(message) => {
                 platform::log(&message);
@@ -345,14 +347,20 @@ fn dispatch(outputs: Vec<ClientOutput>) {
     }
 }
 
+/// Opens the connection to the relay unless one is open or opening.
 fn connect() {
     let url = platform::relay_url();
-    let opened = with_engine(|e| match Socket::open(&url, on_socket_event) {
-        Ok(socket) => {
-            e.socket = Some(socket);
-            true
+    let opened = with_engine(|e| {
+        if e.socket.is_some() {
+            return true;
         }
-        Err(_) => false,
+        match Socket::open(&url, on_socket_event) {
+            Ok(socket) => {
+                e.socket = Some(socket);
+                true
+            }
+            Err(_) => false,
+        }
     });
     if opened == Some(false) {
         schedule_reconnect();

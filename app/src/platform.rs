@@ -68,3 +68,17 @@ pub async fn register_service_worker() -> bool {
         Err(_) => false,
     }
 }
+
+/// Calls `f` whenever the browser reports that the network is back.
+pub fn on_network_back(f: fn()) {
+    if let Some(window) = web_sys::window() {
+        let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(f);
+        if window
+            .add_event_listener_with_callback("online", callback.as_ref().unchecked_ref())
+            .is_ok()
+        {
+            // Lives as long as the page.
+            callback.forget();
+        }
+    }
+}

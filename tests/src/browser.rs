@@ -62,11 +62,11 @@ impl Chromedriver {
             unreachable!()
         };
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        Ok(ClientBuilder::new(connector)
+        ClientBuilder::new(connector)
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{}", self.port))
             .await
-            .context("open a Chromium session")?)
+            .context("open a Chromium session")
     }
 }
 

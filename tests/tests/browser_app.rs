@@ -103,6 +103,8 @@ async fn offline_edit_survives_reload_and_reaches_a_second_browser() -> anyhow::
     )
     .await?;
 
+    save_screenshot(&tablet, "tablet-offline").await?;
+
     // Reload with no relay at all: the service worker serves the app, IndexedDB the data.
     tablet.refresh().await?;
     wait_until(
@@ -128,9 +130,22 @@ async fn offline_edit_survives_reload_and_reaches_a_second_browser() -> anyhow::
     let office = driver.browser(&profiles.path().join("office")).await?;
     office.goto(&url).await?;
     wait_until(&office, row, T, "the household on the second browser").await?;
+    save_screenshot(&office, "office-synced").await?;
 
     tablet.close().await?;
     office.close().await?;
     relay.terminate().await?;
+    Ok(())
+}
+
+/// With `NTM_SCREENSHOT_DIR` set, keeps a PNG of the page for people to look at.
+async fn save_screenshot(browser: &fantoccini::Client, name: &str) -> anyhow::Result<()> {
+    if let Some(dir) = std::env::var_os("NTM_SCREENSHOT_DIR") {
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(
+            std::path::Path::new(&dir).join(format!("{name}.png")),
+            browser.screenshot().await?,
+        )?;
+    }
     Ok(())
 }

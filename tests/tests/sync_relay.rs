@@ -98,7 +98,9 @@ async fn offline_edits_on_two_devices_converge_with_the_conflict_visible() -> an
         .get(&households_obj, shared.as_str())?
         .expect("shared record");
     assert_eq!(da.get_all(&record, "members")?.len(), 2);
-    relay.terminate().await?;
+    // SIGTERM with devices still connected: a clean, prompt exit.
+    let status = relay.terminate().await?;
+    assert!(status.success(), "{status:?}");
     Ok(())
 }
 

@@ -30,12 +30,13 @@ pub fn SyncBadge() -> impl IntoView {
         },
     );
     let unconfirmed = move || view.unconfirmed.get();
+    let ready = move || view.phase.get() == crate::engine::Phase::Ready;
     view! {
         <div class="sync" aria-live="polite">
             <span id="sync-status" class=move || format!("badge {}", code()) data-status=code>
                 {vi} <small lang="en">" · " {en}</small>
             </span>
-            <span id="unconfirmed" data-count=move || unconfirmed().to_string()>
+            <span id="unconfirmed" data-count=move || unconfirmed().to_string() hidden=move || !ready()>
                 {move || match unconfirmed() {
                     0 => "Mọi thay đổi đã lên máy chủ".to_owned(),
                     n => format!("{n} thay đổi chưa lên máy chủ"),
