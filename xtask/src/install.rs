@@ -38,7 +38,11 @@ pub fn wasm_bindgen_cli() -> Result<(), String> {
     ])
 }
 
-/// `npm ci` in a folder of the workspace, if its `node_modules` is missing or stale.
+/// Installs the locked npm packages of a folder, if `node_modules` is missing or stale.
+///
+/// `npm install`, not `npm ci`: npm 11's `ci` rejects the lock file of
+/// cbor-x (a dependency of automerge-repo) because of its platform-specific
+/// optional packages; `install` honours the same lock file without rewriting it.
 pub fn npm_packages(dir: &str) -> Result<(), String> {
     let path = crate::root().join(dir);
     let lock = path.join("package-lock.json");
