@@ -56,7 +56,7 @@ pub fn npm_packages(dir: &str) -> Result<(), String> {
     }
     cmd::run(
         cmd::command("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
+            .args(["install", "--no-audit", "--no-fund"])
             .current_dir(path),
     )
 }
