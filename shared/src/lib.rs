@@ -5,6 +5,7 @@
 //! in deterministic tests.
 
 pub mod catalog;
+pub mod evaluation;
 pub mod format;
 pub mod ids;
 pub mod survey;

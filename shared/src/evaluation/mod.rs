@@ -1,0 +1,304 @@
+//! Evaluation of a commune against a catalog version: every indicator's
+//! value, threshold and status with its reason; every criterion; x/19; the
+//! gap list; and what changed between two evaluations. Pure and deterministic.
+
+use std::collections::BTreeMap;
+
+use crate::catalog::{Catalog, Compare, CriteriaSet, Region, Rule};
+
+/// What the survey says, in the catalog's vocabulary (see
+/// `catalog::vocabulary`); computed from the survey document.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SurveyFacts {
+    /// One entry per surveyed household.
+    pub households: Vec<HouseholdFacts>,
+    /// Infrastructure entries that meet their standard, by kind.
+    pub infrastructure_counts: BTreeMap<String, u32>,
+    /// Infrastructure quantities meeting the standard over the total, by kind.
+    pub infrastructure_shares: BTreeMap<String, Share>,
+    /// Attested indicators by id: met or not (with evidence in the survey).
+    pub attested: BTreeMap<String, bool>,
+}
+
+/// Facts about one household; an absent key means "not recorded".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HouseholdFacts {
+    /// Yes/no facts.
+    pub predicates: BTreeMap<String, bool>,
+    /// Quantities.
+    pub quantities: BTreeMap<String, f64>,
+}
+
+/// A part of a whole (e.g. hardened km over all km).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Share {
+    /// The part that meets the standard.
+    pub part: f64,
+    /// The whole.
+    pub whole: f64,
+}
+
+/// Where a commune stands on an indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    /// Đạt.
+    Met,
+    /// Chưa đạt.
+    NotMet,
+    /// Thiếu dữ liệu.
+    MissingData,
+}
+
+/// One indicator's evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorResult {
+    /// Indicator id.
+    pub id: String,
+    /// The value (percent, count, million đ…); `None` when attested or missing.
+    pub value: Option<f64>,
+    /// The threshold for the commune's region and year.
+    pub threshold: Option<f64>,
+    /// The threshold is illustrative (not the official annex): say so wherever it shows.
+    pub illustrative: bool,
+    /// Met, not met or missing.
+    pub status: Status,
+    /// Why, in Vietnamese.
+    pub reason_vi: String,
+}
+
+/// One criterion's evaluation: met when every indicator is met.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CriterionResult {
+    /// 1 to 19.
+    pub number: u32,
+    /// Vietnamese name.
+    pub name_vi: String,
+    /// Overall status: not met if any indicator is not met, else missing if any is missing.
+    pub status: Status,
+    /// Its indicators.
+    pub indicators: Vec<IndicatorResult>,
+}
+
+/// A commune's scorecard for one catalog version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scorecard {
+    /// The catalog version.
+    pub catalog_id: String,
+    /// Which set.
+    pub set: CriteriaSet,
+    /// Region whose thresholds applied.
+    pub region: Region,
+    /// Year whose thresholds applied.
+    pub year: i32,
+    /// All 19 criteria.
+    pub criteria: Vec<CriterionResult>,
+}
+
+impl Scorecard {
+    /// Criteria met (the x of x/19).
+    pub fn met(&self) -> usize {
+        self.criteria
+            .iter()
+            .filter(|c| c.status == Status::Met)
+            .count()
+    }
+
+    /// "x/19".
+    pub fn score(&self) -> String {
+        format!("{}/{}", self.met(), self.criteria.len())
+    }
+
+    /// What is still missing: every indicator not met or without data.
+    pub fn gaps(&self) -> Vec<(&CriterionResult, &IndicatorResult)> {
+        self.criteria
+            .iter()
+            .flat_map(|c| c.indicators.iter().map(move |i| (c, i)))
+            .filter(|(_, i)| i.status != Status::Met)
+            .collect()
+    }
+}
+
+/// Evaluates a commune (its applicable region) for a year.
+pub fn evaluate(catalog: &Catalog, region: Region, year: i32, facts: &SurveyFacts) -> Scorecard {
+    let criteria = catalog
+        .criteria
+        .iter()
+        .map(|criterion| {
+            let indicators: Vec<IndicatorResult> = criterion
+                .indicators
+                .iter()
+                .map(|ind| {
+                    let threshold = ind.threshold(region, year);
+                    let (value, status, reason_vi) = match &ind.rule {
+                        Rule::Attested => match facts.attested.get(&ind.id) {
+                            Some(true) => (
+                                None,
+                                Status::Met,
+                                "Đã xác nhận đạt, có minh chứng".to_owned(),
+                            ),
+                            Some(false) => {
+                                (None, Status::NotMet, "Xã xác nhận chưa đạt".to_owned())
+                            }
+                            None => (
+                                None,
+                                Status::MissingData,
+                                "Chưa có xác nhận và minh chứng".to_owned(),
+                            ),
+                        },
+                        rule => {
+                            let value = computed_value(rule, facts);
+                            judge(value, threshold, ind.compare, catalog.illustrative)
+                        }
+                    };
+                    IndicatorResult {
+                        id: ind.id.clone(),
+                        value,
+                        threshold,
+                        illustrative: catalog.illustrative && threshold.is_some(),
+                        status,
+                        reason_vi,
+                    }
+                })
+                .collect();
+            let status = if indicators.iter().any(|i| i.status == Status::NotMet) {
+                Status::NotMet
+            } else if indicators.iter().any(|i| i.status == Status::MissingData) {
+                Status::MissingData
+            } else {
+                Status::Met
+            };
+            CriterionResult {
+                number: criterion.number,
+                name_vi: criterion.name_vi.clone(),
+                status,
+                indicators,
+            }
+        })
+        .collect();
+    Scorecard {
+        catalog_id: catalog.id.clone(),
+        set: catalog.set,
+        region,
+        year,
+        criteria,
+    }
+}
+
+fn computed_value(rule: &Rule, facts: &SurveyFacts) -> Option<f64> {
+    match rule {
+        Rule::Attested => None,
+        Rule::HouseholdShare { field } => {
+            let known: Vec<bool> = facts
+                .households
+                .iter()
+                .filter_map(|h| h.predicates.get(field).copied())
+                .collect();
+            (!known.is_empty())
+                .then(|| 100.0 * known.iter().filter(|b| **b).count() as f64 / known.len() as f64)
+        }
+        Rule::HouseholdAverage { field } => {
+            let known: Vec<f64> = facts
+                .households
+                .iter()
+                .filter_map(|h| h.quantities.get(field).copied())
+                .collect();
+            (!known.is_empty()).then(|| known.iter().sum::<f64>() / known.len() as f64)
+        }
+        Rule::InfrastructureCount { field } => facts
+            .infrastructure_counts
+            .get(field)
+            .map(|n| f64::from(*n)),
+        Rule::InfrastructureShare { field } => facts
+            .infrastructure_shares
+            .get(field)
+            .filter(|s| s.whole > 0.0)
+            .map(|s| 100.0 * s.part / s.whole),
+    }
+}
+
+fn judge(
+    value: Option<f64>,
+    threshold: Option<f64>,
+    compare: Compare,
+    illustrative: bool,
+) -> (Option<f64>, Status, String) {
+    let mark = if illustrative {
+        " (ngưỡng minh họa)"
+    } else {
+        ""
+    };
+    match (value, threshold) {
+        (None, _) => (
+            None,
+            Status::MissingData,
+            "Chưa có số liệu khảo sát".to_owned(),
+        ),
+        (Some(v), None) => (
+            Some(v),
+            Status::MissingData,
+            "Chưa có ngưỡng cho vùng và năm này".to_owned(),
+        ),
+        (Some(v), Some(t)) => {
+            // Values are rounded for display; compare with a tolerance so 79.99999 is 80.
+            let met = match compare {
+                Compare::AtLeast => v >= t - 1e-9,
+                Compare::AtMost => v <= t + 1e-9,
+            };
+            let sign = match compare {
+                Compare::AtLeast => "≥",
+                Compare::AtMost => "≤",
+            };
+            let reason = if met {
+                format!("{v:.1} đạt yêu cầu {sign} {t}{mark}")
+            } else {
+                format!("{v:.1} chưa đạt yêu cầu {sign} {t}{mark}")
+            };
+            (
+                Some(v),
+                if met { Status::Met } else { Status::NotMet },
+                reason,
+            )
+        }
+    }
+}
+
+/// One indicator whose status differs between two evaluations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// Indicator id.
+    pub indicator: String,
+    /// Status before (None: the indicator did not exist).
+    pub before: Option<Status>,
+    /// Status after (None: the indicator no longer exists).
+    pub after: Option<Status>,
+}
+
+/// What a commune gained or lost between two evaluations (e.g. under a new
+/// catalog version): changed indicators, and criteria met before and after.
+pub fn compare(before: &Scorecard, after: &Scorecard) -> (Vec<Change>, i64) {
+    let index = |s: &Scorecard| -> BTreeMap<String, Status> {
+        s.criteria
+            .iter()
+            .flat_map(|c| c.indicators.iter().map(|i| (i.id.clone(), i.status)))
+            .collect()
+    };
+    let (b, a) = (index(before), index(after));
+    let mut ids: Vec<&String> = b.keys().chain(a.keys()).collect();
+    ids.sort();
+    ids.dedup();
+    let changes = ids
+        .into_iter()
+        .filter_map(|id| {
+            let (x, y) = (b.get(id).copied(), a.get(id).copied());
+            (x != y).then(|| Change {
+                indicator: id.clone(),
+                before: x,
+                after: y,
+            })
+        })
+        .collect();
+    (changes, after.met() as i64 - before.met() as i64)
+}
+
+#[cfg(test)]
+mod tests;
