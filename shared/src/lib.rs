@@ -5,9 +5,11 @@
 //! in deterministic tests.
 
 pub mod catalog;
+pub mod demo;
 pub mod evaluation;
 pub mod format;
 pub mod ids;
+pub mod registry;
 pub mod survey;
 pub mod sync;
 

@@ -4,6 +4,7 @@
 //! - `test`: install what the tests need, then run every test.
 //! - `build-app`: build the web app into `dist/`.
 //! - `lint`: rustfmt and clippy (native and wasm), warnings as errors.
+//! - `bench`: benchmarks (evaluation of the demo province).
 //!
 //! Every step installs what it is missing, so a fresh machine needs only Rust.
 
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
         Some("test") => test::all(),
         Some("build-app") => build_app::build().map(|_| ()),
         Some("lint") => test::lint(),
+        Some("bench") => cmd::cargo(&["bench", "-p", "ntm-core", "--bench", "evaluate_province"]),
         _ => return usage(),
     };
     match result {

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::catalog::{Catalog, Compare, CriteriaSet, Region, Rule};
+use crate::catalog::{
+    Catalog, Compare, CriteriaSet, Region, Rule, HOUSEHOLD_PREDICATES, HOUSEHOLD_QUANTITIES,
+};
 
 /// What the survey says, in the catalog's vocabulary (see
 /// `catalog::vocabulary`); computed from the survey document.
@@ -20,13 +22,48 @@ pub struct SurveyFacts {
     pub attested: BTreeMap<String, bool>,
 }
 
-/// Facts about one household; an absent key means "not recorded".
+/// Facts about one household, in the vocabulary's order (`None`: not
+/// recorded). Fixed arrays, not maps: evaluating a province reads every
+/// household once per indicator, and this keeps that a plain index.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HouseholdFacts {
-    /// Yes/no facts.
-    pub predicates: BTreeMap<String, bool>,
-    /// Quantities.
-    pub quantities: BTreeMap<String, f64>,
+    predicates: [Option<bool>; HOUSEHOLD_PREDICATES.len()],
+    quantities: [Option<f64>; HOUSEHOLD_QUANTITIES.len()],
+}
+
+fn index_of(vocabulary: &[&str], field: &str) -> usize {
+    vocabulary
+        .iter()
+        .position(|f| *f == field)
+        .unwrap_or_else(|| panic!("{field:?} is not in the vocabulary {vocabulary:?}"))
+}
+
+impl HouseholdFacts {
+    /// Records a yes/no fact. Panics on a field outside the vocabulary (a
+    /// programming error: catalogs naming unknown fields are refused at load).
+    pub fn set_predicate(&mut self, field: &str, value: Option<bool>) {
+        self.predicates[index_of(HOUSEHOLD_PREDICATES, field)] = value;
+    }
+
+    /// A yes/no fact.
+    pub fn predicate(&self, field: &str) -> Option<bool> {
+        self.predicates[index_of(HOUSEHOLD_PREDICATES, field)]
+    }
+
+    /// Records a quantity.
+    pub fn set_quantity(&mut self, field: &str, value: Option<f64>) {
+        self.quantities[index_of(HOUSEHOLD_QUANTITIES, field)] = value;
+    }
+
+    /// A quantity.
+    pub fn quantity(&self, field: &str) -> Option<f64> {
+        self.quantities[index_of(HOUSEHOLD_QUANTITIES, field)]
+    }
+
+    /// How many facts are recorded (for baselines and completeness).
+    pub fn recorded(&self) -> usize {
+        self.predicates.iter().flatten().count() + self.quantities.iter().flatten().count()
+    }
 }
 
 /// A part of a whole (e.g. hardened km over all km).
@@ -188,21 +225,22 @@ fn computed_value(rule: &Rule, facts: &SurveyFacts) -> Option<f64> {
     match rule {
         Rule::Attested => None,
         Rule::HouseholdShare { field } => {
-            let known: Vec<bool> = facts
-                .households
-                .iter()
-                .filter_map(|h| h.predicates.get(field).copied())
-                .collect();
-            (!known.is_empty())
-                .then(|| 100.0 * known.iter().filter(|b| **b).count() as f64 / known.len() as f64)
+            let i = index_of(HOUSEHOLD_PREDICATES, field);
+            let (mut yes, mut known) = (0usize, 0usize);
+            for value in facts.households.iter().filter_map(|h| h.predicates[i]) {
+                known += 1;
+                yes += usize::from(value);
+            }
+            (known > 0).then(|| 100.0 * yes as f64 / known as f64)
         }
         Rule::HouseholdAverage { field } => {
-            let known: Vec<f64> = facts
-                .households
-                .iter()
-                .filter_map(|h| h.quantities.get(field).copied())
-                .collect();
-            (!known.is_empty()).then(|| known.iter().sum::<f64>() / known.len() as f64)
+            let i = index_of(HOUSEHOLD_QUANTITIES, field);
+            let (mut sum, mut known) = (0.0, 0usize);
+            for value in facts.households.iter().filter_map(|h| h.quantities[i]) {
+                known += 1;
+                sum += value;
+            }
+            (known > 0).then(|| sum / known as f64)
         }
         Rule::InfrastructureCount { field } => facts
             .infrastructure_counts

@@ -8,12 +8,12 @@ fn ntm() -> Catalog {
 fn household(yes: &[&str], no: &[&str], income: f64) -> HouseholdFacts {
     let mut h = HouseholdFacts::default();
     for p in yes {
-        h.predicates.insert((*p).into(), true);
+        h.set_predicate(p, Some(true));
     }
     for p in no {
-        h.predicates.insert((*p).into(), false);
+        h.set_predicate(p, Some(false));
     }
-    h.quantities.insert("income_per_person_year".into(), income);
+    h.set_quantity("income_per_person_year", Some(income));
     h
 }
 
@@ -94,15 +94,15 @@ fn each_rule_kind_can_fail_and_lands_in_the_gap_list() {
     // household-share (at-least): 50 % clean water < 35 %? no: 50 ≥ 35 → met; make it 30 %.
     let mut facts = model_commune();
     for h in facts.households.iter_mut().take(14) {
-        h.predicates.insert("clean_water".into(), false);
+        h.set_predicate("clean_water", Some(false));
     }
     // household-share (at-most): 2 of 20 poor = 10 % > 6 %.
     for h in facts.households.iter_mut().take(2) {
-        h.predicates.insert("poor".into(), true);
+        h.set_predicate("poor", Some(true));
     }
     // household-average: income below 39.
     for h in facts.households.iter_mut() {
-        h.quantities.insert("income_per_person_year".into(), 30.0);
+        h.set_quantity("income_per_person_year", Some(30.0));
     }
     // infrastructure-count and -share.
     facts
@@ -151,11 +151,9 @@ fn missing_data_is_neither_met_nor_not_met() {
     // A household that did not answer a question does not count either way.
     let mut facts = model_commune();
     for h in &mut facts.households {
-        h.predicates.remove("internet_access");
+        h.set_predicate("internet_access", None);
     }
-    facts.households[0]
-        .predicates
-        .insert("internet_access".into(), true);
+    facts.households[0].set_predicate("internet_access", Some(true));
     let card = evaluate(&ntm(), Region::RedRiverDelta, 2023, &facts);
     let internet = card.criteria[7]
         .indicators

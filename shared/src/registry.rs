@@ -1,0 +1,120 @@
+//! The administrative registry (DESIGN.md §3, `registry` document):
+//! province → optional district → commune → village, as data (many provinces
+//! have no district tier since the 2025 reform), with each commune's
+//! programme status, applicable region, target, sponsor and leader.
+
+use crate::catalog::Region;
+
+/// A province.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Province {
+    /// Administrative code.
+    pub code: String,
+    /// Name, e.g. "Lào Cai".
+    pub name: String,
+    /// Generated demo data, not real figures: shown wherever the data is.
+    pub synthetic: bool,
+}
+
+/// A district (huyện, thị xã, thành phố), where the tier still exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct District {
+    /// Administrative code.
+    pub code: String,
+    /// Name, e.g. "Thị xã Sa Pa".
+    pub name: String,
+}
+
+/// A village (thôn, bản).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Village {
+    /// Code, unique in the province.
+    pub code: String,
+    /// Name, e.g. "Bản Hồ".
+    pub name: String,
+}
+
+/// The level a commune is recognised at or aims for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Nông thôn mới.
+    Ntm,
+    /// Nông thôn mới nâng cao.
+    Advanced,
+}
+
+/// A commune's target: reach `level` in `year`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    /// The level aimed for.
+    pub level: Level,
+    /// The year.
+    pub year: i32,
+}
+
+/// A commune (xã) and its place in the programme.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commune {
+    /// Administrative code.
+    pub code: String,
+    /// Name, e.g. "Xã Tả Van".
+    pub name: String,
+    /// Its district, if the province still has that tier.
+    pub district: Option<String>,
+    /// Whose thresholds apply: its own region, or the northern-mountains
+    /// level for extremely disadvantaged / safety-zone communes anywhere.
+    /// Stored, never derived from the province.
+    pub applicable_region: Region,
+    /// Xã đặc biệt khó khăn.
+    pub extremely_disadvantaged: bool,
+    /// Year recognised as NTM, if it is.
+    pub ntm_year: Option<i32>,
+    /// Year recognised as advanced NTM, if it is.
+    pub advanced_year: Option<i32>,
+    /// What it aims for next.
+    pub target: Option<Target>,
+    /// Department sponsoring it (đỡ đầu), by catalog department code.
+    pub sponsor: Option<String>,
+    /// Provincial leader assigned to it.
+    pub leader: Option<String>,
+    /// Its villages.
+    pub villages: Vec<Village>,
+}
+
+impl Commune {
+    /// The highest level it is recognised at.
+    pub fn recognised(&self) -> Option<Level> {
+        if self.advanced_year.is_some() {
+            Some(Level::Advanced)
+        } else if self.ntm_year.is_some() {
+            Some(Level::Ntm)
+        } else {
+            None
+        }
+    }
+}
+
+/// A province's registry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registry {
+    /// The province.
+    pub province: Province,
+    /// Its districts (empty where the tier is gone).
+    pub districts: Vec<District>,
+    /// Its communes.
+    pub communes: Vec<Commune>,
+}
+
+impl Registry {
+    /// A commune by code.
+    pub fn commune(&self, code: &str) -> Option<&Commune> {
+        self.communes.iter().find(|c| c.code == code)
+    }
+
+    /// Communes of a district.
+    pub fn communes_of<'a>(&'a self, district: &'a str) -> impl Iterator<Item = &'a Commune> + 'a {
+        self.communes
+            .iter()
+            .filter(move |c| c.district.as_deref() == Some(district))
+    }
+}
