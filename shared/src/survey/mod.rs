@@ -6,6 +6,7 @@
 //! concurrently on two devices keeps both values (read back as a conflict).
 
 pub mod poverty;
+pub mod record;
 mod validation;
 
 use automerge::transaction::{CommitOptions, Transactable};
@@ -192,6 +193,12 @@ pub fn add_household(
                 "created_at",
                 ScalarValue::Timestamp(unix_seconds * 1000),
             )?;
+            // The record's containers exist from the start, so devices that
+            // fill it in concurrently write into the same objects.
+            let record = tx.put_object(&obj, "record", ObjType::Map)?;
+            tx.put_object(&record, "roster", ObjType::Map)?;
+            tx.put_object(&record, "income", ObjType::Map)?;
+            tx.put_object(&record, "photos", ObjType::List)?;
             for edit in &edits {
                 put_edit(tx, &obj, edit)?;
             }

@@ -1,0 +1,241 @@
+use automerge::ActorId;
+use proptest::prelude::*;
+
+use super::*;
+use crate::catalog;
+use crate::evaluation::evaluate;
+use crate::survey::{add_household, demo_commune, genesis};
+
+fn device(actor: u8) -> Automerge {
+    let mut doc = genesis(&demo_commune());
+    doc.set_actor(ActorId::from(vec![actor; 16]));
+    doc
+}
+
+fn member(name: &str, birth_year: i64, employed: bool) -> Member {
+    Member {
+        name: name.into(),
+        birth_year: Some(birth_year),
+        sex: Some(Sex::Female),
+        insured: Some(true),
+        in_school: None,
+        employed: Some(employed),
+    }
+}
+
+#[test]
+fn record_round_trips_and_old_households_read_empty() {
+    let mut doc = device(1);
+    let id = HouseholdId::from_random([1; 16]);
+    add_household(&mut doc, &id, "Giàng Thị Súa", 3, "Bản Hồ", 0).unwrap();
+    assert_eq!(read_record(&doc, &id).unwrap(), HouseholdRecord::default());
+    let mut record = HouseholdRecord {
+        housing: Some(Housing::SemiPermanent),
+        water: Some(WaterSource::TreatedWell),
+        ..Default::default()
+    };
+    record
+        .roster
+        .insert("m1".into(), member("Giàng Thị Súa", 1980, true));
+    record.income.insert("trồng trọt".into(), 36_000_000);
+    record.gps = Some(Gps {
+        lat: 22.3,
+        lon: 103.9,
+    });
+    record.photos.push("ab".repeat(32));
+    let heads = doc.get_heads();
+    update_record(&mut doc, &id, 10, |r| *r = record.clone()).unwrap();
+    assert_eq!(doc.get_changes(&heads).len(), 1, "one edit, one change");
+    assert_eq!(read_record(&doc, &id).unwrap(), record);
+    // Edit a member, drop an income source: still one change each.
+    update_record(&mut doc, &id, 11, |r| {
+        r.roster.get_mut("m1").unwrap().employed = Some(false);
+        r.income.clear();
+    })
+    .unwrap();
+    let read = read_record(&doc, &id).unwrap();
+    assert_eq!(read.roster["m1"].employed, Some(false));
+    assert!(read.income.is_empty());
+    let heads = doc.get_heads();
+    update_record(&mut doc, &id, 12, |_| {}).unwrap();
+    assert_eq!(doc.get_heads(), heads, "no change, no commit");
+    assert!(matches!(
+        read_record(&doc, &HouseholdId::from_random([2; 16])),
+        Err(SurveyError::UnknownHousehold(_))
+    ));
+}
+
+#[test]
+fn concurrent_record_edits_on_two_devices_merge() {
+    let id = HouseholdId::from_random([1; 16]);
+    let mut a = device(1);
+    add_household(&mut a, &id, "Lò Văn Pằng", 4, "Bản Dền", 0).unwrap();
+    let mut b = device(2);
+    b.merge(&mut a.clone()).unwrap();
+    update_record(&mut a, &id, 1, |r| {
+        r.roster
+            .insert("ma".into(), member("Lò Văn Pằng", 1975, true));
+        r.water = Some(WaterSource::PipedToStandard);
+    })
+    .unwrap();
+    update_record(&mut b, &id, 1, |r| {
+        r.roster
+            .insert("mb".into(), member("Lò Thị Mai", 2012, false));
+        r.housing = Some(Housing::Permanent);
+    })
+    .unwrap();
+    a.merge(&mut b).unwrap();
+    let merged = read_record(&a, &id).unwrap();
+    assert_eq!(merged.roster.len(), 2, "both members kept");
+    assert_eq!(merged.water, Some(WaterSource::PipedToStandard));
+    assert_eq!(merged.housing, Some(Housing::Permanent));
+}
+
+#[test]
+fn facts_and_poverty_follow_the_record() {
+    let mut r = HouseholdRecord {
+        housing: Some(Housing::Makeshift),
+        water: Some(WaterSource::Untreated),
+        sanitation: Some(Sanitation::Unimproved),
+        internet: Some(true),
+        ..Default::default()
+    };
+    r.roster.insert("1".into(), member("A", 1985, false));
+    r.roster.insert(
+        "2".into(),
+        Member {
+            in_school: Some(false),
+            ..member("B", 2015, false)
+        },
+    );
+    // 2 people, 30,000,000 đ a year: 1,250,000 đ/person/month, under the rural line.
+    r.income.insert("chăn nuôi".into(), 30_000_000);
+    assert_eq!(r.income_per_person_month(2), Some(1_250_000));
+    // employment, school, housing, water, sanitation: 5 deprivations.
+    assert_eq!(r.deprivations(2024), 5);
+    assert_eq!(
+        r.poverty(2, 2024, PovertyStandard::DECREE_07_2021),
+        Some(PovertyClass::Poor)
+    );
+    let f = r.facts(None, 2024);
+    assert_eq!(f.predicate("poor"), Some(true));
+    assert_eq!(f.predicate("clean_water"), Some(false));
+    assert_eq!(f.predicate("solid_house"), Some(false));
+    assert_eq!(f.predicate("children_in_school"), Some(false));
+    assert_eq!(f.predicate("has_employed_member"), Some(false));
+    assert_eq!(f.predicate("all_members_insured"), Some(true));
+    assert_eq!(f.quantity("income_per_person_year"), Some(15.0));
+    // Nothing recorded: nothing claimed.
+    let empty = HouseholdRecord::default().facts(Some(4), 2024);
+    assert_eq!(empty.recorded(), 0);
+}
+
+/// One random edit of the survey.
+#[derive(Debug, Clone)]
+enum Edit {
+    Add {
+        household: u8,
+        members: u32,
+    },
+    Water {
+        household: u8,
+        clean: bool,
+    },
+    Member {
+        household: u8,
+        member: u8,
+        employed: bool,
+    },
+    Income {
+        household: u8,
+        amount: i64,
+    },
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        (0u8..4, 1u32..8).prop_map(|(household, members)| Edit::Add { household, members }),
+        (0u8..4, any::<bool>()).prop_map(|(household, clean)| Edit::Water { household, clean }),
+        (0u8..4, 0u8..3, any::<bool>()).prop_map(|(household, member, employed)| Edit::Member {
+            household,
+            member,
+            employed
+        }),
+        (0u8..4, 1i64..100).prop_map(|(household, m)| Edit::Income {
+            household,
+            amount: m * 1_000_000
+        }),
+    ]
+}
+
+fn apply(doc: &mut Automerge, device: u8, e: &Edit) {
+    let id = |h: u8| HouseholdId::from_random([h; 16]);
+    let with_record = |doc: &mut Automerge, h: u8, f: &dyn Fn(&mut HouseholdRecord)| {
+        // Households this device has not seen yet are skipped, as in the app.
+        let _ = update_record(doc, &id(h), 1, f);
+    };
+    match *e {
+        Edit::Add { household, members } => {
+            let _ = add_household(
+                doc,
+                &id(household),
+                &format!("Hộ {household}"),
+                members,
+                "Bản Hồ",
+                1,
+            );
+        }
+        Edit::Water { household, clean } => with_record(doc, household, &|r| {
+            r.water = Some(if clean {
+                WaterSource::PipedToStandard
+            } else {
+                WaterSource::Untreated
+            })
+        }),
+        Edit::Member {
+            household,
+            member: m,
+            employed,
+        } => with_record(doc, household, &|r| {
+            r.roster
+                .insert(format!("{device}-{m}"), member("X", 1990, employed));
+        }),
+        Edit::Income { household, amount } => with_record(doc, household, &|r| {
+            r.income.insert(format!("nguồn {device}"), amount);
+        }),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Evaluation depends only on the merged state, never on the order in
+    /// which concurrent edits from three devices were merged.
+    #[test]
+    fn evaluation_does_not_depend_on_merge_order(
+        edits in proptest::collection::vec(proptest::collection::vec(edit(), 0..8), 3),
+        order in Just([0usize, 1, 2]).prop_shuffle(),
+    ) {
+        let base = device(9);
+        let mut replicas: Vec<Automerge> = (0..3u8).map(|d| { let mut r = base.clone(); r.set_actor(ActorId::from(vec![d + 1; 16])); r }).collect();
+        for (d, (replica, list)) in replicas.iter_mut().zip(&edits).enumerate() {
+            for e in list {
+                apply(replica, d as u8, e);
+            }
+        }
+        let mut forward = base.clone();
+        for r in &replicas {
+            forward.merge(&mut r.clone()).unwrap();
+        }
+        let mut shuffled = base.clone();
+        for i in order {
+            shuffled.merge(&mut replicas[i].clone()).unwrap();
+        }
+        let ntm = &catalog::shipped()[0];
+        let region = catalog::Region::NorthernMidlandsMountains;
+        prop_assert_eq!(
+            evaluate(ntm, region, 2024, &survey_facts(&forward, 2024)),
+            evaluate(ntm, region, 2024, &survey_facts(&shuffled, 2024))
+        );
+    }
+}
