@@ -307,7 +307,13 @@ pub fn generate(params: DemoParams) -> DemoProvince {
             villages,
         });
         let households = rng.random_range(params.households.0..=params.households.1);
-        let mut facts = survey(&mut rng, quality, households, params.villages_per_commune);
+        // A recognised commune met every criterion when it was recognised.
+        let surveyed = if ntm_year.is_some() {
+            quality.max(0.85)
+        } else {
+            quality
+        };
+        let mut facts = survey(&mut rng, surveyed, households, params.villages_per_commune);
         // Some recognised communes have slipped on one indicator since recognition.
         if ntm_year.is_some() && name != "Mường Hoa" && rng.random_bool(0.2) {
             slip(&mut rng, &mut facts);
@@ -348,7 +354,7 @@ fn survey(rng: &mut ChaCha8Rng, quality: f64, households: usize, villages: usize
         h.set_predicate("poor", Some(rng.random_bool(0.35 * (1.0 - quality))));
         h.set_quantity(
             "income_per_person_year",
-            Some(22.0 + 28.0 * quality + rng.random_range(-8.0..8.0)),
+            Some(24.0 + 32.0 * quality + rng.random_range(-8.0..8.0)),
         );
         facts.households.push(h);
     }
@@ -379,9 +385,10 @@ fn survey(rng: &mut ChaCha8Rng, quality: f64, households: usize, villages: usize
         );
     }
     for id in ATTESTED_IDS {
+        // Good communes attest nearly everything; weak ones much less.
         facts.attested.insert(
             (*id).to_owned(),
-            rng.random_bool((0.2 + 0.8 * quality).min(1.0)),
+            rng.random_bool(1.0 - (1.0 - quality).powi(3)),
         );
     }
     facts

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod evaluation;
 pub mod format;
 pub mod ids;
+pub mod overview;
 pub mod registry;
 pub mod survey;
 pub mod sync;

@@ -132,6 +132,35 @@ async fn offline_edit_survives_reload_and_reaches_a_second_browser() -> anyhow::
     wait_until(&office, row, T, "the household on the second browser").await?;
     save_screenshot(&office, "office-synced").await?;
 
+    // The province overview (synthetic demo province, scored in the browser).
+    office
+        .find(Locator::Css("#tab-province"))
+        .await?
+        .click()
+        .await?;
+    wait_until(
+        &office,
+        "document.querySelector('#province-totals').dataset.communes === '127'",
+        T,
+        "the province overview",
+    )
+    .await?;
+    wait_until(
+        &office,
+        "[...document.querySelectorAll('#province-overview tr.commune')].some(r => r.dataset.name === 'Xã Mường Hoa' && r.dataset.ntm === '19')",
+        T,
+        "Mường Hoa at 19/19",
+    )
+    .await?;
+    wait_until(
+        &office,
+        "Number(document.querySelector('#province-totals').dataset.atRisk) > 0",
+        T,
+        "at-risk communes",
+    )
+    .await?;
+    save_screenshot(&office, "province-overview").await?;
+
     tablet.close().await?;
     office.close().await?;
     relay.terminate().await?;

@@ -1,17 +1,25 @@
 //! The views. Vietnamese first, English second.
 
 mod households;
+mod province;
 mod sync_badge;
 
 use leptos::prelude::*;
 
 use crate::engine::{self, Phase, View};
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Survey,
+    Province,
+}
+
 /// The whole app: header with sync state, household form and list.
 #[component]
 pub fn App() -> impl IntoView {
     let view = View::new();
     provide_context(view);
+    let tab = RwSignal::new(Tab::Survey);
     engine::boot(view);
     let phase_name = move || match view.phase.get() {
         Phase::Loading => "loading",
@@ -34,10 +42,23 @@ pub fn App() -> impl IntoView {
                     <p class="problem" role="alert">{message}<br/><small lang="en">"Local data could not be opened; nothing was changed."</small></p>
                 }.into_any(),
                 Phase::Ready => view! {
-                    <main>
-                        <households::AddHousehold/>
-                        <households::HouseholdList/>
-                    </main>
+                    <nav class="tabs">
+                        <button id="tab-survey" class:active=move || tab.get() == Tab::Survey on:click=move |_| tab.set(Tab::Survey)>
+                            "Khảo sát hộ" <small lang="en">" · Survey"</small>
+                        </button>
+                        <button id="tab-province" class:active=move || tab.get() == Tab::Province on:click=move |_| tab.set(Tab::Province)>
+                            "Toàn tỉnh" <small lang="en">" · Province"</small>
+                        </button>
+                    </nav>
+                    {move || match tab.get() {
+                        Tab::Survey => view! {
+                            <main>
+                                <households::AddHousehold/>
+                                <households::HouseholdList/>
+                            </main>
+                        }.into_any(),
+                        Tab::Province => view! { <main class="single"><province::ProvinceOverview/></main> }.into_any(),
+                    }}
                 }.into_any(),
             }}
         </div>
