@@ -112,22 +112,11 @@ impl LocalStore {
 
     /// Appends a chunk; resolves once it is durable. Returns its key.
     pub async fn append(&self, doc: &DocumentId, bytes: Vec<u8>) -> Result<String, StoreError> {
-        let key = new_chunk_key(doc);
-        let tx = self
-            .db
-            .transaction(CHUNKS)
-            .with_mode(TransactionMode::Readwrite)
-            .with_options(strict())
-            .build()?;
-        tx.object_store(CHUNKS)?
-            .add(Uint8Array::from(bytes))
-            .with_key(key.clone())
-            .primitive()?;
-        tx.commit().await?;
-        Ok(key)
+        self.compact(doc, bytes, &[]).await
     }
 
-    /// Replaces `replaced` chunks by one snapshot, atomically.
+    /// Adds one chunk and removes `replaced` ones (a compaction), atomically;
+    /// resolves once durable. Returns the new chunk's key.
     pub async fn compact(
         &self,
         doc: &DocumentId,

@@ -24,9 +24,14 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
-/// Runs `cargo` (the same one that runs xtask).
+/// A `cargo` command (the same cargo that runs xtask).
+pub fn cargo_command() -> Command {
+    command(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Runs `cargo` with these arguments.
 pub fn cargo(args: &[&str]) -> Result<(), String> {
-    run(command(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args(args))
+    run(cargo_command().args(args))
 }
 
 /// The first line a command prints, if it runs at all.

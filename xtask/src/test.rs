@@ -15,7 +15,7 @@ pub fn all() -> Result<(), String> {
 
     // Native unit tests and end-to-end tests (relay binary, JS peers, Chromium).
     cmd::run(
-        cmd::command(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        cmd::cargo_command()
             .args(["test", "--workspace", "--exclude", "ntm-tablet"])
             .env("NTM_RELAY_BIN", &relay)
             .env("NTM_APP_DIST", &dist),
@@ -23,7 +23,7 @@ pub fn all() -> Result<(), String> {
 
     // wasm tests in headless Chromium: the core and the IndexedDB store in a real browser.
     cmd::run(
-        cmd::command(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        cmd::cargo_command()
             .args([
                 "test",
                 "-p",

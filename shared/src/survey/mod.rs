@@ -154,7 +154,7 @@ fn households_obj(doc: &Automerge) -> Result<ObjId, SurveyError> {
     }
 }
 
-fn household_obj(doc: &Automerge, id: &HouseholdId) -> Result<ObjId, SurveyError> {
+pub(crate) fn household_obj(doc: &Automerge, id: &HouseholdId) -> Result<ObjId, SurveyError> {
     match doc.get(households_obj(doc)?, id.as_str()) {
         Ok(Some((Value::Object(ObjType::Map), obj))) => Ok(obj),
         _ => Err(SurveyError::UnknownHousehold(id.as_str().to_owned())),

@@ -6,11 +6,11 @@
 use std::collections::BTreeMap;
 
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ObjType, ReadDoc, Value, ROOT};
+use automerge::{Automerge, ObjType, ReadDoc, Value};
 use autosurgeon::{hydrate_prop, reconcile_prop, Hydrate, Reconcile};
 
 use super::poverty::{classify, Area, PovertyClass, PovertyStandard};
-use super::{HouseholdId, SurveyError};
+use super::{household_obj, HouseholdId, SurveyError};
 use crate::evaluation::{HouseholdFacts, SurveyFacts};
 
 /// Sex as recorded.
@@ -115,17 +115,6 @@ pub struct HouseholdRecord {
     /// Content hashes (SHA-256, hex) of photos; the photos are blobs.
     #[autosurgeon(missing = "Default::default")]
     pub photos: Vec<String>,
-}
-
-fn household_obj(doc: &Automerge, id: &HouseholdId) -> Result<automerge::ObjId, SurveyError> {
-    let households = match doc.get(ROOT, "households") {
-        Ok(Some((Value::Object(ObjType::Map), obj))) => obj,
-        _ => return Err(SurveyError::NotASurvey),
-    };
-    match doc.get(&households, id.as_str()) {
-        Ok(Some((Value::Object(ObjType::Map), obj))) => Ok(obj),
-        _ => Err(SurveyError::UnknownHousehold(id.as_str().to_owned())),
-    }
 }
 
 /// Reads a household's record (fields never recorded are empty).
