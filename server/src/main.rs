@@ -14,6 +14,7 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("NTM_LOG")
                 .unwrap_or_else(|_| "info,samod=warn,samod_core=warn".into()),
