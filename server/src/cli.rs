@@ -17,6 +17,19 @@ pub struct Cli {
 pub enum Command {
     /// Serve the sync endpoint, the health check and the app.
     Serve(ServeArgs),
+    /// Criteria catalogs: check a province's own version before importing it.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+/// `ntm-relay catalog …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum CatalogCommand {
+    /// Validate a catalog TOML file; every problem is printed as file:line: field: message.
+    Check {
+        /// The catalog file.
+        file: PathBuf,
+    },
 }
 
 /// Flags of `serve`.

@@ -22,5 +22,35 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match cli::Cli::parse().command {
         cli::Command::Serve(args) => http::serve(args).await,
+        cli::Command::Catalog(cli::CatalogCommand::Check { file }) => check_catalog(&file),
+    }
+}
+
+/// Prints a summary of a valid catalog, or every problem of an invalid one.
+fn check_catalog(file: &std::path::Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    match ntm_core::catalog::load_catalog(&file.display().to_string(), &text) {
+        Ok(catalog) => {
+            let indicators: usize = catalog.criteria.iter().map(|c| c.indicators.len()).sum();
+            println!(
+                "{}: {} ({}), {} criteria, {} indicators{}",
+                file.display(),
+                catalog.name_vi,
+                catalog.version,
+                catalog.criteria.len(),
+                indicators,
+                if catalog.illustrative {
+                    ", thresholds ILLUSTRATIVE"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
+        Err(errors) => {
+            eprintln!("{errors}");
+            anyhow::bail!("{} problem(s) in {}", errors.0.len(), file.display())
+        }
     }
 }

@@ -203,3 +203,50 @@ async fn health_check_and_bad_frames_do_not_disturb_other_devices() -> anyhow::R
     relay.terminate().await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn catalog_check_accepts_shipped_catalogs_and_names_lines_of_bad_ones() -> anyhow::Result<()>
+{
+    let relay = ntm_e2e::workspace::relay_binary();
+    let shipped = ntm_e2e::workspace::root().join("shared/catalogs/ntm-2021-2025.toml");
+    let ok = std::process::Command::new(&relay)
+        .args(["catalog", "check"])
+        .arg(&shipped)
+        .output()?;
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let summary = String::from_utf8(ok.stdout)?;
+    assert!(
+        summary.contains("19 criteria") && summary.contains("ILLUSTRATIVE"),
+        "{summary}"
+    );
+
+    let dir = tempfile::tempdir()?;
+    let bad = dir.path().join("tinh.toml");
+    let text = std::fs::read_to_string(&shipped)?.replacen(
+        "unit = \"percent\"",
+        "unit = \"phần trăm\"",
+        1,
+    );
+    let line = text[..text.find("phần trăm").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
+    std::fs::write(&bad, text)?;
+    let out = std::process::Command::new(&relay)
+        .args(["catalog", "check"])
+        .arg(&bad)
+        .output()?;
+    assert!(!out.status.success());
+    let errors = String::from_utf8(out.stderr)?;
+    assert!(
+        errors.contains(&format!(
+            "tinh.toml:{line}: criterion 2 › indicator 2.1 › unit: unknown value \"phần trăm\""
+        )),
+        "{errors}"
+    );
+    Ok(())
+}
