@@ -5,6 +5,7 @@
 //! editing different households never touch the same key, and a field set
 //! concurrently on two devices keeps both values (read back as a conflict).
 
+pub mod infrastructure;
 pub mod poverty;
 pub mod record;
 mod validation;
@@ -18,7 +19,7 @@ use crate::ids::DocumentId;
 pub use validation::{Invalid, SurveyError};
 
 /// The schema tag written at the document root.
-pub const SCHEMA: &str = "ntm-survey/1";
+pub const SCHEMA: &str = "ntm-survey/2";
 
 /// The actor of the genesis change: the same on every device, so every
 /// device that creates a commune's document offline creates the *same* first
@@ -39,7 +40,8 @@ pub struct CommuneRef {
 /// The demo commune that `cargo xtask run` opens (synthetic data).
 pub fn demo_commune() -> CommuneRef {
     CommuneRef {
-        document_id: DocumentId::from_bytes(*b"ntm-demo-ta-van1"),
+        // "2": schema 2 has a different genesis; never mix it with schema-1 copies.
+        document_id: DocumentId::from_bytes(*b"ntm-demo-ta-van2"),
         code: "demo-ta-van".into(),
         name: "Xã Tả Van (Sa Pa) — dữ liệu mẫu".into(),
     }
@@ -141,8 +143,12 @@ pub fn genesis(commune: &CommuneRef) -> Automerge {
         .expect("fresh document");
     doc.put(ROOT, "commune_name", commune.name.as_str())
         .expect("fresh document");
-    doc.put_object(ROOT, "households", ObjType::Map)
-        .expect("fresh document");
+    // Every container is created here, once, identically on every device:
+    // containers created later by two devices would be two different objects.
+    for container in ["households", "infrastructure", "attestations"] {
+        doc.put_object(ROOT, container, ObjType::Map)
+            .expect("fresh document");
+    }
     doc.commit_with(commit(0, "genesis"));
     doc.document().clone()
 }
@@ -279,6 +285,13 @@ fn as_u32(s: &ScalarValue) -> Option<u32> {
         ScalarValue::F64(f) if f.fract() == 0.0 && *f >= 0.0 => Some(*f as u32),
         _ => None,
     }
+}
+
+/// Everything evaluation needs from a commune's survey document, for a year.
+pub fn facts(doc: &Automerge, year: i64) -> crate::evaluation::SurveyFacts {
+    let mut facts = record::household_facts(doc, year);
+    infrastructure::add_facts(doc, &mut facts);
+    facts
 }
 
 /// The commune's name as stored in the document.

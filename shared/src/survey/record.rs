@@ -331,9 +331,8 @@ impl HouseholdRecord {
     }
 }
 
-/// The survey document's household facts for a year (infrastructure and
-/// attestations are added by their own modules).
-pub fn survey_facts(doc: &Automerge, year: i64) -> SurveyFacts {
+/// The household facts of a survey document for a year.
+pub fn household_facts(doc: &Automerge, year: i64) -> SurveyFacts {
     let mut facts = SurveyFacts::default();
     for household in super::households(doc) {
         let record = read_record(doc, &household.id).unwrap_or_default();

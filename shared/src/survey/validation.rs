@@ -16,6 +16,10 @@ pub enum Invalid {
     TooLong(&'static str),
     /// Number of members outside 1..=MAX_MEMBERS.
     MembersOutOfRange(u32),
+    /// A measure outside its plausible range.
+    OutOfRange(&'static str),
+    /// A part larger than its whole (irrigated > area, safe > households).
+    PartExceedsWhole(&'static str),
 }
 
 impl Invalid {
@@ -27,6 +31,8 @@ impl Invalid {
             Self::MembersOutOfRange(n) => {
                 format!("Số nhân khẩu phải từ 1 đến {MAX_MEMBERS} (đã nhập {n}).")
             }
+            Self::OutOfRange(f) => format!("{} nằm ngoài khoảng hợp lý.", field_vi(f)),
+            Self::PartExceedsWhole(f) => format!("{} không được lớn hơn tổng.", field_vi(f)),
         }
     }
 
@@ -38,6 +44,8 @@ impl Invalid {
             Self::MembersOutOfRange(n) => {
                 format!("Number of members must be 1 to {MAX_MEMBERS} (got {n}).")
             }
+            Self::OutOfRange(f) => format!("{} is outside its plausible range.", field_en(f)),
+            Self::PartExceedsWhole(f) => format!("{} cannot exceed the total.", field_en(f)),
         }
     }
 }
@@ -46,6 +54,13 @@ fn field_vi(key: &str) -> &'static str {
     match key {
         "head" => "Tên chủ hộ",
         "village" => "Thôn/bản",
+        "name" => "Tên",
+        "by" => "Người xác nhận",
+        "length_km" => "Chiều dài (km)",
+        "area_ha" => "Diện tích (ha)",
+        "irrigated_ha" => "Diện tích được tưới (ha)",
+        "households" => "Số hộ",
+        "safe_households" => "Số hộ dùng điện an toàn",
         _ => "Trường",
     }
 }
@@ -54,6 +69,13 @@ fn field_en(key: &str) -> &'static str {
     match key {
         "head" => "Head of household",
         "village" => "Village",
+        "name" => "Name",
+        "by" => "Attested by",
+        "length_km" => "Length (km)",
+        "area_ha" => "Area (ha)",
+        "irrigated_ha" => "Irrigated area (ha)",
+        "households" => "Households",
+        "safe_households" => "Households with safe power",
         _ => "Field",
     }
 }

@@ -234,8 +234,8 @@ proptest! {
         let ntm = &catalog::shipped()[0];
         let region = catalog::Region::NorthernMidlandsMountains;
         prop_assert_eq!(
-            evaluate(ntm, region, 2024, &survey_facts(&forward, 2024)),
-            evaluate(ntm, region, 2024, &survey_facts(&shuffled, 2024))
+            evaluate(ntm, region, 2024, &crate::survey::facts(&forward, 2024)),
+            evaluate(ntm, region, 2024, &crate::survey::facts(&shuffled, 2024))
         );
     }
 }

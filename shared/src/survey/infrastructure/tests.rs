@@ -1,0 +1,202 @@
+use automerge::ActorId;
+
+use super::*;
+use crate::catalog::{self, Region, Rule};
+use crate::evaluation::evaluate;
+use crate::survey::record::{update_record, Housing, Member, Sanitation, WaterSource};
+use crate::survey::{add_household, demo_commune, facts, genesis, HouseholdId};
+
+fn device(actor: u8) -> Automerge {
+    let mut doc = genesis(&demo_commune());
+    doc.set_actor(ActorId::from(vec![actor; 16]));
+    doc
+}
+
+fn road(name: &str, km: f64, hardened: bool) -> InfraEntry {
+    InfraEntry {
+        length_km: Some(km),
+        hardened: Some(hardened),
+        ..InfraEntry::new(InfraKind::Road, name)
+    }
+}
+
+#[test]
+fn entries_and_attestations_become_facts() {
+    let mut doc = device(1);
+    put_infrastructure(&mut doc, "r1", &road("Đường Bản Hồ", 6.0, true), 1).unwrap();
+    put_infrastructure(&mut doc, "r2", &road("Đường Lao Chải", 4.0, false), 1).unwrap();
+    let school = InfraEntry {
+        up_to_standard: Some(true),
+        ..InfraEntry::new(InfraKind::School, "Trường TH Tả Van")
+    };
+    put_infrastructure(&mut doc, "s1", &school, 1).unwrap();
+    let att = Attestation {
+        met: true,
+        evidence: Evidence {
+            note: "QĐ 123/QĐ-UBND".into(),
+            ..Default::default()
+        },
+        by: "Cán bộ NTM xã".into(),
+        at: 5,
+    };
+    attest(&mut doc, "1.1", &att, 5).unwrap();
+    assert_eq!(attestations(&doc)["1.1"], att);
+    let f = facts(&doc, 2024);
+    let road_share = f.infrastructure_shares["road_km_hardened"];
+    assert_eq!((road_share.part, road_share.whole), (6.0, 10.0));
+    assert_eq!(f.infrastructure_counts["school_up_to_standard"], 1);
+    assert!(
+        !f.infrastructure_counts
+            .contains_key("market_up_to_standard"),
+        "no market surveyed: missing, not zero"
+    );
+    assert!(f.attested["1.1"]);
+}
+
+#[test]
+fn invalid_entries_are_refused_and_nothing_is_written() {
+    let mut doc = device(1);
+    let heads = doc.get_heads();
+    let bad = InfraEntry {
+        area_ha: Some(10.0),
+        irrigated_ha: Some(12.0),
+        ..InfraEntry::new(InfraKind::Irrigation, "Mương Bản Dền")
+    };
+    let err = put_infrastructure(&mut doc, "i1", &bad, 1).unwrap_err();
+    assert_eq!(
+        err,
+        SurveyError::Invalid(Invalid::PartExceedsWhole("irrigated_ha"))
+    );
+    let SurveyError::Invalid(invalid) = err else {
+        unreachable!()
+    };
+    assert_eq!(
+        invalid.message_vi(),
+        "Diện tích được tưới (ha) không được lớn hơn tổng."
+    );
+    assert!(put_infrastructure(&mut doc, "r", &road("Đường", -1.0, true), 1).is_err());
+    assert!(put_infrastructure(&mut doc, "r", &road("  ", 1.0, true), 1).is_err());
+    let anonymous = Attestation {
+        met: true,
+        evidence: Evidence::default(),
+        by: " ".into(),
+        at: 0,
+    };
+    assert!(attest(&mut doc, "1.1", &anonymous, 0).is_err());
+    assert_eq!(doc.get_heads(), heads);
+}
+
+#[test]
+fn entries_added_on_two_devices_both_count() {
+    let mut a = device(1);
+    let mut b = device(2);
+    put_infrastructure(&mut a, "ra", &road("A", 3.0, true), 1).unwrap();
+    put_infrastructure(&mut b, "rb", &road("B", 1.0, true), 1).unwrap();
+    a.merge(&mut b).unwrap();
+    assert_eq!(infrastructure(&a).len(), 2);
+    assert_eq!(
+        facts(&a, 2024).infrastructure_shares["road_km_hardened"].whole,
+        4.0
+    );
+}
+
+/// A whole commune surveyed through the document reaches 19/19.
+#[test]
+fn a_fully_surveyed_commune_scores_19_of_19_through_the_document() {
+    let ntm = &catalog::shipped()[0];
+    let mut doc = device(1);
+    for h in 0..12u8 {
+        let id = HouseholdId::from_random([h; 16]);
+        add_household(&mut doc, &id, &format!("Hộ {h}"), 3, "Bản Hồ", 1).unwrap();
+        update_record(&mut doc, &id, 2, |r| {
+            r.housing = Some(Housing::Permanent);
+            r.water = Some(WaterSource::PipedToStandard);
+            r.sanitation = Some(Sanitation::Flush);
+            r.internet = Some(true);
+            r.income.insert("tiền lương".into(), 150_000_000);
+            for (m, year) in [(0, 1985), (1, 1988), (2, 2015)] {
+                let member = Member {
+                    name: format!("Người {m}"),
+                    birth_year: Some(year),
+                    insured: Some(true),
+                    employed: Some(year < 2000),
+                    in_school: Some(year > 2000),
+                    ..Default::default()
+                };
+                r.roster.insert(format!("{h}-{m}"), member);
+            }
+        })
+        .unwrap();
+    }
+    let mut put = |id: &str, e: InfraEntry| put_infrastructure(&mut doc, id, &e, 3).unwrap();
+    put("road", road("Đường trục xã", 12.0, true));
+    put(
+        "irrigation",
+        InfraEntry {
+            area_ha: Some(100.0),
+            irrigated_ha: Some(85.0),
+            ..InfraEntry::new(InfraKind::Irrigation, "Mương")
+        },
+    );
+    put(
+        "power",
+        InfraEntry {
+            households: Some(500),
+            safe_households: Some(495),
+            ..InfraEntry::new(InfraKind::Power, "Điện xã")
+        },
+    );
+    for (i, kind) in [InfraKind::School, InfraKind::School, InfraKind::Market]
+        .into_iter()
+        .enumerate()
+    {
+        put(
+            &format!("f{i}"),
+            InfraEntry {
+                up_to_standard: Some(true),
+                ..InfraEntry::new(kind, "Cơ sở")
+            },
+        );
+    }
+    for v in 0..4 {
+        put(
+            &format!("nvh{v}"),
+            InfraEntry {
+                up_to_standard: Some(true),
+                ..InfraEntry::new(InfraKind::CulturalHouse, "Nhà văn hóa")
+            },
+        );
+    }
+    for ind in ntm
+        .criteria
+        .iter()
+        .flat_map(|c| &c.indicators)
+        .filter(|i| i.rule == Rule::Attested)
+    {
+        let att = Attestation {
+            met: true,
+            evidence: Evidence::default(),
+            by: "Cán bộ NTM".into(),
+            at: 4,
+        };
+        attest(&mut doc, &ind.id, &att, 4).unwrap();
+    }
+    let card = evaluate(
+        ntm,
+        Region::NorthernMidlandsMountains,
+        2024,
+        &facts(&doc, 2024),
+    );
+    assert_eq!(card.score(), "19/19", "{:#?}", card.gaps());
+    // Reloaded from bytes, the same.
+    let reloaded = Automerge::load(&doc.save()).unwrap();
+    assert_eq!(
+        evaluate(
+            ntm,
+            Region::NorthernMidlandsMountains,
+            2024,
+            &facts(&reloaded, 2024)
+        ),
+        card
+    );
+}
