@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use automerge::{ActorId, Automerge, ChangeHash};
 use leptos::prelude::*;
+use ntm_core::catalog::{Catalog, Region};
+use ntm_core::evaluation::{evaluate, Scorecard};
 use ntm_core::survey::{self, CommuneRef, Household, SurveyError};
 use ntm_core::sync::{Backoff, ClientEvent, ClientOutput, SyncClient, SyncStatus};
 use ntm_core::{DocumentId, PeerId};
@@ -54,6 +56,8 @@ pub struct View {
     pub offline_ready: RwSignal<bool>,
     /// The last problem worth telling the user about.
     pub problem: RwSignal<Option<String>>,
+    /// The commune's scorecards (one per shipped catalog), from durable data.
+    pub scorecards: RwSignal<Vec<Scorecard>>,
 }
 
 impl View {
@@ -69,6 +73,7 @@ impl View {
             last_sync: RwSignal::new(None),
             offline_ready: RwSignal::new(false),
             problem: RwSignal::new(None),
+            scorecards: RwSignal::new(Vec::new()),
         }
     }
 }
@@ -93,6 +98,12 @@ struct Engine {
     confirmed_saved: Vec<ChangeHash>,
     socket: Option<Socket>,
     backoff: Backoff,
+    /// Criteria catalogs in force on this device.
+    catalogs: Vec<Catalog>,
+    /// The commune's applicable region.
+    region: Region,
+    /// Heads the list and scorecards were last computed for.
+    shown_heads: Option<Vec<ChangeHash>>,
 }
 
 thread_local! {
@@ -204,6 +215,9 @@ async fn open(view: View, commune: CommuneRef) -> Result<Engine, String> {
         confirmed_saved: confirmed,
         socket: None,
         backoff: Backoff::default(),
+        catalogs: ntm_core::catalog::shipped(),
+        region: commune.applicable_region,
+        shown_heads: None,
     })
 }
 
@@ -216,12 +230,26 @@ fn publish() {
             .expect("the engine tracks its document");
         // What the list shows is what is durable; the in-memory document can
         // only be ahead of it for the moment an append is in flight.
-        let households = if doc.get_heads() == e.persisted {
-            survey::households(doc)
-        } else {
-            survey::households(&doc.fork_at(&e.persisted).unwrap_or_else(|_| doc.clone()))
-        };
-        e.view.households.set(households);
+        // Recompute the list and the scorecards only when the durable data changed.
+        if e.shown_heads.as_ref() != Some(&e.persisted) {
+            let durable_copy;
+            let durable = if doc.get_heads() == e.persisted {
+                doc
+            } else {
+                durable_copy = doc.fork_at(&e.persisted).unwrap_or_else(|_| doc.clone());
+                &durable_copy
+            };
+            e.view.households.set(survey::households(durable));
+            let year = ntm_core::format::civil_date_vn(platform::unix_seconds()).0;
+            let facts = survey::facts(durable, year);
+            let cards = e
+                .catalogs
+                .iter()
+                .map(|c| evaluate(c, e.region, year as i32, &facts))
+                .collect();
+            e.view.scorecards.set(cards);
+            e.shown_heads = Some(e.persisted.clone());
+        }
         e.view
             .commune
             .set(survey::commune_name(doc).unwrap_or_default());

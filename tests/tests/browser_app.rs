@@ -54,6 +54,33 @@ async fn offline_edit_survives_reload_and_reaches_a_second_browser() -> anyhow::
     )
     .await?;
 
+    // The commune's scorecards (NTM and advanced), computed from its document.
+    tablet
+        .find(Locator::Css("#tab-scorecard"))
+        .await?
+        .click()
+        .await?;
+    wait_until(
+        &tablet,
+        "document.querySelectorAll('#scorecards .scorecard').length === 2",
+        T,
+        "two scorecards",
+    )
+    .await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#scorecards .scorecard .score').textContent.endsWith('/19')",
+        T,
+        "an x/19 score",
+    )
+    .await?;
+    save_screenshot(&tablet, "scorecard").await?;
+    tablet
+        .find(Locator::Css("#tab-survey"))
+        .await?
+        .click()
+        .await?;
+
     // The relay goes away; the tablet notices.
     relay.kill9().await?;
     wait_until(

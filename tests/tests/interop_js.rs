@@ -38,6 +38,7 @@ async fn js_client_finds_a_document_a_device_created() -> anyhow::Result<()> {
         document_id: id,
         code: "interop".into(),
         name: "Xã Mường Hoa".into(),
+        applicable_region: ntm_core::catalog::Region::NorthernMidlandsMountains,
     };
     device.track(id, survey::genesis(&commune));
     let hh = HouseholdId::from_random(rand::random());

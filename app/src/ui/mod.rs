@@ -2,6 +2,7 @@
 
 mod households;
 mod province;
+mod scorecard;
 mod sync_badge;
 
 use leptos::prelude::*;
@@ -11,6 +12,7 @@ use crate::engine::{self, Phase, View};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
     Survey,
+    Scorecard,
     Province,
 }
 
@@ -46,6 +48,9 @@ pub fn App() -> impl IntoView {
                         <button id="tab-survey" class:active=move || tab.get() == Tab::Survey on:click=move |_| tab.set(Tab::Survey)>
                             "Khảo sát hộ" <small lang="en">" · Survey"</small>
                         </button>
+                        <button id="tab-scorecard" class:active=move || tab.get() == Tab::Scorecard on:click=move |_| tab.set(Tab::Scorecard)>
+                            "Chấm điểm xã" <small lang="en">" · Scorecard"</small>
+                        </button>
                         <button id="tab-province" class:active=move || tab.get() == Tab::Province on:click=move |_| tab.set(Tab::Province)>
                             "Toàn tỉnh" <small lang="en">" · Province"</small>
                         </button>
@@ -57,6 +62,7 @@ pub fn App() -> impl IntoView {
                                 <households::HouseholdList/>
                             </main>
                         }.into_any(),
+                        Tab::Scorecard => view! { <main class="single"><scorecard::Scorecards/></main> }.into_any(),
                         Tab::Province => view! { <main class="single"><province::ProvinceOverview/></main> }.into_any(),
                     }}
                 }.into_any(),

@@ -35,6 +35,8 @@ pub struct CommuneRef {
     pub code: String,
     /// Vietnamese name, e.g. "Xã Tả Van".
     pub name: String,
+    /// Whose thresholds apply (from the registry).
+    pub applicable_region: crate::catalog::Region,
 }
 
 /// The demo commune that `cargo xtask run` opens (synthetic data).
@@ -44,6 +46,7 @@ pub fn demo_commune() -> CommuneRef {
         document_id: DocumentId::from_bytes(*b"ntm-demo-ta-van2"),
         code: "demo-ta-van".into(),
         name: "Xã Tả Van (Sa Pa) — dữ liệu mẫu".into(),
+        applicable_region: crate::catalog::Region::NorthernMidlandsMountains,
     }
 }
 
