@@ -1,6 +1,7 @@
 use super::*;
 
-fn device(actor: u8) -> Automerge {
+/// The demo commune's document on a device with actor `[actor; 16]`.
+pub(crate) fn device(actor: u8) -> Automerge {
     let mut doc = genesis(&demo_commune());
     doc.set_actor(ActorId::from(vec![actor; 16]));
     doc

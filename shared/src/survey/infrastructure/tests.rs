@@ -1,16 +1,9 @@
-use automerge::ActorId;
-
 use super::*;
 use crate::catalog::{self, Region, Rule};
 use crate::evaluation::evaluate;
 use crate::survey::record::{update_record, Housing, Member, Sanitation, WaterSource};
-use crate::survey::{add_household, demo_commune, facts, genesis, HouseholdId};
-
-fn device(actor: u8) -> Automerge {
-    let mut doc = genesis(&demo_commune());
-    doc.set_actor(ActorId::from(vec![actor; 16]));
-    doc
-}
+use crate::survey::tests::device;
+use crate::survey::{add_household, facts, HouseholdId};
 
 fn road(name: &str, km: f64, hardened: bool) -> InfraEntry {
     InfraEntry {

@@ -4,13 +4,8 @@ use proptest::prelude::*;
 use super::*;
 use crate::catalog;
 use crate::evaluation::evaluate;
-use crate::survey::{add_household, demo_commune, genesis};
-
-fn device(actor: u8) -> Automerge {
-    let mut doc = genesis(&demo_commune());
-    doc.set_actor(ActorId::from(vec![actor; 16]));
-    doc
-}
+use crate::survey::add_household;
+use crate::survey::tests::device;
 
 fn member(name: &str, birth_year: i64, employed: bool) -> Member {
     Member {
