@@ -12,7 +12,8 @@ use ntm_e2e::{workspace, Device, Relay};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-const T: Duration = Duration::from_secs(30);
+// Generous: Node and the relay share two busy cores in CI.
+const T: Duration = Duration::from_secs(60);
 
 fn node(args: &[&str]) -> Command {
     let js = workspace::js_dir();
