@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use automerge::{Automerge, ObjId, ObjType, ReadDoc, Value, ROOT};
+use automerge::{Automerge, ReadDoc};
 use autosurgeon::{hydrate_prop, reconcile_prop, Hydrate, Reconcile};
 
 use super::record::Gps;
-use super::{Invalid, SurveyError};
+use super::{commit, root_map, Invalid, SurveyError};
 use crate::evaluation::{Share, SurveyFacts};
 
 /// What an entry is.
@@ -141,13 +141,6 @@ pub struct Attestation {
     pub at: i64,
 }
 
-fn root_map(doc: &Automerge, key: &str) -> Result<ObjId, SurveyError> {
-    match doc.get(ROOT, key) {
-        Ok(Some((Value::Object(ObjType::Map), obj))) => Ok(obj),
-        _ => Err(SurveyError::NotASurvey),
-    }
-}
-
 fn put<T: Reconcile>(
     doc: &mut Automerge,
     container: &str,
@@ -158,11 +151,7 @@ fn put<T: Reconcile>(
 ) -> Result<(), SurveyError> {
     let obj = root_map(doc, container)?;
     doc.transact_with::<_, _, SurveyError, _>(
-        |_| {
-            automerge::transaction::CommitOptions::default()
-                .with_time(unix_seconds)
-                .with_message(message.to_owned())
-        },
+        |_| commit(unix_seconds, message),
         |tx| {
             reconcile_prop(tx, &obj, key, value).map_err(|e| SurveyError::Automerge(e.to_string()))
         },

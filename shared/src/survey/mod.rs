@@ -132,7 +132,8 @@ impl HouseholdEdit {
     }
 }
 
-fn commit(unix_seconds: i64, message: &str) -> CommitOptions {
+/// Commit options for one survey edit (time from the caller, never the clock).
+pub(crate) fn commit(unix_seconds: i64, message: &str) -> CommitOptions {
     CommitOptions::default()
         .with_time(unix_seconds)
         .with_message(message.to_owned())
@@ -156,11 +157,16 @@ pub fn genesis(commune: &CommuneRef) -> Automerge {
     doc.document().clone()
 }
 
-fn households_obj(doc: &Automerge) -> Result<ObjId, SurveyError> {
-    match doc.get(ROOT, "households") {
+/// A container map at the document root (created by the genesis).
+pub(crate) fn root_map(doc: &Automerge, key: &str) -> Result<ObjId, SurveyError> {
+    match doc.get(ROOT, key) {
         Ok(Some((Value::Object(ObjType::Map), id))) => Ok(id),
         _ => Err(SurveyError::NotASurvey),
     }
+}
+
+fn households_obj(doc: &Automerge) -> Result<ObjId, SurveyError> {
+    root_map(doc, "households")
 }
 
 pub(crate) fn household_obj(doc: &Automerge, id: &HouseholdId) -> Result<ObjId, SurveyError> {

@@ -10,7 +10,7 @@ use automerge::{Automerge, ObjType, ReadDoc, Value};
 use autosurgeon::{hydrate_prop, reconcile_prop, Hydrate, Reconcile};
 
 use super::poverty::{classify, Area, PovertyClass, PovertyStandard};
-use super::{household_obj, HouseholdId, SurveyError};
+use super::{commit, household_obj, HouseholdId, SurveyError};
 use crate::evaluation::{HouseholdFacts, SurveyFacts};
 
 /// Sex as recorded.
@@ -160,7 +160,7 @@ pub fn update_record(
     let am = |e: automerge::AutomergeError| SurveyError::Automerge(e.to_string());
     let rc = |e: autosurgeon::ReconcileError| SurveyError::Automerge(e.to_string());
     doc.transact_with::<_, _, SurveyError, _>(
-        |_| automerge::transaction::CommitOptions::default().with_time(unix_seconds).with_message("edit household record".to_owned()),
+        |_| commit(unix_seconds, "edit household record"),
         |tx| {
             let record = map_in(tx, &household, "record", ObjType::Map).map_err(am)?;
             macro_rules! scalar_fields {
