@@ -5,7 +5,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::catalog::Region;
+use crate::catalog::{self, Region, Rule};
 use crate::evaluation::{HouseholdFacts, Share, SurveyFacts};
 use crate::registry::{Commune, District, Level, Province, Registry, Target, Village};
 
@@ -221,6 +221,7 @@ pub fn generate(params: DemoParams) -> DemoProvince {
     }
     names.truncate(params.communes);
 
+    let attested = attested_ids();
     let mut communes = Vec::new();
     let mut surveys = Vec::new();
     for (i, (d, name)) in names.into_iter().enumerate() {
@@ -313,7 +314,13 @@ pub fn generate(params: DemoParams) -> DemoProvince {
         } else {
             quality
         };
-        let mut facts = survey(&mut rng, surveyed, households, params.villages_per_commune);
+        let mut facts = survey(
+            &mut rng,
+            surveyed,
+            households,
+            params.villages_per_commune,
+            &attested,
+        );
         // Some recognised communes have slipped on one indicator since recognition.
         if ntm_year.is_some() && name != "Mường Hoa" && rng.random_bool(0.2) {
             slip(&mut rng, &mut facts);
@@ -333,7 +340,13 @@ pub fn generate(params: DemoParams) -> DemoProvince {
 }
 
 /// Survey facts for a commune of the given quality in [0, 1].
-fn survey(rng: &mut ChaCha8Rng, quality: f64, households: usize, villages: usize) -> SurveyFacts {
+fn survey(
+    rng: &mut ChaCha8Rng,
+    quality: f64,
+    households: usize,
+    villages: usize,
+    attested: &[String],
+) -> SurveyFacts {
     let good = |rng: &mut ChaCha8Rng, base: f64| {
         rng.random_bool((base + (1.0 - base) * quality).clamp(0.0, 1.0))
     };
@@ -384,21 +397,32 @@ fn survey(rng: &mut ChaCha8Rng, quality: f64, households: usize, villages: usize
             },
         );
     }
-    for id in ATTESTED_IDS {
+    for id in attested {
         // Good communes attest nearly everything; weak ones much less.
-        facts.attested.insert(
-            (*id).to_owned(),
-            rng.random_bool(1.0 - (1.0 - quality).powi(3)),
-        );
+        facts
+            .attested
+            .insert(id.clone(), rng.random_bool(1.0 - (1.0 - quality).powi(3)));
     }
     facts
 }
 
-/// Every attested indicator id of the shipped catalogs.
-const ATTESTED_IDS: &[&str] = &[
-    "1.1", "1.2", "2.2", "3.2", "4.1", "6.1", "6.2", "8.1", "8.2", "8.3", "9.1", "13.1", "13.2",
-    "14.1", "15", "15.2", "16", "17.2", "17.3", "18.1", "18.2", "19.1", "19.2",
-];
+/// Every attested indicator id of the shipped catalogs, in numeric order
+/// (1.1 < 1.2 < 2.2 < … < 15 < 15.2), so the draws below stay reproducible.
+fn attested_ids() -> Vec<String> {
+    let number = |id: &str| -> (u32, u32) {
+        let mut parts = id.split('.').map(|p| p.parse().unwrap_or(0));
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+    };
+    let mut ids: Vec<String> = catalog::shipped()
+        .iter()
+        .flat_map(|c| c.criteria.iter().flat_map(|k| k.indicators.iter()))
+        .filter(|i| i.rule == Rule::Attested)
+        .map(|i| i.id.clone())
+        .collect();
+    ids.sort_by_key(|id| number(id));
+    ids.dedup();
+    ids
+}
 
 fn slip(rng: &mut ChaCha8Rng, facts: &mut SurveyFacts) {
     match rng.random_range(0..3) {
@@ -422,7 +446,6 @@ fn slip(rng: &mut ChaCha8Rng, facts: &mut SurveyFacts) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog;
     use crate::evaluation::evaluate;
 
     #[test]
