@@ -227,11 +227,3 @@ fn comparing_two_evaluations_shows_what_was_lost() {
     );
     assert_eq!(change("1.1"), None, "attested in both and still met");
 }
-
-#[test]
-fn evaluation_is_deterministic() {
-    let facts = model_commune();
-    let a = evaluate(&ntm(), Region::CentralHighlands, 2025, &facts);
-    let b = evaluate(&ntm(), Region::CentralHighlands, 2025, &facts);
-    assert_eq!(a, b);
-}
