@@ -30,6 +30,19 @@ pub enum CatalogCommand {
         /// The catalog file.
         file: PathBuf,
     },
+    /// Validate a catalog file and store it as a new catalog version that
+    /// every device receives. Refused if the file is invalid or the version
+    /// (its `id`) is already imported.
+    Import {
+        /// The catalog file.
+        file: PathBuf,
+        /// Directory of the relay's data (`relay.db`).
+        #[arg(long, env = "NTM_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+        /// Who imports it (recorded in the document).
+        #[arg(long, env = "NTM_ADMIN", default_value = "admin")]
+        by: String,
+    },
 }
 
 /// Flags of `serve`.
@@ -44,4 +57,8 @@ pub struct ServeArgs {
     /// Directory of the built web app, served at `/`.
     #[arg(long, env = "NTM_APP_DIR")]
     pub app_dir: Option<PathBuf>,
+    /// Store the synthetic demo province (registry, catalogs, Sa Pa's
+    /// surveys and appraisals) if it is not stored yet.
+    #[arg(long, env = "NTM_DEMO")]
+    pub demo: bool,
 }

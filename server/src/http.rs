@@ -15,6 +15,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.data_dir)?;
     let db_path = args.data_dir.join("relay.db");
     let sqlite = SqliteStorage::open(&db_path).await?;
+    if args.demo {
+        crate::admin::seed_demo(&sqlite, crate::unix_now()).await?;
+    }
     let storage = DurableStorage::new(sqlite.clone());
     let ledger = storage.ledger();
     let repo = samod::Repo::build_tokio()

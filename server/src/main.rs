@@ -4,6 +4,7 @@
 //! (WebSocket `/sync`, served by samod); documents are stored durably in
 //! SQLite; the built web app is served at `/`.
 
+mod admin;
 mod cli;
 mod http;
 mod storage;
@@ -23,7 +24,22 @@ async fn main() -> anyhow::Result<()> {
     match cli::Cli::parse().command {
         cli::Command::Serve(args) => http::serve(args).await,
         cli::Command::Catalog(cli::CatalogCommand::Check { file }) => check_catalog(&file),
+        cli::Command::Catalog(cli::CatalogCommand::Import { file, data_dir, by }) => {
+            std::fs::create_dir_all(&data_dir)?;
+            let storage = storage::SqliteStorage::open(&data_dir.join("relay.db")).await?;
+            let outcome = admin::import_catalog(&storage, &file, &by, unix_now()).await;
+            storage.close().await;
+            println!("{}", outcome?);
+            Ok(())
+        }
     }
+}
+
+/// Seconds since the Unix epoch (the core takes time as an argument).
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Prints a summary of a valid catalog, or every problem of an invalid one.

@@ -33,6 +33,17 @@ impl DocumentId {
         Self(bytes)
     }
 
+    /// A document id derived from a stable label (first 16 bytes of its
+    /// SHA-256): documents that admin tooling creates for a known unit, e.g.
+    /// `registry/lao-cai`, get the same id wherever they are created.
+    pub fn derived(label: &str) -> Self {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(label.as_bytes());
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        Self(bytes)
+    }
+
     /// The raw 16 bytes.
     pub fn as_bytes(&self) -> &[u8; 16] {
         &self.0
@@ -119,6 +130,14 @@ mod tests {
         assert_eq!(id.to_string().parse::<DocumentId>().unwrap(), id);
         assert_eq!(DocumentId::parse_url_or_id(&id.to_url()).unwrap(), id);
         assert!(id.to_url().starts_with("automerge:"));
+    }
+
+    #[test]
+    fn derived_ids_are_stable_and_distinct() {
+        let a = DocumentId::derived("registry/lao-cai");
+        assert_eq!(a, DocumentId::derived("registry/lao-cai"));
+        assert_ne!(a, DocumentId::derived("registry/yen-bai"));
+        assert_eq!(a.to_string().parse::<DocumentId>().unwrap(), a);
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! arguments, so the same logic runs in the browser (wasm32), in the relay and
 //! in deterministic tests.
 
+pub mod appraisal;
 pub mod catalog;
 pub mod demo;
+pub mod document;
 pub mod evaluation;
 pub mod format;
 pub mod ids;

@@ -15,6 +15,7 @@ pub struct Relay {
     addr: SocketAddr,
     data_dir: PathBuf,
     app_dir: Option<PathBuf>,
+    extra: Vec<String>,
 }
 
 /// A free loopback port (the OS picks it; released before the relay binds).
@@ -36,11 +37,27 @@ impl Relay {
         .await
     }
 
+    /// Starts a relay that seeds the demo province (`serve --demo`), on a free port.
+    pub async fn start_demo(data_dir: &Path, app_dir: Option<&Path>) -> anyhow::Result<Self> {
+        let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        Self::start_with(data_dir, addr, app_dir, &["--demo"]).await
+    }
+
     /// Starts a relay on a given address (to restart on the same one), optionally serving the app.
     pub async fn start_on(
         data_dir: &Path,
         addr: SocketAddr,
         app_dir: Option<&Path>,
+    ) -> anyhow::Result<Self> {
+        Self::start_with(data_dir, addr, app_dir, &[]).await
+    }
+
+    /// Starts a relay with extra `serve` flags.
+    pub async fn start_with(
+        data_dir: &Path,
+        addr: SocketAddr,
+        app_dir: Option<&Path>,
+        extra: &[&str],
     ) -> anyhow::Result<Self> {
         let mut cmd = Command::new(crate::workspace::relay_binary());
         cmd.arg("serve")
@@ -58,10 +75,12 @@ impl Relay {
         if let Some(app) = app_dir {
             cmd.arg("--app-dir").arg(app);
         }
+        cmd.args(extra);
         let mut child = cmd.spawn().context("spawn ntm-relay")?;
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let ready = tokio::time::timeout(Duration::from_secs(60), async {
+        // Generous: seeding the demo province takes a while in a debug build.
+        let ready = tokio::time::timeout(Duration::from_secs(240), async {
             while let Some(line) = lines.next_line().await? {
                 if line.contains("listening on") {
                     return Ok(());
@@ -70,7 +89,7 @@ impl Relay {
             bail!("ntm-relay exited before listening")
         })
         .await
-        .context("ntm-relay did not start within 60 s")?;
+        .context("ntm-relay did not start within 240 s")?;
         ready?;
         // Keep draining stdout so the child never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
@@ -79,6 +98,7 @@ impl Relay {
             addr,
             data_dir: data_dir.to_owned(),
             app_dir: app_dir.map(Path::to_owned),
+            extra: extra.iter().map(|s| (*s).to_owned()).collect(),
         })
     }
 
@@ -118,7 +138,9 @@ impl Relay {
     /// Starts the relay again on the same address and data directory.
     pub async fn restart(self) -> anyhow::Result<Self> {
         let (addr, data_dir, app_dir) = (self.addr, self.data_dir.clone(), self.app_dir.clone());
+        let extra = self.extra.clone();
         self.kill9().await?;
-        Self::start_on(&data_dir, addr, app_dir.as_deref()).await
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        Self::start_with(&data_dir, addr, app_dir.as_deref(), &extra).await
     }
 }

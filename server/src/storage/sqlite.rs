@@ -42,7 +42,46 @@ impl SqliteStorage {
         sqlx::query("CREATE TABLE IF NOT EXISTS samod_kv (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID")
             .execute(&pool)
             .await?;
+        // What each document is and which unit it belongs to: written by
+        // admin tooling, never by clients; scopes are enforced against it.
+        sqlx::query("CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY NOT NULL, kind TEXT NOT NULL, unit TEXT NOT NULL)")
+            .execute(&pool)
+            .await?;
         Ok(Self { pool })
+    }
+
+    /// Records what a document is (admin tooling only).
+    pub async fn register_document(&self, id: &str, kind: &str, unit: &str) -> sqlx::Result<()> {
+        sqlx::query("INSERT INTO documents (id, kind, unit) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, unit = excluded.unit")
+            .bind(id)
+            .bind(kind)
+            .bind(unit)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether any data is stored for a document.
+    pub async fn has_data(&self, id: &str) -> sqlx::Result<bool> {
+        let prefix =
+            StorageKey::from_parts([id]).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        Ok(!self.try_load_range(&prefix).await?.is_empty())
+    }
+
+    /// Stores a whole document as one snapshot chunk, the form samod itself
+    /// compacts to, and registers it. For admin tooling, before or while serving.
+    pub async fn store_document(
+        &self,
+        id: &str,
+        kind: &str,
+        unit: &str,
+        doc: &automerge::Automerge,
+    ) -> sqlx::Result<()> {
+        let heads: String = doc.get_heads().iter().map(|h| h.to_string()).collect();
+        let key = StorageKey::from_parts([id, "snapshot", &heads[..64.min(heads.len())]])
+            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        self.try_put(&key, &doc.save()).await?;
+        self.register_document(id, kind, unit).await
     }
 
     /// Waits for open statements and closes the pool.

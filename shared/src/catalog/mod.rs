@@ -2,6 +2,7 @@
 //! vocabulary rules may use, the TOML loader with line-precise errors, and
 //! the versions shipped in `shared/catalogs/`.
 
+pub mod document;
 mod load;
 mod model;
 mod vocabulary;

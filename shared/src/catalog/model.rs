@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use autosurgeon::{Hydrate, Reconcile};
+
 /// The 7 socio-economic regions of Decision 318/QĐ-TTg, each with its own targets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Reconcile, Hydrate)]
 pub enum Region {
     /// Trung du và miền núi phía Bắc (also applied to extremely disadvantaged communes anywhere).
     NorthernMidlandsMountains,

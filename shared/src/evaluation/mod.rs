@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::appraisal::{Appraisal, Decision};
 use crate::catalog::{
     Catalog, Compare, CriteriaSet, Region, Rule, HOUSEHOLD_PREDICATES, HOUSEHOLD_QUANTITIES,
 };
+use crate::registry::Commune;
 
 /// What the survey says, in the catalog's vocabulary (see
 /// `catalog::vocabulary`); computed from the survey document.
@@ -114,6 +116,9 @@ pub struct CriterionResult {
     pub status: Status,
     /// Its indicators.
     pub indicators: Vec<IndicatorResult>,
+    /// The owning department's verdict, when it has appraised the criterion
+    /// (shown beside the computed status; it does not replace it).
+    pub appraisal: Option<Decision>,
 }
 
 /// A commune's scorecard for one catalog version.
@@ -209,6 +214,7 @@ pub fn evaluate(catalog: &Catalog, region: Region, year: i32, facts: &SurveyFact
                 name_vi: criterion.name_vi.clone(),
                 status,
                 indicators,
+                appraisal: None,
             }
         })
         .collect();
@@ -219,6 +225,23 @@ pub fn evaluate(catalog: &Catalog, region: Region, year: i32, facts: &SurveyFact
         year,
         criteria,
     }
+}
+
+/// The evaluation DESIGN.md §4 names: (catalog version, registry entry,
+/// survey facts, appraisal) → the commune's scorecard, with each criterion's
+/// department verdict beside its computed status.
+pub fn evaluate_commune(
+    catalog: &Catalog,
+    commune: &Commune,
+    year: i32,
+    facts: &SurveyFacts,
+    appraisal: &Appraisal,
+) -> Scorecard {
+    let mut card = evaluate(catalog, commune.applicable_region, year, facts);
+    for criterion in &mut card.criteria {
+        criterion.appraisal = appraisal.verdict(&catalog.id, criterion.number).cloned();
+    }
+    card
 }
 
 fn computed_value(rule: &Rule, facts: &SurveyFacts) -> Option<f64> {

@@ -227,3 +227,52 @@ fn comparing_two_evaluations_shows_what_was_lost() {
     );
     assert_eq!(change("1.1"), None, "attested in both and still met");
 }
+
+#[test]
+fn a_commune_is_evaluated_with_its_region_and_its_department_verdicts() {
+    use crate::appraisal::{self, Decision, Verdict};
+    let catalog = ntm();
+    let mut commune = crate::demo::generate(crate::demo::DemoParams {
+        communes: 1,
+        households: (1, 1),
+        ..Default::default()
+    })
+    .registry
+    .communes
+    .remove(0);
+    let mut doc = appraisal::genesis(&commune.code);
+    let verdict = Decision {
+        verdict: Verdict::NeedsEvidence,
+        remark: "Thiếu ảnh nhà văn hóa".into(),
+        department: "so-vhttdl".into(),
+        by: "Chuyên viên Sở VHTTDL".into(),
+        at: 1_700_000_000,
+    };
+    let culture = catalog
+        .criteria
+        .iter()
+        .find(|c| c.owner == "so-vhttdl")
+        .unwrap()
+        .number;
+    appraisal::record_verdict(&mut doc, &catalog, culture, &verdict).unwrap();
+    let appraisal = appraisal::read(&doc).unwrap();
+
+    for region in [Region::NorthernMidlandsMountains, Region::MekongDelta] {
+        commune.applicable_region = region;
+        let card = evaluate_commune(&catalog, &commune, 2023, &model_commune(), &appraisal);
+        assert_eq!(card.region, region);
+        assert_eq!(card, {
+            let mut plain = evaluate(&catalog, region, 2023, &model_commune());
+            plain.criteria[culture as usize - 1].appraisal = Some(verdict.clone());
+            plain
+        });
+    }
+    let card = evaluate_commune(&catalog, &commune, 2023, &model_commune(), &appraisal);
+    let with_verdict: Vec<u32> = card
+        .criteria
+        .iter()
+        .filter(|c| c.appraisal.is_some())
+        .map(|c| c.number)
+        .collect();
+    assert_eq!(with_verdict, [culture]);
+}

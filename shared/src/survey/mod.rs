@@ -10,10 +10,10 @@ pub mod poverty;
 pub mod record;
 mod validation;
 
-use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{
-    ActorId, AutoCommit, Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT,
-};
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT};
+
+pub(crate) use crate::document::commit;
 
 use crate::ids::DocumentId;
 pub use validation::{Invalid, SurveyError};
@@ -39,12 +39,15 @@ pub struct CommuneRef {
     pub applicable_region: crate::catalog::Region,
 }
 
-/// The demo commune that `cargo xtask run` opens (synthetic data).
+/// The demo commune that `cargo xtask run` opens (synthetic data): Tả Van
+/// of the demo province, with the survey document id its registry lists.
 pub fn demo_commune() -> CommuneRef {
+    let code = "sa-pa-ta-van";
     CommuneRef {
-        // "2": schema 2 has a different genesis; never mix it with schema-1 copies.
-        document_id: DocumentId::from_bytes(*b"ntm-demo-ta-van2"),
-        code: "demo-ta-van".into(),
+        document_id: crate::registry::CommuneDocuments::derived(crate::demo::PROVINCE_CODE, code)
+            .survey_id()
+            .expect("derived ids are valid"),
+        code: code.into(),
         name: "Xã Tả Van (Sa Pa) — dữ liệu mẫu".into(),
         applicable_region: crate::catalog::Region::NorthernMidlandsMountains,
     }
@@ -132,29 +135,21 @@ impl HouseholdEdit {
     }
 }
 
-/// Commit options for one survey edit (time from the caller, never the clock).
-pub(crate) fn commit(unix_seconds: i64, message: &str) -> CommitOptions {
-    CommitOptions::default()
-        .with_time(unix_seconds)
-        .with_message(message.to_owned())
-}
-
 /// The genesis of a commune's survey document: byte-identical on every device.
 pub fn genesis(commune: &CommuneRef) -> Automerge {
-    let mut doc = AutoCommit::new().with_actor(ActorId::from(GENESIS_ACTOR));
-    doc.put(ROOT, "schema", SCHEMA).expect("fresh document");
-    doc.put(ROOT, "commune_code", commune.code.as_str())
-        .expect("fresh document");
-    doc.put(ROOT, "commune_name", commune.name.as_str())
-        .expect("fresh document");
-    // Every container is created here, once, identically on every device:
-    // containers created later by two devices would be two different objects.
-    for container in ["households", "infrastructure", "attestations"] {
-        doc.put_object(ROOT, container, ObjType::Map)
+    crate::document::genesis(GENESIS_ACTOR, |doc| {
+        doc.put(ROOT, "schema", SCHEMA).expect("fresh document");
+        doc.put(ROOT, "commune_code", commune.code.as_str())
             .expect("fresh document");
-    }
-    doc.commit_with(commit(0, "genesis"));
-    doc.document().clone()
+        doc.put(ROOT, "commune_name", commune.name.as_str())
+            .expect("fresh document");
+        // Every container is created here, once, identically on every device:
+        // containers created later by two devices would be two different objects.
+        for container in ["households", "infrastructure", "attestations"] {
+            doc.put_object(ROOT, container, ObjType::Map)
+                .expect("fresh document");
+        }
+    })
 }
 
 /// A container map at the document root (created by the genesis).

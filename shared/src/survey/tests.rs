@@ -1,4 +1,5 @@
 use super::*;
+use automerge::ActorId;
 
 /// The demo commune's document on a device with actor `[actor; 16]`.
 pub(crate) fn device(actor: u8) -> Automerge {

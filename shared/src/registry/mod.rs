@@ -3,10 +3,15 @@
 //! have no district tier since the 2025 reform), with each commune's
 //! programme status, applicable region, target, sponsor and leader.
 
+pub mod document;
+
+use autosurgeon::{Hydrate, Reconcile};
+
 use crate::catalog::Region;
+use crate::ids::DocumentId;
 
 /// A province.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
 pub struct Province {
     /// Administrative code.
     pub code: String,
@@ -17,7 +22,7 @@ pub struct Province {
 }
 
 /// A district (huyện, thị xã, thành phố), where the tier still exists.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
 pub struct District {
     /// Administrative code.
     pub code: String,
@@ -26,7 +31,7 @@ pub struct District {
 }
 
 /// A village (thôn, bản).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
 pub struct Village {
     /// Code, unique in the province.
     pub code: String,
@@ -35,7 +40,7 @@ pub struct Village {
 }
 
 /// The level a commune is recognised at or aims for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Reconcile, Hydrate)]
 pub enum Level {
     /// Nông thôn mới.
     Ntm,
@@ -44,7 +49,7 @@ pub enum Level {
 }
 
 /// A commune's target: reach `level` in `year`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]
 pub struct Target {
     /// The level aimed for.
     pub level: Level,
@@ -53,7 +58,7 @@ pub struct Target {
 }
 
 /// A commune (xã) and its place in the programme.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
 pub struct Commune {
     /// Administrative code.
     pub code: String,
@@ -79,6 +84,38 @@ pub struct Commune {
     pub leader: Option<String>,
     /// Its villages.
     pub villages: Vec<Village>,
+    /// Its documents: devices find what to sync from here.
+    pub documents: CommuneDocuments,
+}
+
+/// The ids of a commune's own documents (as `automerge-repo` ids, base58check).
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct CommuneDocuments {
+    /// The `survey` document.
+    pub survey: String,
+    /// The `appraisal` document.
+    pub appraisal: String,
+}
+
+impl CommuneDocuments {
+    /// The ids admin tooling gives a commune's documents: derived from the
+    /// province and commune codes, so they are the same wherever they are made.
+    pub fn derived(province: &str, commune: &str) -> Self {
+        Self {
+            survey: DocumentId::derived(&format!("survey/{province}/{commune}")).to_string(),
+            appraisal: DocumentId::derived(&format!("appraisal/{province}/{commune}")).to_string(),
+        }
+    }
+
+    /// The survey document's id (`None` if the stored text is not an id).
+    pub fn survey_id(&self) -> Option<DocumentId> {
+        self.survey.parse().ok()
+    }
+
+    /// The appraisal document's id (`None` if the stored text is not an id).
+    pub fn appraisal_id(&self) -> Option<DocumentId> {
+        self.appraisal.parse().ok()
+    }
 }
 
 impl Commune {

@@ -7,7 +7,15 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::catalog::{self, Region, Rule};
 use crate::evaluation::{HouseholdFacts, Share, SurveyFacts};
-use crate::registry::{Commune, District, Level, Province, Registry, Target, Village};
+
+mod documents;
+use crate::registry::{
+    Commune, CommuneDocuments, District, Level, Province, Registry, Target, Village,
+};
+pub use documents::{seed_documents, DemoDocument};
+
+/// The demo province's code.
+pub const PROVINCE_CODE: &str = "lao-cai-demo";
 
 /// Size and seed of the demo province.
 #[derive(Debug, Clone, Copy)]
@@ -185,11 +193,28 @@ const VILLAGE_NAMES: &[&str] = &[
     "Suối Thầu",
 ];
 
+/// A code from a Vietnamese name: lower case, diacritics folded, words
+/// joined by `-` ("Tả Van" → "ta-van").
 fn slug(name: &str) -> String {
-    name.to_lowercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join("-")
+    const FOLD: &[(&str, char)] = &[
+        ("àáạảãâầấậẩẫăằắặẳẵ", 'a'),
+        ("èéẹẻẽêềếệểễ", 'e'),
+        ("ìíịỉĩ", 'i'),
+        ("òóọỏõôồốộổỗơờớợởỡ", 'o'),
+        ("ùúụủũưừứựửữ", 'u'),
+        ("ỳýỵỷỹ", 'y'),
+        ("đ", 'd'),
+    ];
+    let folded: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            FOLD.iter()
+                .find(|(from, _)| from.contains(c))
+                .map_or(c, |(_, to)| *to)
+        })
+        .collect();
+    folded.split_whitespace().collect::<Vec<_>>().join("-")
 }
 
 /// Generates the province; the same params always give the same province.
@@ -275,7 +300,8 @@ pub fn generate(params: DemoParams) -> DemoProvince {
                 (
                     q,
                     ntm_year,
-                    advanced.then(|| rng.random_range(2020..=2023)),
+                    // Recognised as advanced no earlier than as NTM.
+                    advanced.then(|| rng.random_range(ntm_year.unwrap_or(2020).max(2020)..=2023)),
                     target,
                 )
             }
@@ -293,7 +319,6 @@ pub fn generate(params: DemoParams) -> DemoProvince {
             .collect();
         let extremely_disadvantaged = quality < 0.3;
         communes.push(Commune {
-            code,
             name: format!("Xã {name}"),
             district: Some(DISTRICTS[d].0.to_owned()),
             // Lào Cai is in the northern mountains: every commune applies that level.
@@ -305,7 +330,9 @@ pub fn generate(params: DemoParams) -> DemoProvince {
             sponsor: extremely_disadvantaged
                 .then(|| ["so-nnptnt", "so-gtvt", "so-yt", "so-ct"][i % 4].to_owned()),
             leader: None,
+            documents: CommuneDocuments::derived(PROVINCE_CODE, &code),
             villages,
+            code,
         });
         let households = rng.random_range(params.households.0..=params.households.1);
         // A recognised commune met every criterion when it was recognised.
@@ -329,7 +356,7 @@ pub fn generate(params: DemoParams) -> DemoProvince {
     }
     let registry = Registry {
         province: Province {
-            code: "lao-cai-demo".into(),
+            code: PROVINCE_CODE.into(),
             name: "Lào Cai (dữ liệu mẫu)".into(),
             synthetic: true,
         },
@@ -449,6 +476,22 @@ mod tests {
     use crate::evaluation::evaluate;
 
     #[test]
+    fn codes_are_ascii_and_the_app_demo_commune_is_in_the_registry() {
+        assert_eq!(slug("Tả Van"), "ta-van");
+        assert_eq!(slug("Ngũ Chỉ Sơn"), "ngu-chi-son");
+        let province = generate(DemoParams {
+            communes: 10,
+            households: (1, 2),
+            ..DemoParams::default()
+        });
+        assert!(province.registry.communes.iter().all(|c| c.code.is_ascii()));
+        let app = crate::survey::demo_commune();
+        let ta_van = province.registry.commune(&app.code).expect("Tả Van");
+        assert_eq!(ta_van.documents.survey_id(), Some(app.document_id));
+        assert_eq!(ta_van.applicable_region, app.applicable_region);
+    }
+
+    #[test]
     fn same_seed_same_province_and_it_is_marked_synthetic() {
         let small = DemoParams {
             communes: 30,
@@ -479,6 +522,7 @@ mod tests {
             );
         }
         assert!(reg.districts.iter().any(|d| d.name == "Huyện Bảo Thắng"));
+        crate::registry::document::create(reg, 0).expect("every generated commune is valid");
         let households: usize = province.surveys.iter().map(|s| s.households.len()).sum();
         assert!((60_000..=160_000).contains(&households), "{households}");
 
