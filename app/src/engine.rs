@@ -1,18 +1,24 @@
-//! The device engine: one commune's survey document, kept durable in
-//! IndexedDB and synced with the relay. Views call [`edit`]; the engine
-//! publishes what they show through the [`View`] signals.
+//! The device engine: the documents of one commune (its survey, which the
+//! device edits; its appraisal; the province registry and the catalog
+//! versions, which it receives), each kept durable in IndexedDB and synced
+//! with the relay. Views call [`edit`]; the engine publishes what they show
+//! through the [`View`] signals.
 //!
 //! Order of an edit: apply in `ntm-core` (one Automerge change) → append to
 //! IndexedDB and wait for the commit → show it (saved) → offer it to the relay.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
 
 use automerge::{ActorId, Automerge, ChangeHash};
 use leptos::prelude::*;
-use ntm_core::catalog::{Catalog, Region};
-use ntm_core::evaluation::{evaluate, Scorecard};
+use ntm_core::appraisal::{self, Appraisal};
+use ntm_core::catalog::{self, Catalog};
+use ntm_core::evaluation::{evaluate, evaluate_commune, Scorecard};
+use ntm_core::registry::{self, Commune};
+use ntm_core::survey::infrastructure::{self, Attestation, InfraEntry};
 use ntm_core::survey::{self, CommuneRef, Household, SurveyError};
 use ntm_core::sync::{Backoff, ClientEvent, ClientOutput, SyncClient, SyncStatus};
 use ntm_core::{DocumentId, PeerId};
@@ -56,8 +62,21 @@ pub struct View {
     pub offline_ready: RwSignal<bool>,
     /// The last problem worth telling the user about.
     pub problem: RwSignal<Option<String>>,
-    /// The commune's scorecards (one per shipped catalog), from durable data.
+    /// The commune's scorecards (one per catalog version), from durable data.
     pub scorecards: RwSignal<Vec<Scorecard>>,
+    /// Infrastructure entries by id.
+    pub infrastructure: RwSignal<Vec<(String, InfraEntry)>>,
+    /// Attestations by indicator id.
+    pub attestations: RwSignal<BTreeMap<String, Attestation>>,
+    /// The catalog versions in force (received, or the shipped ones).
+    pub catalogs: RwSignal<Vec<Catalog>>,
+    /// The commune as the province registry lists it, once received.
+    pub registry_entry: RwSignal<Option<Commune>>,
+    /// Department verdicts, district review and dossier state.
+    pub appraisal: RwSignal<Appraisal>,
+    /// Bumped whenever durable data changes: forms that read the document
+    /// directly (see [`read_survey`]) track it.
+    pub revision: RwSignal<u64>,
 }
 
 impl View {
@@ -74,6 +93,12 @@ impl View {
             offline_ready: RwSignal::new(false),
             problem: RwSignal::new(None),
             scorecards: RwSignal::new(Vec::new()),
+            infrastructure: RwSignal::new(Vec::new()),
+            attestations: RwSignal::new(BTreeMap::new()),
+            catalogs: RwSignal::new(Vec::new()),
+            registry_entry: RwSignal::new(None),
+            appraisal: RwSignal::new(Appraisal::default()),
+            revision: RwSignal::new(0),
         }
     }
 }
@@ -84,11 +109,22 @@ impl Default for View {
     }
 }
 
-struct Engine {
-    view: View,
-    store: Rc<LocalStore>,
-    client: SyncClient,
-    doc_id: DocumentId,
+/// What a tracked document is to this device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The commune's survey: edited here.
+    Survey,
+    /// The commune's appraisal: received (departments write it).
+    Appraisal,
+    /// The province registry: received.
+    Registry,
+    /// A catalog version: received.
+    Catalog,
+}
+
+/// Durability bookkeeping of one document.
+struct Tracked {
+    kind: Kind,
     /// Heads of what is already in IndexedDB.
     persisted: Vec<ChangeHash>,
     /// Keys of the chunks that make up `persisted`.
@@ -96,14 +132,36 @@ struct Engine {
     compacting: bool,
     /// Confirmed heads last written to the store.
     confirmed_saved: Vec<ChangeHash>,
+}
+
+struct Engine {
+    view: View,
+    store: Rc<LocalStore>,
+    client: SyncClient,
+    commune: CommuneRef,
+    docs: BTreeMap<DocumentId, Tracked>,
     socket: Option<Socket>,
     backoff: Backoff,
-    /// Criteria catalogs in force on this device.
-    catalogs: Vec<Catalog>,
-    /// The commune's applicable region.
-    region: Region,
-    /// Heads the list and scorecards were last computed for.
-    shown_heads: Option<Vec<ChangeHash>>,
+    /// Persisted heads of every document when the views were last computed.
+    shown_heads: Option<Vec<Vec<ChangeHash>>>,
+}
+
+impl Engine {
+    fn survey_id(&self) -> DocumentId {
+        self.commune.document_id
+    }
+
+    /// A document as durable on this device (the in-memory one can only be
+    /// ahead of it while an append is in flight).
+    fn durable(&self, id: &DocumentId) -> Option<Automerge> {
+        let doc = self.client.document(id)?;
+        let persisted = &self.docs.get(id)?.persisted;
+        if doc.get_heads() == *persisted {
+            Some(doc.clone())
+        } else {
+            doc.fork_at(persisted).ok()
+        }
+    }
 }
 
 thread_local! {
@@ -157,13 +215,10 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn open(view: View, commune: CommuneRef) -> Result<Engine, String> {
-    let store = LocalStore::open()
-        .await
-        .map_err(|e| format!("Không mở được bộ nhớ máy (IndexedDB): {e}"))?;
-    let id = commune.document_id;
+/// Loads a document's chunks; `None` when nothing is stored yet.
+async fn load(store: &LocalStore, id: &DocumentId) -> Result<(Automerge, Vec<String>), String> {
     let chunks = store
-        .load(&id)
+        .load(id)
         .await
         .map_err(|e| format!("Không đọc được dữ liệu đã lưu: {e}"))?;
     let mut doc = Automerge::new();
@@ -173,178 +228,254 @@ async fn open(view: View, commune: CommuneRef) -> Result<Engine, String> {
         doc.load_incremental(bytes)
             .map_err(|e| format!("Dữ liệu đã lưu bị hỏng: {e}"))?;
     }
-    let mut chunk_keys = chunks.keys;
-    if doc.get_heads().is_empty() {
-        doc = survey::genesis(&commune);
-        let key = store
-            .append(&id, doc.save())
-            .await
-            .map_err(|e| e.to_string())?;
-        chunk_keys.push(key);
-    }
+    Ok((doc, chunks.keys))
+}
+
+async fn open(view: View, commune: CommuneRef) -> Result<Engine, String> {
+    let store = LocalStore::open()
+        .await
+        .map_err(|e| format!("Không mở được bộ nhớ máy (IndexedDB): {e}"))?;
     let actor = device_setting(&store, "actor", || hex(&platform::random_bytes::<16>())).await?;
-    doc.set_actor(ActorId::try_from(actor.as_str()).map_err(|e| e.to_string())?);
+    let actor = ActorId::try_from(actor.as_str()).map_err(|e| e.to_string())?;
     let storage_id = device_setting(
         &store,
         "storage-id",
         || hex(&platform::random_bytes::<16>()),
     )
     .await?;
-    let confirmed: Vec<ChangeHash> = store
-        .meta(&format!("confirmed/{id}"))
-        .await
-        .map_err(|e| e.to_string())?
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|h| h.parse().ok())
-        .collect();
-    let persisted = doc.get_heads();
     let mut client = SyncClient::new(
         PeerId::for_device(platform::random_bytes()),
         Some(storage_id),
     );
-    client.add_document(id, doc, confirmed.clone());
+    let mut wanted = vec![
+        (commune.document_id, Kind::Survey),
+        (commune.appraisal_id, Kind::Appraisal),
+        (commune.registry_id, Kind::Registry),
+    ];
+    for (_, text) in catalog::SHIPPED {
+        if let Some(id) = catalog::load_catalog("", text).ok().map(|c| c.id) {
+            wanted.push((catalog::document::document_id(&id), Kind::Catalog));
+        }
+    }
+    let mut docs = BTreeMap::new();
+    for (id, kind) in wanted {
+        let (mut doc, mut chunk_keys) = load(&store, &id).await?;
+        // The commune's own documents start from their shared genesis, so a
+        // device that never met the relay still works and later merges.
+        let genesis = match kind {
+            Kind::Survey => Some(survey::genesis(&commune)),
+            Kind::Appraisal => Some(appraisal::genesis(&commune.code)),
+            Kind::Registry | Kind::Catalog => None,
+        };
+        if let (true, Some(genesis)) = (doc.get_heads().is_empty(), genesis) {
+            doc = genesis;
+            let key = store
+                .append(&id, doc.save())
+                .await
+                .map_err(|e| e.to_string())?;
+            chunk_keys.push(key);
+        }
+        doc.set_actor(actor.clone());
+        let confirmed: Vec<ChangeHash> = store
+            .meta(&format!("confirmed/{id}"))
+            .await
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|h| h.parse().ok())
+            .collect();
+        let persisted = doc.get_heads();
+        client.add_document(id, doc, confirmed.clone());
+        docs.insert(
+            id,
+            Tracked {
+                kind,
+                persisted,
+                chunk_keys,
+                compacting: false,
+                confirmed_saved: confirmed,
+            },
+        );
+    }
     Ok(Engine {
         view,
         store: Rc::new(store),
         client,
-        doc_id: id,
-        persisted,
-        chunk_keys,
-        compacting: false,
-        confirmed_saved: confirmed,
+        commune,
+        docs,
         socket: None,
         backoff: Backoff::default(),
-        catalogs: ntm_core::catalog::shipped(),
-        region: commune.applicable_region,
         shown_heads: None,
     })
+}
+
+/// Reads the survey document as durable on this device (forms use this and
+/// track [`View::revision`]).
+pub fn read_survey<R>(f: impl FnOnce(&Automerge) -> R) -> Option<R> {
+    with_engine(|e| {
+        let id = e.survey_id();
+        e.durable(&id).map(|doc| f(&doc))
+    })
+    .flatten()
 }
 
 /// Refreshes every signal from the engine's state.
 fn publish() {
     with_engine(|e| {
-        let doc = e
-            .client
-            .document(&e.doc_id)
-            .expect("the engine tracks its document");
-        // What the list shows is what is durable; the in-memory document can
-        // only be ahead of it for the moment an append is in flight.
-        // Recompute the list and the scorecards only when the durable data changed.
-        if e.shown_heads.as_ref() != Some(&e.persisted) {
-            let durable_copy;
-            let durable = if doc.get_heads() == e.persisted {
-                doc
-            } else {
-                durable_copy = doc.fork_at(&e.persisted).unwrap_or_else(|_| doc.clone());
-                &durable_copy
+        let heads: Vec<Vec<ChangeHash>> = e.docs.values().map(|t| t.persisted.clone()).collect();
+        // Recompute the views only when durable data changed.
+        if e.shown_heads.as_ref() != Some(&heads) {
+            let of_kind = |kind: Kind| {
+                e.docs
+                    .iter()
+                    .filter(move |(_, t)| t.kind == kind)
+                    .filter_map(|(id, _)| e.durable(id))
             };
-            e.view.households.set(survey::households(durable));
-            let year = ntm_core::format::civil_date_vn(platform::unix_seconds()).0;
-            let facts = survey::facts(durable, year);
-            let cards = e
-                .catalogs
-                .iter()
-                .map(|c| evaluate(c, e.region, year as i32, &facts))
+            let survey_doc = e.durable(&e.survey_id()).unwrap_or_else(Automerge::new);
+            let mut catalogs: Vec<Catalog> = of_kind(Kind::Catalog)
+                .filter_map(|d| catalog::document::read(&d).ok())
                 .collect();
+            if catalogs.is_empty() {
+                // Not received yet: the versions shipped with the app.
+                catalogs = catalog::shipped();
+            }
+            let entry = of_kind(Kind::Registry)
+                .find_map(|d| registry::document::read(&d).ok())
+                .and_then(|r| r.commune(&e.commune.code).cloned());
+            let appraisal = of_kind(Kind::Appraisal)
+                .find_map(|d| appraisal::read(&d).ok())
+                .unwrap_or_default();
+            let year = ntm_core::format::civil_date_vn(platform::unix_seconds()).0;
+            let facts = survey::facts(&survey_doc, year);
+            let cards = catalogs
+                .iter()
+                .map(|c| match &entry {
+                    Some(commune) => evaluate_commune(c, commune, year as i32, &facts, &appraisal),
+                    None => evaluate(c, e.commune.applicable_region, year as i32, &facts),
+                })
+                .collect();
+            e.view.households.set(survey::households(&survey_doc));
+            e.view.infrastructure.set(
+                infrastructure::infrastructure(&survey_doc)
+                    .into_iter()
+                    .collect(),
+            );
+            e.view
+                .attestations
+                .set(infrastructure::attestations(&survey_doc));
             e.view.scorecards.set(cards);
-            e.shown_heads = Some(e.persisted.clone());
+            e.view.catalogs.set(catalogs);
+            e.view.registry_entry.set(entry);
+            e.view.appraisal.set(appraisal);
+            e.view
+                .commune
+                .set(survey::commune_name(&survey_doc).unwrap_or_else(|| e.commune.name.clone()));
+            e.view.revision.update(|r| *r += 1);
+            e.shown_heads = Some(heads);
         }
-        e.view
-            .commune
-            .set(survey::commune_name(doc).unwrap_or_default());
         e.view.status.set(e.client.status());
         e.view.unconfirmed.set(e.client.unconfirmed_changes());
     });
 }
 
-/// Applies one edit (one Automerge change); resolves once it is durable.
-/// Invalid values are refused and nothing is written.
+/// Applies one edit to the survey (one Automerge change); resolves once it
+/// is durable. Invalid values are refused and nothing is written.
 pub async fn edit(
     change: impl FnOnce(&mut Automerge, i64) -> Result<(), SurveyError>,
 ) -> Result<(), SurveyError> {
     let now = platform::unix_seconds();
-    with_engine(|e| {
+    let id = with_engine(|e| {
+        let id = e.survey_id();
         let doc = e
             .client
-            .document_mut(&e.doc_id)
-            .expect("the engine tracks its document");
-        change(doc, now)
+            .document_mut(&id)
+            .expect("the engine tracks its survey");
+        change(doc, now).map(|()| id)
     })
     .unwrap_or(Err(SurveyError::NotASurvey))?;
     persist().await;
-    let outputs = with_engine(|e| {
-        let id = e.doc_id;
-        e.client.handle(ClientEvent::LocalChange(id))
-    });
-    if let Some(Ok(outputs)) = outputs {
+    if let Some(Ok(outputs)) = with_engine(|e| e.client.handle(ClientEvent::LocalChange(id))) {
         dispatch(outputs);
     }
     publish();
     Ok(())
 }
 
-/// Appends whatever the document has beyond what is stored.
+/// Appends whatever each document has beyond what is stored.
 async fn persist() {
-    let Some((store, id, bytes, heads)) = with_engine(|e| {
-        let doc = e.client.document(&e.doc_id).expect("tracked");
-        (
-            e.store.clone(),
-            e.doc_id,
-            doc.save_after(&e.persisted),
-            doc.get_heads(),
-        )
-    }) else {
+    let pending: Vec<(DocumentId, Vec<u8>, Vec<ChangeHash>)> = with_engine(|e| {
+        e.docs
+            .iter()
+            .filter_map(|(id, t)| {
+                let doc = e.client.document(id)?;
+                let heads = doc.get_heads();
+                (heads != t.persisted).then(|| (*id, doc.save_after(&t.persisted), heads))
+            })
+            .collect()
+    })
+    .unwrap_or_default();
+    let Some(store) = with_engine(|e| e.store.clone()) else {
         return;
     };
-    if bytes.is_empty() {
-        return;
-    }
-    match store.append(&id, bytes).await {
-        Ok(key) => {
-            with_engine(|e| {
-                e.persisted = heads;
-                e.chunk_keys.push(key);
-                e.view.last_saved.set(Some(platform::unix_seconds()));
-                e.view.problem.set(None);
-            });
-            compact_if_needed().await;
+    for (id, bytes, heads) in pending {
+        if bytes.is_empty() {
+            continue;
         }
-        Err(err) => {
-            platform::log(&err.to_string());
-            with_engine(|e| {
-                e.view
-                    .problem
-                    .set(Some(format!("Chưa lưu được vào máy, sẽ thử lại: {err}")));
-            });
-            leptos::prelude::set_timeout(
-                || leptos::task::spawn_local(persist()),
-                Duration::from_secs(2),
-            );
+        match store.append(&id, bytes).await {
+            Ok(key) => {
+                with_engine(|e| {
+                    if let Some(t) = e.docs.get_mut(&id) {
+                        t.persisted = heads;
+                        t.chunk_keys.push(key);
+                    }
+                    if id == e.survey_id() {
+                        e.view.last_saved.set(Some(platform::unix_seconds()));
+                    }
+                    e.view.problem.set(None);
+                });
+                compact_if_needed(id).await;
+            }
+            Err(err) => {
+                platform::log(&err.to_string());
+                with_engine(|e| {
+                    e.view
+                        .problem
+                        .set(Some(format!("Chưa lưu được vào máy, sẽ thử lại: {err}")));
+                });
+                leptos::prelude::set_timeout(
+                    || leptos::task::spawn_local(persist()),
+                    Duration::from_secs(2),
+                );
+            }
         }
     }
     publish();
 }
 
-async fn compact_if_needed() {
-    let Some((store, id, snapshot, replaced)) = with_engine(|e| {
-        if e.compacting || e.chunk_keys.len() <= COMPACT_AFTER_CHUNKS {
+async fn compact_if_needed(id: DocumentId) {
+    let Some((store, snapshot, replaced)) = with_engine(|e| {
+        let t = e.docs.get_mut(&id)?;
+        if t.compacting || t.chunk_keys.len() <= COMPACT_AFTER_CHUNKS {
             return None;
         }
-        e.compacting = true;
-        let doc = e.client.document(&e.doc_id).expect("tracked");
-        let snapshot = doc.fork_at(&e.persisted).map(|d| d.save()).ok()?;
-        Some((e.store.clone(), e.doc_id, snapshot, e.chunk_keys.clone()))
+        t.compacting = true;
+        let (persisted, keys) = (t.persisted.clone(), t.chunk_keys.clone());
+        let doc = e.client.document(&id)?;
+        let snapshot = doc.fork_at(&persisted).map(|d| d.save()).ok()?;
+        Some((e.store.clone(), snapshot, keys))
     })
     .flatten() else {
+        with_engine(|e| e.docs.get_mut(&id).map(|t| t.compacting = false));
         return;
     };
     let result = store.compact(&id, snapshot, &replaced).await;
     with_engine(|e| {
-        e.compacting = false;
-        if let Ok(key) = result {
-            e.chunk_keys.retain(|k| !replaced.contains(k));
-            e.chunk_keys.push(key);
+        if let Some(t) = e.docs.get_mut(&id) {
+            t.compacting = false;
+            if let Ok(key) = result {
+                t.chunk_keys.retain(|k| !replaced.contains(k));
+                t.chunk_keys.push(key);
+            }
         }
     });
 }
@@ -441,21 +572,26 @@ fn after_sync_step() {
             e.backoff.reset();
             e.view.last_sync.set(Some(platform::unix_seconds()));
         }
-        let confirmed = e.client.confirmed_heads(&e.doc_id).to_vec();
-        let changed = (confirmed != e.confirmed_saved).then(|| {
-            e.confirmed_saved = confirmed.clone();
-            (e.store.clone(), e.doc_id, confirmed)
-        });
-        (status, e.socket.is_none(), changed)
+        let mut changed = Vec::new();
+        for (id, t) in e.docs.iter_mut() {
+            let confirmed = e.client.confirmed_heads(id).to_vec();
+            if confirmed != t.confirmed_saved {
+                t.confirmed_saved = confirmed.clone();
+                changed.push((*id, confirmed));
+            }
+        }
+        (status, e.socket.is_none(), (e.store.clone(), changed))
     }) else {
         return;
     };
-    if let Some((store, id, heads)) = confirmed_changed {
+    let (store, changed) = confirmed_changed;
+    for (id, heads) in changed {
         let text = heads
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(",");
+        let store = store.clone();
         leptos::task::spawn_local(async move {
             let _ = store.set_meta(&format!("confirmed/{id}"), &text).await;
         });

@@ -82,3 +82,37 @@ pub fn on_network_back(f: fn()) {
         }
     }
 }
+
+/// The device's position (latitude, longitude), asked of the browser once;
+/// an error text the form can show when it is refused or unavailable.
+pub async fn current_position() -> Result<(f64, f64), String> {
+    let geolocation = web_sys::window()
+        .and_then(|w| w.navigator().geolocation().ok())
+        .ok_or("Trình duyệt không hỗ trợ định vị / no geolocation")?;
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        let options = web_sys::PositionOptions::new();
+        options.set_enable_high_accuracy(true);
+        options.set_timeout(30_000);
+        let _ = geolocation.get_current_position_with_error_callback_and_options(
+            &resolve,
+            Some(&reject),
+            &options,
+        );
+    });
+    let position = JsFuture::from(promise).await.map_err(|_| {
+        "Không lấy được vị trí (đã từ chối hoặc không có tín hiệu) / position unavailable"
+            .to_owned()
+    })?;
+    // GeolocationPosition is behind web-sys's unstable flag: read it as an object.
+    let number = |object: &wasm_bindgen::JsValue, key: &str| {
+        js_sys::Reflect::get(object, &key.into())
+            .ok()
+            .and_then(|v| v.as_f64())
+    };
+    let coords = js_sys::Reflect::get(&position, &"coords".into())
+        .map_err(|_| "Vị trí không hợp lệ / bad position".to_owned())?;
+    match (number(&coords, "latitude"), number(&coords, "longitude")) {
+        (Some(lat), Some(lon)) => Ok((lat, lon)),
+        _ => Err("Vị trí không hợp lệ / bad position".to_owned()),
+    }
+}

@@ -55,9 +55,47 @@ pub fn vnd(amount: i64) -> String {
     format!("{} đ", group_thousands(amount))
 }
 
+/// Reads an amount of đồng as people type it: `36.000.000`, `36 000 000 đ`,
+/// `36000000`. `None` for anything else (letters, decimals, empty).
+pub fn parse_vnd(text: &str) -> Option<i64> {
+    let digits: String = text
+        .trim()
+        .trim_end_matches('đ')
+        .chars()
+        .filter(|c| !matches!(c, '.' | ' ' | '\u{a0}'))
+        .collect();
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Reads a decimal written either way: `12,5` (Vietnamese) or `12.5`.
+pub fn parse_decimal(text: &str) -> Option<f64> {
+    let text = text.trim().replace(',', ".");
+    if text.is_empty() || text.matches('.').count() > 1 {
+        return None;
+    }
+    text.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_and_decimals_are_read_as_typed() {
+        assert_eq!(parse_vnd("36.000.000"), Some(36_000_000));
+        assert_eq!(parse_vnd(" 36 000 000 đ"), Some(36_000_000));
+        assert_eq!(parse_vnd("1234"), Some(1234));
+        assert_eq!(parse_vnd("12,5"), None);
+        assert_eq!(parse_vnd("ba triệu"), None);
+        assert_eq!(parse_vnd(""), None);
+        assert_eq!(parse_decimal("12,5"), Some(12.5));
+        assert_eq!(parse_decimal("0.75"), Some(0.75));
+        assert_eq!(parse_decimal("1.234,5"), None);
+        assert_eq!(parse_decimal("abc"), None);
+    }
 
     #[test]
     fn dates_are_day_month_year_in_vietnam_time() {

@@ -86,7 +86,8 @@ pub async fn wait_until(
         if tokio::time::Instant::now() > deadline {
             let state = browser
                 .execute(
-                    "return document.body ? document.body.innerText : '(no body)'",
+                    // The top of the page says what state it is in; long lists add nothing.
+                    "return document.body ? document.body.innerText.slice(0, 3000) : '(no body)'",
                     vec![],
                 )
                 .await

@@ -194,6 +194,220 @@ async fn offline_edit_survives_reload_and_reaches_a_second_browser() -> anyhow::
     Ok(())
 }
 
+async fn click(browser: &fantoccini::Client, css: &str) -> anyhow::Result<()> {
+    browser.find(Locator::Css(css)).await?.click().await?;
+    Ok(())
+}
+
+async fn type_into(browser: &fantoccini::Client, css: &str, text: &str) -> anyhow::Result<()> {
+    let input = browser.find(Locator::Css(css)).await?;
+    input.clear().await?;
+    input.send_keys(text).await?;
+    Ok(())
+}
+
+/// The demo province as `cargo xtask run` serves it: the commune's status
+/// from the registry and appraisal documents, and the record,
+/// infrastructure and attestation forms feeding the scorecard.
+#[tokio::test]
+async fn forms_fill_the_record_and_infrastructure_of_the_demo_commune() -> anyhow::Result<()> {
+    let dist = workspace::app_dist();
+    assert!(
+        dist.join("index.html").is_file(),
+        "app not built: run `cargo xtask test`"
+    );
+    let data = tempfile::tempdir()?;
+    let profiles = tempfile::tempdir()?;
+    let relay = Relay::start_demo(data.path(), Some(&dist)).await?;
+    let driver = Chromedriver::start().await?;
+    let tablet = driver.browser(&profiles.path().join("tablet")).await?;
+    tablet.goto(&relay.http_url()).await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#sync-status').dataset.status === 'up-to-date' && Number(document.querySelector('#household-count').textContent) >= 300",
+        T,
+        "the seeded households of Tả Van",
+    )
+    .await?;
+
+    // Status from the registry and the appraisal documents.
+    click(&tablet, "#tab-scorecard").await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#target').textContent === 'NTM năm 2024' && document.querySelector('#dossier').textContent === 'Đã gửi tỉnh thẩm định'",
+        T,
+        "Tả Van's target and dossier",
+    )
+    .await?;
+    wait_until(
+        &tablet,
+        "document.querySelectorAll('#scorecards .verdict').length >= 3 && document.querySelectorAll('#appraisal-history li').length >= 3",
+        T,
+        "department verdicts and history",
+    )
+    .await?;
+    save_screenshot(&tablet, "demo-scorecard").await?;
+
+    // A household's full record.
+    click(&tablet, "#tab-survey").await?;
+    type_into(&tablet, "#new-head", "Lồ Thị Dế").await?;
+    type_into(&tablet, "#new-members", "1").await?;
+    type_into(&tablet, "#new-village", "Bản Dền").await?;
+    click(&tablet, "#add-household-submit").await?;
+    let row =
+        "[...document.querySelectorAll('tr.household')].find(r => r.dataset.head === 'Lồ Thị Dế')";
+    wait_until(
+        &tablet,
+        &format!("{row} !== undefined"),
+        T,
+        "the new household",
+    )
+    .await?;
+    tablet
+        .execute(
+            &format!("{row}.querySelector('.open-record').click()"),
+            vec![],
+        )
+        .await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#household-detail') !== null",
+        T,
+        "the record form",
+    )
+    .await?;
+
+    // A member with an impossible birth year is refused, with the reason.
+    type_into(&tablet, "#member-name", "Lồ Thị Dế").await?;
+    type_into(&tablet, "#member-birth", "3000").await?;
+    click(&tablet, "#add-member-submit").await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#household-detail').textContent.includes('Năm sinh nằm ngoài khoảng hợp lý')",
+        T,
+        "the birth-year refusal",
+    )
+    .await?;
+    assert_eq!(
+        tablet
+            .execute(
+                "return document.querySelectorAll('tr.member').length",
+                vec![]
+            )
+            .await?,
+        serde_json::json!(0),
+        "nothing written"
+    );
+    type_into(&tablet, "#member-name", "Lồ Thị Dế").await?;
+    type_into(&tablet, "#member-birth", "1985").await?;
+    click(&tablet, "#add-member-submit").await?;
+    wait_until(
+        &tablet,
+        "document.querySelectorAll('tr.member').length === 1",
+        T,
+        "the member row",
+    )
+    .await?;
+
+    // Income typed the Vietnamese way; a word is refused.
+    type_into(&tablet, "#income-amount", "ba triệu").await?;
+    click(&tablet, "#add-income-submit").await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#household-detail').textContent.includes('Thu nhập (đồng/năm) nằm ngoài khoảng hợp lý')",
+        T,
+        "the income refusal",
+    )
+    .await?;
+    type_into(&tablet, "#income-amount", "24.000.000").await?;
+    click(&tablet, "#add-income-submit").await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#poverty-summary').textContent.includes('2.000.000 đ/người/tháng')",
+        T,
+        "income per person per month",
+    )
+    .await?;
+    // A working-age member without work is one deprivation; untreated water another.
+    wait_until(
+        &tablet,
+        "document.querySelector('#poverty-summary').textContent.includes('Thiếu hụt dịch vụ cơ bản: 1')",
+        T,
+        "the employment deprivation",
+    )
+    .await?;
+    tablet
+        .find(Locator::Css("select[data-field=water]"))
+        .await?
+        .select_by_value("2")
+        .await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#poverty-summary').textContent.includes('Thiếu hụt dịch vụ cơ bản: 2')",
+        T,
+        "the untreated-water deprivation",
+    )
+    .await?;
+    save_screenshot(&tablet, "household-record").await?;
+
+    // Infrastructure with evidence, and an attested indicator.
+    click(&tablet, "#tab-infrastructure").await?;
+    let before: usize = tablet
+        .execute(
+            "return Number(document.querySelector('#infrastructure-count').textContent)",
+            vec![],
+        )
+        .await?
+        .as_u64()
+        .unwrap_or(0) as usize;
+    type_into(&tablet, "#infra-name", "Đường vào Bản Dền").await?;
+    type_into(&tablet, "#infra-first", "2,5").await?;
+    type_into(&tablet, "#infra-note", "Đo GPS ngày 27/11").await?;
+    click(&tablet, "#add-infrastructure-submit").await?;
+    wait_until(
+        &tablet,
+        &format!(
+            "Number(document.querySelector('#infrastructure-count').textContent) === {}",
+            before + 1
+        ),
+        T,
+        "the new road",
+    )
+    .await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#infrastructure-list').textContent.includes('2,50 km, đã cứng hóa')",
+        T,
+        "the road's length, the Vietnamese way",
+    )
+    .await?;
+    type_into(&tablet, "#attest-by", "Cán bộ NTM xã").await?;
+    tablet
+        .execute(
+            "document.querySelector('tr.attestation .attest-not-met').click()",
+            vec![],
+        )
+        .await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('tr.attestation').dataset.met === 'false' && document.querySelector('tr.attestation .status').textContent.includes('Cán bộ NTM xã')",
+        T,
+        "the attestation",
+    )
+    .await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#sync-status').dataset.status === 'up-to-date' && document.querySelector('#unconfirmed').dataset.count === '0'",
+        T,
+        "everything on the relay",
+    )
+    .await?;
+    save_screenshot(&tablet, "infrastructure").await?;
+    tablet.close().await?;
+    relay.terminate().await?;
+    Ok(())
+}
+
 /// With `NTM_SCREENSHOT_DIR` set, keeps a PNG of the page for people to look at.
 async fn save_screenshot(browser: &fantoccini::Client, name: &str) -> anyhow::Result<()> {
     if let Some(dir) = std::env::var_os("NTM_SCREENSHOT_DIR") {

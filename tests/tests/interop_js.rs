@@ -37,6 +37,8 @@ async fn js_client_finds_a_document_a_device_created() -> anyhow::Result<()> {
     let id = DocumentId::from_bytes(rand::random());
     let commune = survey::CommuneRef {
         document_id: id,
+        appraisal_id: DocumentId::from_bytes(rand::random()),
+        registry_id: DocumentId::from_bytes(rand::random()),
         code: "interop".into(),
         name: "Xã Mường Hoa".into(),
         applicable_region: ntm_core::catalog::Region::NorthernMidlandsMountains,

@@ -58,14 +58,16 @@ fn flag(args: &[String], name: &str, default: &str) -> String {
         .unwrap_or_else(|| default.to_owned())
 }
 
-/// Builds everything and runs the relay with the app on the embedded SQLite store.
+/// Builds everything and runs the relay with the app on the embedded SQLite
+/// store, seeded with the synthetic demo province on first start.
 fn run(args: &[String]) -> Result<(), String> {
     let listen = flag(args, "--listen", "127.0.0.1:8080");
     let data_dir = flag(args, "--data-dir", "data");
     let dist = build_app::build()?;
     cmd::cargo(&["build", "--release", "-p", "ntm-relay"])?;
     let relay = root().join("target/release/ntm-relay");
-    println!("\nNTM Survey: http://{listen}/  (relay data in {data_dir}/, Ctrl+C to stop)\n");
+    println!("\nNTM Survey: http://{listen}/  (relay data in {data_dir}/, Ctrl+C to stop)");
+    println!("The first start stores the synthetic demo province (about 15 s).\n");
     cmd::run(
         cmd::command(relay)
             .args([
@@ -74,6 +76,7 @@ fn run(args: &[String]) -> Result<(), String> {
                 &listen,
                 "--data-dir",
                 &data_dir,
+                "--demo",
                 "--app-dir",
             ])
             .arg(dist)

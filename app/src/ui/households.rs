@@ -8,7 +8,8 @@ use ntm_core::survey::{self, Field, Household, HouseholdEdit, HouseholdId, Surve
 use crate::engine::{self, View};
 use crate::platform;
 
-fn error_text(err: &SurveyError) -> String {
+/// A refusal as the forms show it: Vietnamese, then English.
+pub(super) fn error_text(err: &SurveyError) -> String {
     match err {
         SurveyError::Invalid(invalid) => {
             format!("{} ({})", invalid.message_vi(), invalid.message_en())
@@ -22,6 +23,10 @@ fn parse_members(text: &str) -> Result<u32, SurveyError> {
         .parse::<u32>()
         .map_err(|_| SurveyError::Invalid(survey::Invalid::MembersOutOfRange(0)))
 }
+
+/// The household whose record form is open.
+#[derive(Clone, Copy)]
+pub struct Selected(pub RwSignal<Option<HouseholdId>>);
 
 /// The form that adds a household.
 #[component]
@@ -93,7 +98,7 @@ pub fn HouseholdList() -> impl IntoView {
             {move || view.last_saved.get().map(|_| view! { <p id="save-state" class="saved">"Đã lưu trên máy" <small lang="en">" · saved on this device"</small></p> })}
             <table id="household-list">
                 <thead><tr>
-                    <th>"Chủ hộ"</th><th>"Nhân khẩu"</th><th>"Thôn, bản"</th><th>"Ngày ghi"</th>
+                    <th>"Chủ hộ"</th><th>"Nhân khẩu"</th><th>"Thôn, bản"</th><th>"Ngày ghi"</th><th></th>
                 </tr></thead>
                 <tbody>
                     <For
@@ -168,12 +173,17 @@ fn HouseholdRow(household: Household) -> impl IntoView {
         created_at,
     } = household;
     let head_text = head.value.clone().unwrap_or_default();
+    let selected = expect_context::<Selected>().0;
+    let open = StoredValue::new(id.clone());
     view! {
         <tr class="household" data-id=id.as_str().to_owned() data-head=head_text>
             <EditableCell id=id.clone() field=head name="head" commit=|t| Ok(HouseholdEdit::Head(t.to_owned()))/>
             <EditableCell id=id.clone() field=members name="members" commit=|t| parse_members(t).map(HouseholdEdit::Members)/>
             <EditableCell id=id.clone() field=village name="village" commit=|t| Ok(HouseholdEdit::Village(t.to_owned()))/>
             <td>{date_vi(created_at)}</td>
+            <td><button type="button" class="secondary open-record" on:click=move |_| selected.set(Some(open.get_value()))>
+                "Phiếu hộ" <small lang="en">"Record"</small>
+            </button></td>
         </tr>
     }
 }

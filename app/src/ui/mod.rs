@@ -1,6 +1,8 @@
 //! The views. Vietnamese first, English second.
 
+mod household_form;
 mod households;
+mod infrastructure;
 mod province;
 mod scorecard;
 mod sync_badge;
@@ -12,6 +14,7 @@ use crate::engine::{self, Phase, View};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
     Survey,
+    Infrastructure,
     Scorecard,
     Province,
 }
@@ -22,6 +25,8 @@ pub fn App() -> impl IntoView {
     let view = View::new();
     provide_context(view);
     let tab = RwSignal::new(Tab::Survey);
+    let selected = RwSignal::new(None);
+    provide_context(households::Selected(selected));
     engine::boot(view);
     let phase_name = move || match view.phase.get() {
         Phase::Loading => "loading",
@@ -48,6 +53,9 @@ pub fn App() -> impl IntoView {
                         <button id="tab-survey" class:active=move || tab.get() == Tab::Survey on:click=move |_| tab.set(Tab::Survey)>
                             "Khảo sát hộ" <small lang="en">" · Survey"</small>
                         </button>
+                        <button id="tab-infrastructure" class:active=move || tab.get() == Tab::Infrastructure on:click=move |_| tab.set(Tab::Infrastructure)>
+                            "Hạ tầng, xác nhận" <small lang="en">" · Infrastructure"</small>
+                        </button>
                         <button id="tab-scorecard" class:active=move || tab.get() == Tab::Scorecard on:click=move |_| tab.set(Tab::Scorecard)>
                             "Chấm điểm xã" <small lang="en">" · Scorecard"</small>
                         </button>
@@ -59,9 +67,15 @@ pub fn App() -> impl IntoView {
                         Tab::Survey => view! {
                             <main>
                                 <households::AddHousehold/>
-                                <households::HouseholdList/>
+                                <div class="stack">
+                                    {move || selected.get().map(|id| view! {
+                                        <household_form::HouseholdDetail id=id on_close=Callback::new(move |()| selected.set(None))/>
+                                    })}
+                                    <households::HouseholdList/>
+                                </div>
                             </main>
                         }.into_any(),
+                        Tab::Infrastructure => view! { <main class="single"><infrastructure::Infrastructure/></main> }.into_any(),
                         Tab::Scorecard => view! { <main class="single"><scorecard::Scorecards/></main> }.into_any(),
                         Tab::Province => view! { <main class="single"><province::ProvinceOverview/></main> }.into_any(),
                     }}

@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use ntm_core::catalog::CriteriaSet;
 use ntm_core::evaluation::{Scorecard, Status};
+use ntm_core::format::date_vi;
+use ntm_core::registry::Level;
 
 use crate::engine::View;
 
@@ -49,7 +51,12 @@ fn card(sc: Scorecard) -> impl IntoView {
             <ul class="criteria">
                 {sc.criteria.iter().map(|c| {
                     let (class, label) = status_vi(c.status);
-                    view! { <li class=class>{format!("{}. {}", c.number, c.name_vi)} <span>{label}</span></li> }
+                    let verdict = c.appraisal.as_ref().map(|d| view! {
+                        <em class="verdict" data-verdict=format!("{:?}", d.verdict)>
+                            {format!("Thẩm định: {} ({})", d.verdict.label_vi(), date_vi(d.at))}
+                        </em>
+                    });
+                    view! { <li class=class data-number=c.number.to_string()>{format!("{}. {}", c.number, c.name_vi)} <span>{label}</span> {verdict}</li> }
                 }).collect_view()}
             </ul>
             <h3>"Còn thiếu" <small lang="en">" · Gaps"</small></h3>
@@ -62,11 +69,67 @@ fn card(sc: Scorecard) -> impl IntoView {
     }
 }
 
+fn level_vi(level: Level) -> &'static str {
+    match level {
+        Level::Ntm => "NTM",
+        Level::Advanced => "NTM nâng cao",
+    }
+}
+
+/// The commune as the registry lists it, and where its dossier stands.
+#[component]
+fn CommuneStatus() -> impl IntoView {
+    let view = expect_context::<View>();
+    move || {
+        let appraisal = view.appraisal.get();
+        let dossier = appraisal.dossier.map(|d| d.label_vi());
+        let history: Vec<String> = appraisal
+            .history
+            .iter()
+            .rev()
+            .take(5)
+            .map(|h| format!("{} · {} · {}", date_vi(h.at), h.by, h.what))
+            .collect();
+        match view.registry_entry.get() {
+            None => view! {
+                <section class="card" id="commune-status">
+                    <p>"Chưa nhận được danh mục hành chính của tỉnh (sẽ tự cập nhật khi có mạng). "
+                        <small lang="en">"The province registry has not arrived yet."</small></p>
+                </section>
+            }
+            .into_any(),
+            Some(c) => view! {
+                <section class="card" id="commune-status">
+                    <h2>{c.name.clone()} <small lang="en">" · Commune status"</small></h2>
+                    <dl class="facts">
+                        <dt>"Vùng áp dụng"</dt><dd>{c.applicable_region.name_vi()}</dd>
+                        <dt>"Đã công nhận"</dt><dd id="recognised">{match (c.ntm_year, c.advanced_year) {
+                            (_, Some(a)) => format!("NTM nâng cao năm {a}"),
+                            (Some(n), None) => format!("NTM năm {n}"),
+                            _ => "Chưa".to_owned(),
+                        }}</dd>
+                        <dt>"Mục tiêu"</dt><dd id="target">{c.target.map_or("—".to_owned(), |t| format!("{} năm {}", level_vi(t.level), t.year))}</dd>
+                        <dt>"Sở đỡ đầu"</dt><dd>{c.sponsor.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"Lãnh đạo phụ trách"</dt><dd>{c.leader.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"Hồ sơ"</dt><dd id="dossier">{dossier.unwrap_or("Chưa lập hồ sơ")}</dd>
+                    </dl>
+                    {(!history.is_empty()).then(|| view! {
+                        <h3>"Lịch sử thẩm định" <small lang="en">" · Appraisal history"</small></h3>
+                        <ul id="appraisal-history">{history.into_iter().map(|h| view! { <li>{h}</li> }).collect_view()}</ul>
+                    })}
+                </section>
+            }
+            .into_any(),
+        }
+    }
+}
+
 /// Both scorecards of the commune.
 #[component]
 pub fn Scorecards() -> impl IntoView {
     let view = expect_context::<View>();
     view! {
+        <CommuneStatus/>
         <div id="scorecards" class="cards">
             {move || view.scorecards.get().into_iter().map(card).collect_view()}
         </div>

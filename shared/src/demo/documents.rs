@@ -183,6 +183,8 @@ fn survey_document(
 ) -> Automerge {
     let reference = CommuneRef {
         document_id: commune.documents.survey_id().expect("valid id"),
+        appraisal_id: commune.documents.appraisal_id().expect("valid id"),
+        registry_id: registry::document::document_id(super::PROVINCE_CODE),
         code: commune.code.clone(),
         name: if commune.code == survey::demo_commune().code {
             survey::demo_commune().name
@@ -201,7 +203,8 @@ fn survey_document(
         let village = &commune.villages[i % commune.villages.len()].name;
         let (head, rec) = record_for(rng, h, year);
         let members = rec.roster.len() as u32;
-        let t = at + i as i64 * 60;
+        // Recorded over the hours before `at`, never after it.
+        let t = at - (facts.households.len() - i) as i64 * 60;
         survey::add_household(&mut doc, &id, &head, members, village, t).expect(seeded);
         record::update_record(&mut doc, &id, t + 30, |r| *r = rec).expect(seeded);
     }

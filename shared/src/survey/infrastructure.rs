@@ -28,6 +28,30 @@ pub enum InfraKind {
     Power,
 }
 
+impl InfraKind {
+    /// Every kind, in form order.
+    pub const ALL: [InfraKind; 6] = [
+        InfraKind::Road,
+        InfraKind::School,
+        InfraKind::CulturalHouse,
+        InfraKind::Market,
+        InfraKind::Irrigation,
+        InfraKind::Power,
+    ];
+
+    /// Vietnamese label.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            InfraKind::Road => "Đường giao thông",
+            InfraKind::School => "Trường học",
+            InfraKind::CulturalHouse => "Nhà văn hóa",
+            InfraKind::Market => "Chợ",
+            InfraKind::Irrigation => "Công trình thủy lợi",
+            InfraKind::Power => "Điện",
+        }
+    }
+}
+
 /// Evidence behind an entry or an attestation.
 #[derive(Debug, Clone, Default, PartialEq, Reconcile, Hydrate)]
 pub struct Evidence {

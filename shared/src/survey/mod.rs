@@ -31,6 +31,10 @@ const GENESIS_ACTOR: &[u8] = b"ntm-survey-genesis";
 pub struct CommuneRef {
     /// The survey document's id.
     pub document_id: DocumentId,
+    /// The commune's appraisal document.
+    pub appraisal_id: DocumentId,
+    /// The province's registry document.
+    pub registry_id: DocumentId,
     /// Administrative code of the commune.
     pub code: String,
     /// Vietnamese name, e.g. "Xã Tả Van".
@@ -43,10 +47,11 @@ pub struct CommuneRef {
 /// of the demo province, with the survey document id its registry lists.
 pub fn demo_commune() -> CommuneRef {
     let code = "sa-pa-ta-van";
+    let documents = crate::registry::CommuneDocuments::derived(crate::demo::PROVINCE_CODE, code);
     CommuneRef {
-        document_id: crate::registry::CommuneDocuments::derived(crate::demo::PROVINCE_CODE, code)
-            .survey_id()
-            .expect("derived ids are valid"),
+        document_id: documents.survey_id().expect("derived ids are valid"),
+        appraisal_id: documents.appraisal_id().expect("derived ids are valid"),
+        registry_id: crate::registry::document::document_id(crate::demo::PROVINCE_CODE),
         code: code.into(),
         name: "Xã Tả Van (Sa Pa) — dữ liệu mẫu".into(),
         applicable_region: crate::catalog::Region::NorthernMidlandsMountains,

@@ -10,7 +10,7 @@ use automerge::{Automerge, ObjType, ReadDoc, Value};
 use autosurgeon::{hydrate_prop, reconcile_prop, Hydrate, Reconcile};
 
 use super::poverty::{classify, Area, PovertyClass, PovertyStandard};
-use super::{commit, household_obj, HouseholdId, SurveyError};
+use super::{commit, household_obj, HouseholdId, Invalid, SurveyError};
 use crate::evaluation::{HouseholdFacts, SurveyFacts};
 
 /// Sex as recorded.
@@ -55,6 +55,75 @@ pub enum Sanitation {
     ImprovedPit,
     /// Không hợp vệ sinh, hoặc không có.
     Unimproved,
+}
+
+impl Sex {
+    /// Every value, in form order.
+    pub const ALL: [Sex; 2] = [Sex::Male, Sex::Female];
+
+    /// Vietnamese label.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Sex::Male => "Nam",
+            Sex::Female => "Nữ",
+        }
+    }
+}
+
+impl Housing {
+    /// Every value, in form order.
+    pub const ALL: [Housing; 4] = [
+        Housing::Permanent,
+        Housing::SemiPermanent,
+        Housing::Flimsy,
+        Housing::Makeshift,
+    ];
+
+    /// Vietnamese label.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Housing::Permanent => "Nhà kiên cố",
+            Housing::SemiPermanent => "Nhà bán kiên cố",
+            Housing::Flimsy => "Nhà thiếu kiên cố",
+            Housing::Makeshift => "Nhà đơn sơ, tạm",
+        }
+    }
+}
+
+impl WaterSource {
+    /// Every value, in form order.
+    pub const ALL: [WaterSource; 3] = [
+        WaterSource::PipedToStandard,
+        WaterSource::TreatedWell,
+        WaterSource::Untreated,
+    ];
+
+    /// Vietnamese label.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            WaterSource::PipedToStandard => "Nước máy, nước sạch tập trung",
+            WaterSource::TreatedWell => "Giếng khoan, giếng đào có xử lý",
+            WaterSource::Untreated => "Sông suối, nước tự chảy không xử lý",
+        }
+    }
+}
+
+impl Sanitation {
+    /// Every value, in form order.
+    pub const ALL: [Sanitation; 3] = [
+        Sanitation::Flush,
+        Sanitation::ImprovedPit,
+        Sanitation::Unimproved,
+    ];
+
+    /// Vietnamese label.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Sanitation::Flush => "Tự hoại, bán tự hoại",
+            Sanitation::ImprovedPit => "Hai ngăn, chìm có ống thông hơi",
+            Sanitation::Unimproved => "Không hợp vệ sinh hoặc không có",
+        }
+    }
 }
 
 /// One person of the household.
@@ -156,6 +225,9 @@ pub fn update_record(
     if after == before {
         return Ok(());
     }
+    after
+        .validate(crate::format::civil_date_vn(unix_seconds).0)
+        .map_err(SurveyError::Invalid)?;
     let household = household_obj(doc, id)?;
     let am = |e: automerge::AutomergeError| SurveyError::Automerge(e.to_string());
     let rc = |e: autosurgeon::ReconcileError| SurveyError::Automerge(e.to_string());
@@ -215,7 +287,48 @@ const WORKING_AGE: std::ops::RangeInclusive<i64> = 15..=60;
 /// Compulsory school age.
 const SCHOOL_AGE: std::ops::RangeInclusive<i64> = 6..=14;
 
+/// Largest plausible yearly income of one source (đồng).
+const MAX_INCOME: i64 = 100_000_000_000;
+
 impl HouseholdRecord {
+    /// Checks every value against its plausible range (`year`: this year).
+    pub fn validate(&self, year: i64) -> Result<(), Invalid> {
+        if self.roster.len() > super::validation::MAX_MEMBERS as usize {
+            return Err(Invalid::OutOfRange("roster"));
+        }
+        for member in self.roster.values() {
+            let name = member.name.trim();
+            if name.is_empty() {
+                return Err(Invalid::Required("member_name"));
+            }
+            if name.chars().count() > super::validation::MAX_TEXT {
+                return Err(Invalid::TooLong("member_name"));
+            }
+            if member
+                .birth_year
+                .is_some_and(|y| !(year - 120..=year).contains(&y))
+            {
+                return Err(Invalid::OutOfRange("birth_year"));
+            }
+        }
+        for (source, amount) in &self.income {
+            if source.trim().is_empty() {
+                return Err(Invalid::Required("income_source"));
+            }
+            if !(0..=MAX_INCOME).contains(amount) {
+                return Err(Invalid::OutOfRange("income"));
+            }
+        }
+        // Viet Nam, islands included, with a margin.
+        if self
+            .gps
+            .is_some_and(|g| !(7.0..=24.0).contains(&g.lat) || !(101.0..=118.0).contains(&g.lon))
+        {
+            return Err(Invalid::OutOfRange("gps"));
+        }
+        Ok(())
+    }
+
     fn ages(&self, year: i64) -> impl Iterator<Item = (i64, &Member)> {
         self.roster
             .values()

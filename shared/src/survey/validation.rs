@@ -61,6 +61,12 @@ fn field_vi(key: &str) -> &'static str {
         "irrigated_ha" => "Diện tích được tưới (ha)",
         "households" => "Số hộ",
         "safe_households" => "Số hộ dùng điện an toàn",
+        "member_name" => "Tên thành viên",
+        "birth_year" => "Năm sinh",
+        "income" => "Thu nhập (đồng/năm)",
+        "income_source" => "Nguồn thu nhập",
+        "gps" => "Tọa độ GPS (trong lãnh thổ Việt Nam)",
+        "roster" => "Số thành viên",
         _ => "Trường",
     }
 }
@@ -76,6 +82,12 @@ fn field_en(key: &str) -> &'static str {
         "irrigated_ha" => "Irrigated area (ha)",
         "households" => "Households",
         "safe_households" => "Households with safe power",
+        "member_name" => "Member's name",
+        "birth_year" => "Year of birth",
+        "income" => "Income (đồng per year)",
+        "income_source" => "Income source",
+        "gps" => "GPS position (within Viet Nam)",
+        "roster" => "Number of members",
         _ => "Field",
     }
 }

@@ -101,7 +101,7 @@ fn a_fully_surveyed_commune_scores_19_of_19_through_the_document() {
     for h in 0..12u8 {
         let id = HouseholdId::from_random([h; 16]);
         add_household(&mut doc, &id, &format!("Hộ {h}"), 3, "Bản Hồ", 1).unwrap();
-        update_record(&mut doc, &id, 2, |r| {
+        update_record(&mut doc, &id, 1_750_000_000, |r| {
             r.housing = Some(Housing::Permanent);
             r.water = Some(WaterSource::PipedToStandard);
             r.sanitation = Some(Sanitation::Flush);

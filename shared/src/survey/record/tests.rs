@@ -7,6 +7,9 @@ use crate::evaluation::evaluate;
 use crate::survey::add_household;
 use crate::survey::tests::device;
 
+/// A time in 2025: birth years are checked against the year of the edit.
+const NOW: i64 = 1_750_000_000;
+
 fn member(name: &str, birth_year: i64, employed: bool) -> Member {
     Member {
         name: name.into(),
@@ -39,11 +42,11 @@ fn record_round_trips_and_old_households_read_empty() {
     });
     record.photos.push("ab".repeat(32));
     let heads = doc.get_heads();
-    update_record(&mut doc, &id, 10, |r| *r = record.clone()).unwrap();
+    update_record(&mut doc, &id, NOW + 10, |r| *r = record.clone()).unwrap();
     assert_eq!(doc.get_changes(&heads).len(), 1, "one edit, one change");
     assert_eq!(read_record(&doc, &id).unwrap(), record);
     // Edit a member, drop an income source: still one change each.
-    update_record(&mut doc, &id, 11, |r| {
+    update_record(&mut doc, &id, NOW + 11, |r| {
         r.roster.get_mut("m1").unwrap().employed = Some(false);
         r.income.clear();
     })
@@ -52,7 +55,7 @@ fn record_round_trips_and_old_households_read_empty() {
     assert_eq!(read.roster["m1"].employed, Some(false));
     assert!(read.income.is_empty());
     let heads = doc.get_heads();
-    update_record(&mut doc, &id, 12, |_| {}).unwrap();
+    update_record(&mut doc, &id, NOW + 12, |_| {}).unwrap();
     assert_eq!(doc.get_heads(), heads, "no change, no commit");
     assert!(matches!(
         read_record(&doc, &HouseholdId::from_random([2; 16])),
@@ -67,13 +70,13 @@ fn concurrent_record_edits_on_two_devices_merge() {
     add_household(&mut a, &id, "Lò Văn Pằng", 4, "Bản Dền", 0).unwrap();
     let mut b = device(2);
     b.merge(&mut a.clone()).unwrap();
-    update_record(&mut a, &id, 1, |r| {
+    update_record(&mut a, &id, NOW + 1, |r| {
         r.roster
             .insert("ma".into(), member("Lò Văn Pằng", 1975, true));
         r.water = Some(WaterSource::PipedToStandard);
     })
     .unwrap();
-    update_record(&mut b, &id, 1, |r| {
+    update_record(&mut b, &id, NOW + 1, |r| {
         r.roster
             .insert("mb".into(), member("Lò Thị Mai", 2012, false));
         r.housing = Some(Housing::Permanent);
@@ -167,7 +170,10 @@ fn apply(doc: &mut Automerge, device: u8, e: &Edit) {
     let id = |h: u8| HouseholdId::from_random([h; 16]);
     let with_record = |doc: &mut Automerge, h: u8, f: &dyn Fn(&mut HouseholdRecord)| {
         // Households this device has not seen yet are skipped, as in the app.
-        let _ = update_record(doc, &id(h), 1, f);
+        match update_record(doc, &id(h), NOW + 1, f) {
+            Ok(()) | Err(SurveyError::UnknownHousehold(_)) => {}
+            Err(e) => panic!("generated edits are valid: {e}"),
+        }
     };
     match *e {
         Edit::Add { household, members } => {
@@ -233,4 +239,52 @@ proptest! {
             evaluate(ntm, region, 2024, &crate::survey::facts(&shuffled, 2024))
         );
     }
+}
+
+#[test]
+fn implausible_record_values_are_refused_and_nothing_is_written() {
+    let mut doc = device(1);
+    let id = HouseholdId::from_random([9; 16]);
+    let now = 1_750_000_000; // 2025
+    add_household(&mut doc, &id, "Lý Thị Mẩy", 2, "Bản Hồ", now).unwrap();
+    let heads = doc.get_heads();
+    type Edit = Box<dyn Fn(&mut HouseholdRecord)>;
+    let cases: Vec<(Edit, Invalid)> = vec![
+        (
+            Box::new(|r| {
+                r.roster.insert("m".into(), member("  ", 1990, true));
+            }),
+            Invalid::Required("member_name"),
+        ),
+        (
+            Box::new(|r| {
+                r.roster.insert("m".into(), member("Mẩy", 2031, true));
+            }),
+            Invalid::OutOfRange("birth_year"),
+        ),
+        (
+            Box::new(|r| {
+                r.income.insert("trồng trọt".into(), -5);
+            }),
+            Invalid::OutOfRange("income"),
+        ),
+        (
+            Box::new(|r| {
+                r.gps = Some(Gps {
+                    lat: 48.8,
+                    lon: 2.3,
+                });
+            }),
+            Invalid::OutOfRange("gps"),
+        ),
+    ];
+    for (edit, expected) in cases {
+        let err = update_record(&mut doc, &id, now, |r| edit(r)).unwrap_err();
+        assert_eq!(err, SurveyError::Invalid(expected.clone()));
+        assert!(
+            !expected.message_vi().starts_with("Trường"),
+            "{expected:?} has a Vietnamese name"
+        );
+    }
+    assert_eq!(doc.get_heads(), heads, "nothing written");
 }

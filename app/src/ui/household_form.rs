@@ -1,0 +1,384 @@
+//! The full household record (DESIGN.md §2.2): members as a repeat group,
+//! income by source, housing, water, sanitation, information access, GPS.
+//! Every committed field is one Automerge change that writes only that
+//! field, so two tablets filling in different parts never collide.
+
+use leptos::prelude::*;
+use ntm_core::format::{group_thousands, parse_vnd, vnd};
+use ntm_core::survey::poverty::PovertyStandard;
+use ntm_core::survey::record::{
+    self, Gps, HouseholdRecord, Housing, Member, Sanitation, Sex, WaterSource,
+};
+use ntm_core::survey::{HouseholdId, SurveyError};
+
+use super::households::error_text;
+use crate::engine::{self, View};
+use crate::platform;
+
+/// Income sources offered in the form (any other may be typed).
+const INCOME_SOURCES: &[&str] = &[
+    "trồng trọt",
+    "chăn nuôi",
+    "lâm nghiệp",
+    "tiền lương, tiền công",
+    "du lịch, dịch vụ",
+    "trợ cấp, lương hưu",
+    "khác",
+];
+
+/// Writes one record edit; shows the refusal, if any, in `error`.
+fn save(
+    id: HouseholdId,
+    error: RwSignal<Option<String>>,
+    edit: impl FnOnce(&mut HouseholdRecord) + 'static,
+) {
+    leptos::task::spawn_local(async move {
+        let result = engine::edit(move |doc, now| record::update_record(doc, &id, now, edit)).await;
+        error.set(result.err().map(|e| error_text(&e)));
+    });
+}
+
+fn tri_parse(s: &str) -> Option<bool> {
+    match s {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// A yes / no / not recorded select.
+fn tri_select(
+    name: &'static str,
+    value: Option<bool>,
+    on_pick: impl Fn(Option<bool>) + 'static,
+) -> impl IntoView {
+    view! {
+        <select data-field=name on:change=move |ev| on_pick(tri_parse(&event_target_value(&ev)))>
+            <option value="" selected=value.is_none()>"—"</option>
+            <option value="yes" selected=value == Some(true)>"Có"</option>
+            <option value="no" selected=value == Some(false)>"Không"</option>
+        </select>
+    }
+}
+
+/// A select over an enum's values, with "not recorded" first.
+fn enum_select<T: Copy + PartialEq + 'static>(
+    name: &'static str,
+    all: &'static [T],
+    label: fn(T) -> &'static str,
+    value: Option<T>,
+    on_pick: impl Fn(Option<T>) + 'static,
+) -> impl IntoView {
+    view! {
+        <select data-field=name on:change=move |ev| {
+            let picked = event_target_value(&ev).parse::<usize>().ok().and_then(|i| all.get(i).copied());
+            on_pick(picked)
+        }>
+            <option value="" selected=value.is_none()>"— chưa ghi —"</option>
+            {all.iter().enumerate().map(|(i, v)| view! {
+                <option value=i.to_string() selected=value == Some(*v)>{label(*v)}</option>
+            }).collect_view()}
+        </select>
+    }
+}
+
+/// The record form of one household.
+#[component]
+pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView {
+    let view = expect_context::<View>();
+    let error = RwSignal::new(None::<String>);
+    let id = StoredValue::new(id);
+    let record = Memo::new(move |_| {
+        view.revision.track();
+        engine::read_survey(|doc| record::read_record(doc, &id.get_value()).ok())
+            .flatten()
+            .unwrap_or_default()
+    });
+    let household = Memo::new(move |_| {
+        view.households
+            .get()
+            .into_iter()
+            .find(|h| h.id == id.get_value())
+    });
+    let put = move |edit: Box<dyn FnOnce(&mut HouseholdRecord)>| {
+        save(id.get_value(), error, move |r| edit(r))
+    };
+    let summary = move || {
+        let r = record.get();
+        let year = ntm_core::format::civil_date_vn(platform::unix_seconds()).0;
+        let members = if r.roster.is_empty() {
+            household
+                .get()
+                .and_then(|h| h.members.value)
+                .map_or(0, i64::from)
+        } else {
+            r.roster.len() as i64
+        };
+        let monthly = r.income_per_person_month(members);
+        let class = r.poverty(members, year, PovertyStandard::DECREE_07_2021);
+        view! {
+            <p id="poverty-summary" class="summary">
+                {monthly.map(|m| format!("Thu nhập bình quân: {}/người/tháng · ", vnd(m)))}
+                {format!("Thiếu hụt dịch vụ cơ bản: {} · ", r.deprivations(year))}
+                <strong data-class=class.map(|c| format!("{c:?}"))>
+                    {class.map_or("Chưa đủ dữ liệu để phân loại", |c| c.label_vi())}
+                </strong>
+                <small lang="en">" · Decree 07/2021 classification"</small>
+            </p>
+        }
+    };
+    view! {
+        <section id="household-detail" class="card detail">
+            <h2>
+                "Phiếu hộ: " {move || household.get().and_then(|h| h.head.value).unwrap_or_default()}
+                <small lang="en">" · Household record"</small>
+                <button type="button" class="secondary" id="close-detail" on:click=move |_| on_close.run(())>"Đóng"</button>
+            </h2>
+            {summary}
+            {move || error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
+            <Members record=record put=put/>
+            <Income record=record put=put/>
+            <h3>"Nhà ở, nước, vệ sinh, thông tin" <small lang="en">" · Living conditions"</small></h3>
+            {move || {
+                let r = record.get();
+                view! {
+                    <div class="grid-form">
+                        <label>"Loại nhà" <small lang="en">"Housing"</small>
+                            {enum_select("housing", &Housing::ALL, Housing::label_vi, r.housing,
+                                move |v| put(Box::new(move |r: &mut HouseholdRecord| r.housing = v)))}
+                        </label>
+                        <label>"Nguồn nước" <small lang="en">"Water"</small>
+                            {enum_select("water", &WaterSource::ALL, WaterSource::label_vi, r.water,
+                                move |v| put(Box::new(move |r: &mut HouseholdRecord| r.water = v)))}
+                        </label>
+                        <label>"Nhà tiêu" <small lang="en">"Sanitation"</small>
+                            {enum_select("sanitation", &Sanitation::ALL, Sanitation::label_vi, r.sanitation,
+                                move |v| put(Box::new(move |r: &mut HouseholdRecord| r.sanitation = v)))}
+                        </label>
+                        <label>"Dùng Internet" <small lang="en">"Internet"</small>
+                            {tri_select("internet", r.internet,
+                                move |v| put(Box::new(move |r: &mut HouseholdRecord| r.internet = v)))}
+                        </label>
+                    </div>
+                }
+            }}
+            <Position record=record put=put error=error/>
+        </section>
+    }
+}
+
+/// Members: one row per person, keyed by a stable id.
+#[component]
+fn Members(
+    record: Memo<HouseholdRecord>,
+    put: impl Fn(Box<dyn FnOnce(&mut HouseholdRecord)>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let birth = RwSignal::new(String::new());
+    let sex = RwSignal::new(String::new());
+    let add_error = RwSignal::new(None::<String>);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let birth_year = match birth.get_untracked().trim() {
+            "" => None,
+            text => match text.parse::<i64>() {
+                Ok(y) => Some(y),
+                Err(_) => {
+                    return add_error.set(Some(error_text(&SurveyError::Invalid(
+                        ntm_core::survey::Invalid::OutOfRange("birth_year"),
+                    ))))
+                }
+            },
+        };
+        let member = Member {
+            name: name.get_untracked().trim().to_owned(),
+            birth_year,
+            sex: match sex.get_untracked().as_str() {
+                "m" => Some(Sex::Male),
+                "f" => Some(Sex::Female),
+                _ => None,
+            },
+            ..Member::default()
+        };
+        let key = HouseholdId::from_random(platform::random_bytes())
+            .as_str()
+            .to_owned();
+        add_error.set(None);
+        name.set(String::new());
+        birth.set(String::new());
+        put(Box::new(move |r| {
+            r.roster.insert(key, member);
+        }));
+    };
+    view! {
+        <h3>"Thành viên" <small lang="en">" · Members"</small></h3>
+        <table id="members">
+            <thead><tr>
+                <th>"Họ tên"</th><th>"Năm sinh"</th><th>"Giới tính"</th><th>"BHYT"</th><th>"Đang đi học"</th><th>"Có việc làm"</th><th></th>
+            </tr></thead>
+            <tbody>
+                <For
+                    each=move || { let list: Vec<(String, Member)> = record.get().roster.into_iter().collect(); list }
+                    key=|(k, m)| format!("{k}{m:?}")
+                    children=move |(key, m)| {
+                        let k = StoredValue::new(key.clone());
+                        let set = move |f: Box<dyn FnOnce(&mut Member)>| {
+                            let k = k.get_value();
+                            put(Box::new(move |r| { if let Some(m) = r.roster.get_mut(&k) { f(m) } }))
+                        };
+                        view! {
+                            <tr class="member" data-id=key.clone()>
+                                <td><input data-field="name" value=m.name.clone() on:change=move |ev| {
+                                    let v = event_target_value(&ev);
+                                    set(Box::new(move |m| m.name = v.trim().to_owned()))
+                                }/></td>
+                                <td><input data-field="birth_year" type="number" inputmode="numeric" value=m.birth_year.map(|y| y.to_string()).unwrap_or_default()
+                                    on:change=move |ev| {
+                                        let v = event_target_value(&ev).trim().parse::<i64>().ok();
+                                        set(Box::new(move |m| m.birth_year = v))
+                                    }/></td>
+                                <td>{enum_select("sex", &Sex::ALL, Sex::label_vi, m.sex, move |v| set(Box::new(move |m| m.sex = v)))}</td>
+                                <td>{tri_select("insured", m.insured, move |v| set(Box::new(move |m| m.insured = v)))}</td>
+                                <td>{tri_select("in_school", m.in_school, move |v| set(Box::new(move |m| m.in_school = v)))}</td>
+                                <td>{tri_select("employed", m.employed, move |v| set(Box::new(move |m| m.employed = v)))}</td>
+                                <td><button type="button" class="secondary remove" on:click=move |_| {
+                                    let k = k.get_value();
+                                    put(Box::new(move |r| { r.roster.remove(&k); }))
+                                }>"Xóa"</button></td>
+                            </tr>
+                        }
+                    }
+                />
+            </tbody>
+        </table>
+        <form id="add-member" class="inline" on:submit=add>
+            <input id="member-name" required placeholder="Họ tên thành viên" prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
+            <input id="member-birth" type="number" inputmode="numeric" placeholder="Năm sinh" prop:value=birth on:input=move |ev| birth.set(event_target_value(&ev))/>
+            <select id="member-sex" on:change=move |ev| sex.set(event_target_value(&ev))>
+                <option value="">"Giới tính"</option><option value="m">"Nam"</option><option value="f">"Nữ"</option>
+            </select>
+            <button type="submit" id="add-member-submit">"Thêm thành viên"</button>
+            {move || add_error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
+        </form>
+    }
+}
+
+/// Income by source, in đồng per year.
+#[component]
+fn Income(
+    record: Memo<HouseholdRecord>,
+    put: impl Fn(Box<dyn FnOnce(&mut HouseholdRecord)>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let source = RwSignal::new(INCOME_SOURCES[0].to_owned());
+    let amount = RwSignal::new(String::new());
+    let add_error = RwSignal::new(None::<String>);
+    let bad_amount = || {
+        error_text(&SurveyError::Invalid(
+            ntm_core::survey::Invalid::OutOfRange("income"),
+        ))
+    };
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(value) = parse_vnd(&amount.get_untracked()) else {
+            return add_error.set(Some(bad_amount()));
+        };
+        let key = source.get_untracked().trim().to_owned();
+        add_error.set(None);
+        amount.set(String::new());
+        put(Box::new(move |r| {
+            r.income.insert(key, value);
+        }));
+    };
+    view! {
+        <h3>"Thu nhập trong năm" <small lang="en">" · Yearly income"</small></h3>
+        <table id="income">
+            <tbody>
+                <For
+                    each=move || { let list: Vec<(String, i64)> = record.get().income.into_iter().collect(); list }
+                    key=|(k, v)| format!("{k}{v}")
+                    children=move |(key, value)| {
+                        let k = StoredValue::new(key.clone());
+                        view! {
+                            <tr class="income-source" data-source=key.clone()>
+                                <td>{key.clone()}</td>
+                                <td><input data-field="amount" inputmode="numeric" value=group_thousands(value) on:change=move |ev| {
+                                    match parse_vnd(&event_target_value(&ev)) {
+                                        Some(v) => {
+                                            let k = k.get_value();
+                                            add_error.set(None);
+                                            put(Box::new(move |r| { r.income.insert(k, v); }))
+                                        }
+                                        None => add_error.set(Some(bad_amount())),
+                                    }
+                                }/></td>
+                                <td>"đ/năm"</td>
+                                <td><button type="button" class="secondary remove" on:click=move |_| {
+                                    let k = k.get_value();
+                                    put(Box::new(move |r| { r.income.remove(&k); }))
+                                }>"Xóa"</button></td>
+                            </tr>
+                        }
+                    }
+                />
+            </tbody>
+        </table>
+        <form id="add-income" class="inline" on:submit=add>
+            <input id="income-source" list="income-sources" required prop:value=source on:input=move |ev| source.set(event_target_value(&ev))/>
+            <datalist id="income-sources">
+                {INCOME_SOURCES.iter().map(|s| view! { <option value=*s/> }).collect_view()}
+            </datalist>
+            <input id="income-amount" inputmode="numeric" required placeholder="36.000.000" prop:value=amount on:input=move |ev| amount.set(event_target_value(&ev))/>
+            <button type="submit" id="add-income-submit">"Thêm nguồn thu"</button>
+            {move || add_error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
+        </form>
+    }
+}
+
+/// GPS: from the device, or typed.
+#[component]
+fn Position(
+    record: Memo<HouseholdRecord>,
+    put: impl Fn(Box<dyn FnOnce(&mut HouseholdRecord)>) + Copy + Send + Sync + 'static,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let locating = RwSignal::new(false);
+    let locate = move |_| {
+        locating.set(true);
+        leptos::task::spawn_local(async move {
+            let result = platform::current_position().await;
+            locating.set(false);
+            match result {
+                Ok((lat, lon)) => put(Box::new(move |r| r.gps = Some(Gps { lat, lon }))),
+                Err(message) => error.set(Some(message)),
+            }
+        });
+    };
+    let typed = move |lat: String, lon: String| match (
+        ntm_core::format::parse_decimal(&lat),
+        ntm_core::format::parse_decimal(&lon),
+    ) {
+        (Some(lat), Some(lon)) => put(Box::new(move |r| r.gps = Some(Gps { lat, lon }))),
+        _ => error.set(Some(error_text(&SurveyError::Invalid(
+            ntm_core::survey::Invalid::OutOfRange("gps"),
+        )))),
+    };
+    let lat = RwSignal::new(String::new());
+    let lon = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        let gps = record.get().gps;
+        lat.set(gps.map(|g| format!("{:.5}", g.lat)).unwrap_or_default());
+        lon.set(gps.map(|g| format!("{:.5}", g.lon)).unwrap_or_default());
+    });
+    view! {
+        <h3>"Vị trí" <small lang="en">" · GPS"</small></h3>
+        <div class="inline">
+            <input id="gps-lat" placeholder="Vĩ độ" inputmode="decimal" prop:value=lat
+                on:change=move |ev| { lat.set(event_target_value(&ev)); typed(lat.get_untracked(), lon.get_untracked()) }/>
+            <input id="gps-lon" placeholder="Kinh độ" inputmode="decimal" prop:value=lon
+                on:change=move |ev| { lon.set(event_target_value(&ev)); typed(lat.get_untracked(), lon.get_untracked()) }/>
+            <button type="button" id="locate" on:click=locate disabled=move || locating.get()>
+                {move || if locating.get() { "Đang định vị…" } else { "Lấy vị trí hiện tại" }}
+            </button>
+        </div>
+    }
+}

@@ -1,0 +1,260 @@
+//! Infrastructure entries (roads, schools, cultural houses, markets,
+//! irrigation, power) and attested indicators, each with its evidence.
+
+use leptos::prelude::*;
+use ntm_core::catalog::Rule;
+use ntm_core::format::{date_vi, parse_decimal};
+use ntm_core::survey::infrastructure::{self, Attestation, Evidence, InfraEntry, InfraKind};
+use ntm_core::survey::{HouseholdId, Invalid, SurveyError};
+
+use super::households::error_text;
+use crate::engine::{self, View};
+use crate::platform;
+
+fn number(text: &str, field: &'static str) -> Result<Option<f64>, SurveyError> {
+    match text.trim() {
+        "" => Ok(None),
+        t => parse_decimal(t)
+            .map(Some)
+            .ok_or(SurveyError::Invalid(Invalid::OutOfRange(field))),
+    }
+}
+
+fn count(text: &str, field: &'static str) -> Result<Option<i64>, SurveyError> {
+    match text.trim() {
+        "" => Ok(None),
+        t => t
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| SurveyError::Invalid(Invalid::OutOfRange(field))),
+    }
+}
+
+fn describe(e: &InfraEntry) -> String {
+    let yes_no = |b: Option<bool>, yes: &str, no: &str| match b {
+        Some(true) => yes.to_owned(),
+        Some(false) => no.to_owned(),
+        None => "chưa đánh giá".to_owned(),
+    };
+    match e.kind {
+        InfraKind::Road => format!(
+            "{} km, {}",
+            e.length_km
+                .map_or("?".into(), |k| format!("{k:.2}").replace('.', ",")),
+            yes_no(e.hardened, "đã cứng hóa", "chưa cứng hóa")
+        ),
+        InfraKind::School | InfraKind::CulturalHouse | InfraKind::Market => {
+            yes_no(e.up_to_standard, "đạt chuẩn", "chưa đạt chuẩn")
+        }
+        InfraKind::Irrigation => format!(
+            "{} / {} ha được tưới",
+            e.irrigated_ha
+                .map_or("?".into(), |v| format!("{v:.1}").replace('.', ",")),
+            e.area_ha
+                .map_or("?".into(), |v| format!("{v:.1}").replace('.', ","))
+        ),
+        InfraKind::Power => format!(
+            "{} / {} hộ dùng điện an toàn",
+            e.safe_households.map_or("?".into(), |v| v.to_string()),
+            e.households.map_or("?".into(), |v| v.to_string())
+        ),
+    }
+}
+
+/// The entry list and the form that adds one.
+#[component]
+pub fn Infrastructure() -> impl IntoView {
+    let view = expect_context::<View>();
+    let kind = RwSignal::new(0usize);
+    let name = RwSignal::new(String::new());
+    let first = RwSignal::new(String::new());
+    let second = RwSignal::new(String::new());
+    let meets = RwSignal::new(true);
+    let note = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let picked = move || InfraKind::ALL[kind.get()];
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let k = InfraKind::ALL[kind.get_untracked()];
+        let mut entry = InfraEntry::new(k, name.get_untracked().trim());
+        let (a, b) = (first.get_untracked(), second.get_untracked());
+        let filled = match k {
+            InfraKind::Road => number(&a, "length_km").map(|km| {
+                entry.length_km = km;
+                entry.hardened = Some(meets.get_untracked());
+            }),
+            InfraKind::School | InfraKind::CulturalHouse | InfraKind::Market => {
+                entry.up_to_standard = Some(meets.get_untracked());
+                Ok(())
+            }
+            InfraKind::Irrigation => number(&a, "area_ha").and_then(|area| {
+                entry.area_ha = area;
+                entry.irrigated_ha = number(&b, "irrigated_ha")?;
+                Ok(())
+            }),
+            InfraKind::Power => count(&a, "households").and_then(|h| {
+                entry.households = h;
+                entry.safe_households = count(&b, "safe_households")?;
+                Ok(())
+            }),
+        };
+        if let Err(e) = filled {
+            return error.set(Some(error_text(&e)));
+        }
+        entry.evidence = Evidence {
+            note: note.get_untracked().trim().to_owned(),
+            ..Evidence::default()
+        };
+        leptos::task::spawn_local(async move {
+            let id = HouseholdId::from_random(platform::random_bytes());
+            let result = engine::edit(move |doc, now| {
+                infrastructure::put_infrastructure(doc, id.as_str(), &entry, now)
+            })
+            .await;
+            match result {
+                Ok(()) => {
+                    error.set(None);
+                    name.set(String::new());
+                    first.set(String::new());
+                    second.set(String::new());
+                    note.set(String::new());
+                }
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+        });
+    };
+    let labels = move || match picked() {
+        InfraKind::Road => (Some("Chiều dài (km)"), None, Some("Đã cứng hóa")),
+        InfraKind::School | InfraKind::CulturalHouse | InfraKind::Market => {
+            (None, None, Some("Đạt chuẩn"))
+        }
+        InfraKind::Irrigation => (
+            Some("Diện tích (ha)"),
+            Some("Diện tích được tưới (ha)"),
+            None,
+        ),
+        InfraKind::Power => (Some("Số hộ"), Some("Số hộ dùng điện an toàn"), None),
+    };
+    view! {
+        <form id="add-infrastructure" class="card" on:submit=submit>
+            <h2>"Thêm công trình" <small lang="en">" · Add infrastructure"</small></h2>
+            <label>"Loại" <small lang="en">"Kind"</small>
+                <select id="infra-kind" on:change=move |ev| kind.set(event_target_value(&ev).parse().unwrap_or(0))>
+                    {InfraKind::ALL.iter().enumerate().map(|(i, k)| view! { <option value=i.to_string()>{k.label_vi()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Tên công trình" <small lang="en">"Name"</small>
+                <input id="infra-name" required prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
+            </label>
+            {move || labels().0.map(|l| view! {
+                <label>{l}<input id="infra-first" inputmode="decimal" prop:value=first on:input=move |ev| first.set(event_target_value(&ev))/></label>
+            })}
+            {move || labels().1.map(|l| view! {
+                <label>{l}<input id="infra-second" inputmode="decimal" prop:value=second on:input=move |ev| second.set(event_target_value(&ev))/></label>
+            })}
+            {move || labels().2.map(|l| view! {
+                <label class="check"><input id="infra-meets" type="checkbox" prop:checked=meets on:change=move |ev| meets.set(event_target_checked(&ev))/>{l}</label>
+            })}
+            <label>"Minh chứng" <small lang="en">"Evidence"</small>
+                <input id="infra-note" placeholder="Biên bản, số hiệu văn bản, ghi chú" prop:value=note on:input=move |ev| note.set(event_target_value(&ev))/>
+            </label>
+            <button type="submit" id="add-infrastructure-submit">"Thêm"</button>
+            {move || error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
+        </form>
+        <section class="card">
+            <h2>"Công trình hạ tầng" <small lang="en">" · Infrastructure"</small>
+                <span id="infrastructure-count" class="count">{move || view.infrastructure.with(Vec::len)}</span></h2>
+            <table id="infrastructure-list">
+                <thead><tr><th>"Loại"</th><th>"Tên"</th><th>"Hiện trạng"</th><th>"Minh chứng"</th></tr></thead>
+                <tbody>
+                    {move || view.infrastructure.get().into_iter().map(|(_, e)| view! {
+                        <tr class="infra">
+                            <td>{e.kind.label_vi()}</td><td>{e.name.clone()}</td><td>{describe(&e)}</td><td>{e.evidence.note.clone()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+        <Attestations/>
+    }
+}
+
+/// Indicators the commune attests, with evidence.
+#[component]
+fn Attestations() -> impl IntoView {
+    let view = expect_context::<View>();
+    let by = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let indicators = move || {
+        let mut list: Vec<(String, String)> = Vec::new();
+        for catalog in view.catalogs.get() {
+            for criterion in &catalog.criteria {
+                for ind in criterion
+                    .indicators
+                    .iter()
+                    .filter(|i| i.rule == Rule::Attested)
+                {
+                    if !list.iter().any(|(id, _)| *id == ind.id) {
+                        list.push((ind.id.clone(), ind.text_vi.clone()));
+                    }
+                }
+            }
+        }
+        list
+    };
+    let record = move |indicator: String, met: bool, note: String| {
+        let attestation = Attestation {
+            met,
+            evidence: Evidence {
+                note: note.trim().to_owned(),
+                ..Evidence::default()
+            },
+            by: by.get_untracked().trim().to_owned(),
+            at: platform::unix_seconds(),
+        };
+        leptos::task::spawn_local(async move {
+            let result = engine::edit(move |doc, now| {
+                infrastructure::attest(doc, &indicator, &attestation, now)
+            })
+            .await;
+            error.set(result.err().map(|e| error_text(&e)));
+        });
+    };
+    view! {
+        <section class="card" id="attestations">
+            <h2>"Chỉ tiêu xã tự xác nhận" <small lang="en">" · Attested indicators"</small></h2>
+            <label>"Người xác nhận" <small lang="en">"Attested by"</small>
+                <input id="attest-by" placeholder="Họ tên, chức vụ" prop:value=by on:input=move |ev| by.set(event_target_value(&ev))/>
+            </label>
+            {move || error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
+            <table>
+                <thead><tr><th>"Chỉ tiêu"</th><th>"Hiện trạng"</th><th>"Minh chứng"</th><th></th></tr></thead>
+                <tbody>
+                    {move || {
+                        let current = view.attestations.get();
+                        indicators().into_iter().map(|(id, text)| {
+                            let state = current.get(&id).cloned();
+                            let note = RwSignal::new(state.as_ref().map(|a| a.evidence.note.clone()).unwrap_or_default());
+                            let status = match &state {
+                                Some(a) => format!("{} — {}, {}", if a.met { "Đạt" } else { "Chưa đạt" }, a.by, date_vi(a.at)),
+                                None => "Chưa xác nhận".to_owned(),
+                            };
+                            let (yes, no) = (id.clone(), id.clone());
+                            view! {
+                                <tr class="attestation" data-indicator=id.clone() data-met=state.as_ref().map(|a| a.met.to_string())>
+                                    <td><strong>{id.clone()}</strong>" "{text}</td>
+                                    <td class="status">{status}</td>
+                                    <td><input class="attest-note" placeholder="Văn bản, biên bản…" prop:value=note on:input=move |ev| note.set(event_target_value(&ev))/></td>
+                                    <td class="actions">
+                                        <button type="button" class="attest-met" on:click=move |_| record(yes.clone(), true, note.get_untracked())>"Đạt"</button>
+                                        <button type="button" class="secondary attest-not-met" on:click=move |_| record(no.clone(), false, note.get_untracked())>"Chưa đạt"</button>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()
+                    }}
+                </tbody>
+            </table>
+        </section>
+    }
+}
