@@ -4,6 +4,7 @@
 //! arguments, so the same logic runs in the browser (wasm32), in the relay and
 //! in deterministic tests.
 
+pub mod access;
 pub mod appraisal;
 pub mod catalog;
 pub mod demo;

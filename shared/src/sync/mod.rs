@@ -5,6 +5,8 @@ pub mod client;
 pub mod wire;
 
 #[cfg(test)]
+mod convergence;
+#[cfg(test)]
 mod tests;
 
 pub use backoff::Backoff;

@@ -1,0 +1,270 @@
+//! Who may read and write which document (DESIGN.md §3): a pure function of
+//! a device's role and scope and of what the document is. The relay enforces
+//! it per document and connection; documents are permission boundaries, so
+//! there is no per-field access.
+
+/// What an enrolled device is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Điều tra viên: surveys households of its communes.
+    Enumerator,
+    /// Cán bộ xã: commune officer (survey, attestations).
+    Officer,
+    /// Huyện: reviews the communes of its districts.
+    District,
+    /// Sở, ngành: appraises the criteria it owns, in every commune.
+    Department,
+    /// Văn phòng Điều phối: watches the whole province, writes the registry.
+    Office,
+    /// Quản trị: imports catalogs, manages the registry.
+    Admin,
+}
+
+impl Role {
+    /// Every role, for listings and parsing.
+    pub const ALL: [Role; 6] = [
+        Role::Enumerator,
+        Role::Officer,
+        Role::District,
+        Role::Department,
+        Role::Office,
+        Role::Admin,
+    ];
+
+    /// The name used on the command line and in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Enumerator => "enumerator",
+            Role::Officer => "officer",
+            Role::District => "district",
+            Role::Department => "department",
+            Role::Office => "office",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The role for a code.
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
+/// The kinds of documents (DESIGN.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DocumentKind {
+    /// A criteria catalog version.
+    Catalog,
+    /// The province registry.
+    Registry,
+    /// A commune's survey.
+    Survey,
+    /// A commune's appraisal.
+    Appraisal,
+    /// The province's directives and deadlines.
+    Directives,
+}
+
+impl DocumentKind {
+    /// The name stored in the relay's document table.
+    pub fn code(self) -> &'static str {
+        match self {
+            DocumentKind::Catalog => "catalog",
+            DocumentKind::Registry => "registry",
+            DocumentKind::Survey => "survey",
+            DocumentKind::Appraisal => "appraisal",
+            DocumentKind::Directives => "directives",
+        }
+    }
+
+    /// The kind for a stored name.
+    pub fn from_code(code: &str) -> Option<DocumentKind> {
+        [
+            DocumentKind::Catalog,
+            DocumentKind::Registry,
+            DocumentKind::Survey,
+            DocumentKind::Appraisal,
+            DocumentKind::Directives,
+        ]
+        .into_iter()
+        .find(|k| k.code() == code)
+    }
+}
+
+/// What the relay knows of a document (from its own table, never from a client).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentInfo {
+    /// Its kind.
+    pub kind: DocumentKind,
+    /// The commune it belongs to (survey, appraisal); for other kinds, the
+    /// province or catalog id.
+    pub unit: String,
+    /// The commune's district, where the province still has that tier.
+    pub district: Option<String>,
+}
+
+/// A device's role and the units it may work on (commune codes for
+/// enumerators and officers, district codes for districts; departments,
+/// the office and admins work on the whole province).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// The role.
+    pub role: Role,
+    /// Unit codes.
+    pub scope: Vec<String>,
+}
+
+/// What a device may do with a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Access {
+    /// Not even learn that it exists.
+    None,
+    /// Receive it; its changes are ignored.
+    ReadOnly,
+    /// Receive it and change it.
+    ReadWrite,
+}
+
+impl Grant {
+    fn covers(&self, unit: &str) -> bool {
+        self.scope.iter().any(|s| s == unit)
+    }
+
+    /// The device's access to a document; `None` for a document the relay
+    /// does not know (only admins may see those).
+    pub fn access(&self, doc: Option<&DocumentInfo>) -> Access {
+        use Access::*;
+        use DocumentKind::*;
+        use Role::*;
+        let Some(doc) = doc else {
+            return if self.role == Admin { ReadWrite } else { None };
+        };
+        let own_commune = matches!(self.role, Enumerator | Officer) && self.covers(&doc.unit);
+        let own_district =
+            self.role == District && doc.district.as_deref().is_some_and(|d| self.covers(d));
+        match (doc.kind, self.role) {
+            (Catalog, Admin) => ReadWrite,
+            (Catalog, _) => ReadOnly,
+            (Registry | Directives, Office | Admin) => ReadWrite,
+            (Registry | Directives, _) => ReadOnly,
+            (Survey, Enumerator | Officer) if own_commune => ReadWrite,
+            (Survey, District) if own_district => ReadWrite,
+            (Survey, Department | Office | Admin) => ReadOnly,
+            (Appraisal, Department) => ReadWrite,
+            (Appraisal, District) if own_district => ReadWrite,
+            (Appraisal, Enumerator | Officer) if own_commune => ReadOnly,
+            (Appraisal, Office | Admin) => ReadOnly,
+            (Survey | Appraisal, _) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(kind: DocumentKind, unit: &str, district: Option<&str>) -> DocumentInfo {
+        DocumentInfo {
+            kind,
+            unit: unit.into(),
+            district: district.map(Into::into),
+        }
+    }
+
+    fn grant(role: Role, scope: &[&str]) -> Grant {
+        Grant {
+            role,
+            scope: scope.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_access_table_of_design_section_3() {
+        use Access::{ReadOnly, ReadWrite};
+        use DocumentKind::*;
+        let ta_van = |k| doc(k, "sa-pa-ta-van", Some("sa-pa"));
+        let ban_xen = |k| doc(k, "muong-khuong-ban-xen", Some("muong-khuong"));
+        let province = |k| doc(k, "lao-cai", None);
+        let catalog = doc(Catalog, "ntm-2021-2025", None);
+        let cases = [
+            // (grant, document, expected)
+            (
+                grant(Role::Enumerator, &["sa-pa-ta-van"]),
+                ta_van(Survey),
+                ReadWrite,
+            ),
+            (
+                grant(Role::Enumerator, &["sa-pa-ta-van"]),
+                ban_xen(Survey),
+                Access::None,
+            ),
+            (
+                grant(Role::Enumerator, &["sa-pa-ta-van"]),
+                ta_van(Appraisal),
+                ReadOnly,
+            ),
+            (
+                grant(Role::Enumerator, &["sa-pa-ta-van"]),
+                ban_xen(Appraisal),
+                Access::None,
+            ),
+            (
+                grant(Role::Enumerator, &["sa-pa-ta-van"]),
+                province(Registry),
+                ReadOnly,
+            ),
+            (
+                grant(Role::Enumerator, &["sa-pa-ta-van"]),
+                catalog.clone(),
+                ReadOnly,
+            ),
+            (
+                grant(Role::Officer, &["sa-pa-ta-van"]),
+                ta_van(Survey),
+                ReadWrite,
+            ),
+            (grant(Role::District, &["sa-pa"]), ta_van(Survey), ReadWrite),
+            (
+                grant(Role::District, &["sa-pa"]),
+                ta_van(Appraisal),
+                ReadWrite,
+            ),
+            (
+                grant(Role::District, &["sa-pa"]),
+                ban_xen(Survey),
+                Access::None,
+            ),
+            (grant(Role::Department, &[]), ta_van(Survey), ReadOnly),
+            (grant(Role::Department, &[]), ban_xen(Appraisal), ReadWrite),
+            (grant(Role::Department, &[]), province(Registry), ReadOnly),
+            (grant(Role::Office, &[]), ta_van(Survey), ReadOnly),
+            (grant(Role::Office, &[]), province(Registry), ReadWrite),
+            (grant(Role::Office, &[]), province(Directives), ReadWrite),
+            (grant(Role::Office, &[]), catalog.clone(), ReadOnly),
+            (grant(Role::Admin, &[]), catalog.clone(), ReadWrite),
+            (grant(Role::Admin, &[]), ta_van(Survey), ReadOnly),
+        ];
+        for (g, d, expected) in cases {
+            assert_eq!(g.access(Some(&d)), expected, "{g:?} on {d:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_documents_are_invisible_except_to_admins() {
+        assert_eq!(grant(Role::Office, &[]).access(None), Access::None);
+        assert_eq!(grant(Role::Enumerator, &["x"]).access(None), Access::None);
+        assert_eq!(grant(Role::Admin, &[]).access(None), Access::ReadWrite);
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::from_code(r.code()), Some(r));
+        }
+        assert_eq!(Role::from_code("mayor"), None);
+        assert_eq!(
+            DocumentKind::from_code("survey"),
+            Some(DocumentKind::Survey)
+        );
+        assert_eq!(DocumentKind::from_code("photo"), None);
+    }
+}
