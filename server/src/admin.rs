@@ -33,10 +33,14 @@ pub async fn seed_demo(storage: &SqliteStorage, unix_seconds: i64) -> anyhow::Re
         let id = d.id.to_string();
         // A device may already have pushed its own copy (same genesis): keep it.
         if storage.has_data(&id).await? {
-            storage.register_document(&id, d.kind, &d.unit).await?;
+            storage
+                .register_document(&id, d.kind, &d.unit, d.district.as_deref())
+                .await?;
             continue;
         }
-        storage.store_document(&id, d.kind, &d.unit, &d.doc).await?;
+        storage
+            .store_document(&id, d.kind, &d.unit, d.district.as_deref(), &d.doc)
+            .await?;
         written += 1;
     }
     tracing::info!(documents = written, "demo province stored");
@@ -74,7 +78,7 @@ pub async fn import_catalog(
         );
     }
     storage
-        .store_document(&id, "catalog", &parsed.id, &doc)
+        .store_document(&id, "catalog", &parsed.id, None, &doc)
         .await?;
     Ok(format!(
         "imported {} ({}) as document {id}{}",

@@ -20,6 +20,41 @@ pub enum Command {
     /// Criteria catalogs: check a province's own version before importing it.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Devices: enrolment codes, the enrolled devices, revocation.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+}
+
+/// `ntm-relay device …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum DeviceCommand {
+    /// Print a one-time enrolment code (valid 7 days) for a role and scope.
+    Enrol {
+        /// enumerator | officer | district | department | office | admin.
+        #[arg(long)]
+        role: String,
+        /// Unit codes, comma-separated: communes for enumerators and
+        /// officers, districts for a district.
+        #[arg(long, value_delimiter = ',')]
+        scope: Vec<String>,
+        /// Directory of the relay's data (`relay.db`).
+        #[arg(long, env = "NTM_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+    /// List enrolled devices.
+    List {
+        /// Directory of the relay's data (`relay.db`).
+        #[arg(long, env = "NTM_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+    /// Revoke a device: relays disconnect it within a second.
+    Revoke {
+        /// The device id (from `device list`).
+        id: String,
+        /// Directory of the relay's data (`relay.db`).
+        #[arg(long, env = "NTM_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
 }
 
 /// `ntm-relay catalog …`.
@@ -61,4 +96,8 @@ pub struct ServeArgs {
     /// surveys and appraisals) if it is not stored yet.
     #[arg(long, env = "NTM_DEMO")]
     pub demo: bool,
+    /// Only enrolled devices may connect, each seeing only the documents its
+    /// role and scope allow (`ntm-relay device enrol`).
+    #[arg(long, env = "NTM_REQUIRE_ENROLMENT")]
+    pub require_enrolment: bool,
 }

@@ -2,10 +2,15 @@
 
 use std::time::Duration;
 
-use axum::routing::get;
-use axum::Router;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::auth::{policy::ScopePolicy, Auth, AuthError};
 use crate::cli::ServeArgs;
 use crate::storage::{DurableStorage, SqliteStorage};
 use crate::sync_endpoint::{self, SyncState};
@@ -18,19 +23,34 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.demo {
         crate::admin::seed_demo(&sqlite, crate::unix_now()).await?;
     }
+    let auth = Auth::open(sqlite.pool().clone()).await?;
     let storage = DurableStorage::new(sqlite.clone());
     let ledger = storage.ledger();
-    let repo = samod::Repo::build_tokio()
+    let builder = samod::Repo::build_tokio()
         .with_storage(storage)
-        .with_peer_id(samod::PeerId::from("ntm-relay"))
-        .load()
-        .await;
+        .with_peer_id(samod::PeerId::from("ntm-relay"));
+    let repo = if args.require_enrolment {
+        auth.watch_revocations();
+        builder
+            .with_share_policy(ScopePolicy::new(auth.clone()))
+            .load()
+            .await
+    } else {
+        tracing::warn!("enrolment not required: every device can read and write every document");
+        builder.load().await
+    };
     let acceptor = repo.make_acceptor(url::Url::parse(&format!("ws://{}/sync", args.listen))?)?;
 
     let mut router = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/sync", get(sync_endpoint::upgrade))
-        .with_state(SyncState { acceptor, ledger });
+        .route("/enrol", post(enrol))
+        .with_state(SyncState {
+            acceptor,
+            ledger,
+            auth: args.require_enrolment.then(|| auth.clone()),
+            enrolments: auth,
+        });
     if let Some(app_dir) = &args.app_dir {
         let index = app_dir.join("index.html");
         router = router.fallback_service(ServeDir::new(app_dir).fallback(ServeFile::new(index)));
@@ -58,6 +78,45 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     sqlite.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+#[derive(serde::Deserialize)]
+struct EnrolRequest {
+    code: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /enrol {"code": "…", "name": "…"}` → the device's token, role and scope.
+async fn enrol(
+    State(state): State<SyncState>,
+    body: Result<Json<EnrolRequest>, JsonRejection>,
+) -> Response {
+    let Ok(Json(request)) = body else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "expected JSON {\"code\": \"…\", \"name\": \"…\"}\n",
+        )
+            .into_response();
+    };
+    match state
+        .enrolments
+        .enrol(&request.code, &request.name, crate::unix_now())
+        .await
+    {
+        Ok(enrolled) => {
+            tracing::info!(device = %enrolled.device_id, role = %enrolled.role, "device enrolled");
+            Json(enrolled).into_response()
+        }
+        Err(e @ AuthError::BadCode) => {
+            tracing::warn!("enrolment refused: {e}");
+            (StatusCode::FORBIDDEN, format!("{e}\n")).into_response()
+        }
+        Err(e) => {
+            tracing::error!("enrolment failed: {e}");
+            (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response()
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -5,6 +5,7 @@
 //! SQLite; the built web app is served at `/`.
 
 mod admin;
+mod auth;
 mod cli;
 mod http;
 mod storage;
@@ -32,7 +33,54 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", outcome?);
             Ok(())
         }
+        cli::Command::Device(command) => device(command).await,
     }
+}
+
+/// `ntm-relay device enrol | list | revoke`.
+async fn device(command: cli::DeviceCommand) -> anyhow::Result<()> {
+    let data_dir = match &command {
+        cli::DeviceCommand::Enrol { data_dir, .. }
+        | cli::DeviceCommand::List { data_dir }
+        | cli::DeviceCommand::Revoke { data_dir, .. } => data_dir.clone(),
+    };
+    std::fs::create_dir_all(&data_dir)?;
+    let storage = storage::SqliteStorage::open(&data_dir.join("relay.db")).await?;
+    let auth = auth::Auth::open(storage.pool().clone()).await?;
+    let result = match command {
+        cli::DeviceCommand::Enrol { role, scope, .. } => auth
+            .issue_code(&role, &scope, unix_now())
+            .await
+            .map(|code| println!("{code}")),
+        cli::DeviceCommand::List { .. } => auth.list().await.map(|devices| {
+            for d in devices {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    d.id,
+                    d.grant.role.code(),
+                    d.grant.scope.join(","),
+                    d.name,
+                    match d.revoked_at {
+                        Some(at) => format!("revoked {}", ntm_core::format::datetime_vi(at)),
+                        None =>
+                            format!("enrolled {}", ntm_core::format::datetime_vi(d.enrolled_at)),
+                    }
+                );
+            }
+        }),
+        cli::DeviceCommand::Revoke { id, .. } => match auth.revoke(&id, unix_now()).await {
+            Ok(true) => {
+                println!("revoked {id}");
+                Ok(())
+            }
+            Ok(false) => Err(auth::AuthError::Invalid(format!(
+                "no active device {id:?} (see `ntm-relay device list`)"
+            ))),
+            Err(e) => Err(e),
+        },
+    };
+    storage.close().await;
+    Ok(result?)
 }
 
 /// Seconds since the Unix epoch (the core takes time as an argument).

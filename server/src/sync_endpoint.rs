@@ -3,13 +3,21 @@
 
 use std::time::Duration;
 
+use std::collections::HashMap;
+
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
-use axum::response::Response;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 use ntm_core::sync::WireMessage;
+use tokio::sync::watch;
 
+use crate::auth::{Auth, AuthError};
 use crate::storage::{Durability, DurabilityLedger};
+
+/// Largest frame accepted: a whole commune survey is well under 1 MB.
+const MAX_FRAME_BYTES: usize = 16 * 1024 * 1024;
 
 /// How long an outgoing message may wait for its changes to reach the disk.
 const DURABILITY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -21,15 +29,72 @@ pub struct SyncState {
     pub acceptor: samod::AcceptorHandle,
     /// What storage has made durable.
     pub ledger: DurabilityLedger,
+    /// Enrolled devices only (`--require-enrolment`), else anyone.
+    pub auth: Option<Auth>,
+    /// Where `/enrol` trades codes for tokens.
+    pub enrolments: Auth,
 }
 
-/// Upgrades to a WebSocket and hands it to samod.
-pub async fn upgrade(State(state): State<SyncState>, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |socket| async move { accept(state, socket) })
+/// Upgrades to a WebSocket and hands it to samod. With enrolment required,
+/// the token (`Authorization: Bearer`, or `?token=` for browsers) must be
+/// valid and the peer id (`?peer=<device id>.<session>`) its device's; the
+/// connection is then bound to that peer id.
+pub async fn upgrade(
+    State(state): State<SyncState>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let mut binding = None;
+    if let Some(auth) = &state.auth {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let token = bearer.or(params.get("token").map(String::as_str));
+        let peer = params.get("peer").cloned().unwrap_or_default();
+        match auth.authenticate(token, &peer).await {
+            Ok((device, revoked)) => {
+                tracing::info!(%device, %peer, "device connected");
+                binding = Some((peer, revoked));
+            }
+            Err(e) => {
+                tracing::warn!(%peer, "connection refused: {e}");
+                let status = match e {
+                    AuthError::Revoked | AuthError::WrongPeer(_) => StatusCode::FORBIDDEN,
+                    AuthError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+                    _ => StatusCode::UNAUTHORIZED,
+                };
+                return (status, format!("{e}\n")).into_response();
+            }
+        }
+    }
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| async move { accept(state, socket, binding) })
 }
 
-fn accept(state: SyncState, socket: WebSocket) {
+/// Resolves once the device is revoked (never, if it is not).
+async fn revocation(mut revoked: watch::Receiver<bool>) {
+    loop {
+        if *revoked.borrow_and_update() {
+            return;
+        }
+        if revoked.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+fn accept(state: SyncState, socket: WebSocket, binding: Option<(String, watch::Receiver<bool>)>) {
     let (sink, stream) = socket.split();
+    let revoked = binding.as_ref().map(|(_, r)| r.clone());
+    // A revoked device's stream ends, and samod closes its connection.
+    let stream = stream.take_until(async move {
+        match revoked {
+            Some(r) => revocation(r).await,
+            None => std::future::pending().await,
+        }
+    });
     let incoming = stream.filter_map(|frame| async move {
         match frame {
             Ok(Message::Binary(bytes)) => Some(Ok(bytes.to_vec())),
@@ -48,7 +113,10 @@ fn accept(state: SyncState, socket: WebSocket) {
             Ok::<_, axum::Error>(Message::Binary(bytes.into()))
         }) as futures::future::BoxFuture<'static, Result<Message, axum::Error>>
     });
-    let transport = samod::Transport::new(Box::pin(incoming), Box::pin(outgoing));
+    let mut transport = samod::Transport::new(Box::pin(incoming), Box::pin(outgoing));
+    if let Some((peer, _)) = binding {
+        transport = transport.with_expected_peer_id(samod::PeerId::from(peer.as_str()));
+    }
     if let Err(samod::Stopped) = state.acceptor.accept(transport) {
         tracing::info!("connection refused: relay is stopping");
     }

@@ -21,6 +21,8 @@ pub struct Device {
     actor: ActorId,
     client: SyncClient,
     socket: Option<Socket>,
+    /// Token and peer id of an enrolled device, sent at the upgrade.
+    credentials: Option<(String, String)>,
 }
 
 impl Device {
@@ -35,7 +37,18 @@ impl Device {
                 Some(format!("sim-{name}")),
             ),
             socket: None,
+            credentials: None,
         }
+    }
+
+    /// An enrolled device: its peer id is `<device id>.<session>`, and it
+    /// presents its token when it connects.
+    pub fn enrolled(name: &str, enrolment: &crate::relay::Enrolment) -> Self {
+        let peer = format!("{}.{}", enrolment.device_id, rand::random::<u32>());
+        let mut device = Self::new(name);
+        device.client = SyncClient::new(PeerId::new(peer.clone()), Some(format!("sim-{name}")));
+        device.credentials = Some((enrolment.token.clone(), peer));
+        device
     }
 
     /// A device that has opened (created offline if need be) the demo commune's survey.
@@ -86,7 +99,11 @@ impl Device {
 
     /// Opens a WebSocket to the relay and starts the handshake.
     pub async fn connect(&mut self, url: &str) -> anyhow::Result<()> {
-        let (socket, _) = tokio_tungstenite::connect_async(url)
+        let url = match &self.credentials {
+            Some((token, peer)) => format!("{url}?token={token}&peer={peer}"),
+            None => url.to_owned(),
+        };
+        let (socket, _) = tokio_tungstenite::connect_async(&url)
             .await
             .with_context(|| format!("connect {url}"))?;
         self.socket = Some(socket);

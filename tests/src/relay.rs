@@ -18,6 +18,17 @@ pub struct Relay {
     extra: Vec<String>,
 }
 
+/// A device's enrolment: the code used and what `/enrol` returned.
+#[derive(Debug, Clone)]
+pub struct Enrolment {
+    /// The one-time code.
+    pub code: String,
+    /// The device id (prefix of its peer ids).
+    pub device_id: String,
+    /// The bearer token.
+    pub token: String,
+}
+
 /// A free loopback port (the OS picks it; released before the relay binds).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -115,6 +126,64 @@ impl Relay {
     /// The listening address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Issues an enrolment code with the CLI and trades it over HTTP, as an
+    /// admin and a tablet would.
+    pub async fn enrol(&self, role: &str, scope: &[&str]) -> anyhow::Result<Enrolment> {
+        let out = Command::new(crate::workspace::relay_binary())
+            .args([
+                "device",
+                "enrol",
+                "--role",
+                role,
+                "--scope",
+                &scope.join(","),
+            ])
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .output()
+            .await?;
+        anyhow::ensure!(
+            out.status.success(),
+            "device enrol failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let code = String::from_utf8(out.stdout)?.trim().to_owned();
+        let (status, body) = self
+            .post_json("/enrol", &serde_json::json!({ "code": code, "name": role }))
+            .await?;
+        anyhow::ensure!(status == 200, "enrol: {status} {body}");
+        let v: serde_json::Value = serde_json::from_str(&body)?;
+        Ok(Enrolment {
+            code,
+            device_id: v["device_id"].as_str().context("device_id")?.to_owned(),
+            token: v["token"].as_str().context("token")?.to_owned(),
+        })
+    }
+
+    /// POSTs JSON; returns the status and body text.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> anyhow::Result<(u16, String)> {
+        use http_body_util::{BodyExt, Full};
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http::<Full<bytes::Bytes>>();
+        let request = http::Request::post(format!("http://{}{path}", self.addr))
+            .header("content-type", "application/json")
+            .body(Full::new(bytes::Bytes::from(body.to_string())))?;
+        let response = client.request(request).await?;
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await?.to_bytes();
+        Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
     }
 
     /// SIGKILL: no chance to flush anything.

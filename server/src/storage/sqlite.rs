@@ -44,18 +44,31 @@ impl SqliteStorage {
             .await?;
         // What each document is and which unit it belongs to: written by
         // admin tooling, never by clients; scopes are enforced against it.
-        sqlx::query("CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY NOT NULL, kind TEXT NOT NULL, unit TEXT NOT NULL)")
+        sqlx::query("CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY NOT NULL, kind TEXT NOT NULL, unit TEXT NOT NULL, district TEXT)")
             .execute(&pool)
             .await?;
         Ok(Self { pool })
     }
 
-    /// Records what a document is (admin tooling only).
-    pub async fn register_document(&self, id: &str, kind: &str, unit: &str) -> sqlx::Result<()> {
-        sqlx::query("INSERT INTO documents (id, kind, unit) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, unit = excluded.unit")
+    /// The connection pool (the enrolment tables live in the same database).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Records what a document is (admin tooling only): its kind, its unit
+    /// and, for a commune's documents, the commune's district.
+    pub async fn register_document(
+        &self,
+        id: &str,
+        kind: &str,
+        unit: &str,
+        district: Option<&str>,
+    ) -> sqlx::Result<()> {
+        sqlx::query("INSERT INTO documents (id, kind, unit, district) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, unit = excluded.unit, district = excluded.district")
             .bind(id)
             .bind(kind)
             .bind(unit)
+            .bind(district)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -75,13 +88,14 @@ impl SqliteStorage {
         id: &str,
         kind: &str,
         unit: &str,
+        district: Option<&str>,
         doc: &automerge::Automerge,
     ) -> sqlx::Result<()> {
         let heads: String = doc.get_heads().iter().map(|h| h.to_string()).collect();
         let key = StorageKey::from_parts([id, "snapshot", &heads[..64.min(heads.len())]])
             .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
         self.try_put(&key, &doc.save()).await?;
-        self.register_document(id, kind, unit).await
+        self.register_document(id, kind, unit, district).await
     }
 
     /// Waits for open statements and closes the pool.

@@ -30,6 +30,8 @@ pub struct DemoDocument {
     pub kind: &'static str,
     /// The unit it belongs to: province, catalog or commune code.
     pub unit: String,
+    /// A commune document's district.
+    pub district: Option<String>,
     /// Its content.
     pub doc: Automerge,
 }
@@ -353,6 +355,7 @@ pub fn seed_documents(
         id: registry::document::document_id(&registry.province.code),
         kind: "registry",
         unit: registry.province.code.clone(),
+        district: None,
         doc: registry::document::create(registry, at).expect("the generator makes valid communes"),
     }];
     let mut catalogs = Vec::new();
@@ -363,6 +366,7 @@ pub fn seed_documents(
             id: catalog::document::document_id(&catalog.id),
             kind: "catalog",
             unit: catalog.id.clone(),
+            district: None,
             doc,
         });
         catalogs.push(catalog);
@@ -381,12 +385,14 @@ pub fn seed_documents(
             id: commune.documents.survey_id().expect("valid id"),
             kind: "survey",
             unit: commune.code.clone(),
+            district: commune.district.clone(),
             doc: survey_document(&mut rng, commune, facts, year, at),
         });
         out.push(DemoDocument {
             id: commune.documents.appraisal_id().expect("valid id"),
             kind: "appraisal",
             unit: commune.code.clone(),
+            district: commune.district.clone(),
             doc: appraisal_document(commune, &catalogs, at),
         });
     }

@@ -1,0 +1,438 @@
+//! Enrolment and access (DESIGN.md §2.1, §3): an admin issues a one-time
+//! enrolment code bound to a role and scope; a device trades it for a device
+//! token (random, 256 bits, stored only as a SHA-256 hash); the token opens
+//! the WebSocket and binds the peer id; [`policy::ScopePolicy`] grants each
+//! document to each device from `ntm_core::access`. Revoking a device (from
+//! any relay process sharing the database) disconnects it within a second.
+
+pub mod policy;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ntm_core::access::{DocumentInfo, DocumentKind, Grant, Role};
+use sha2::{Digest, Sha256};
+use sqlx::{Row, SqlitePool};
+use tokio::sync::watch;
+
+/// Alphabet of enrolment codes: no 0/O, 1/I/L, so they can be read aloud.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+/// Enrolment codes expire after a week.
+const CODE_LIFETIME_SECONDS: i64 = 7 * 24 * 3600;
+
+/// Why enrolment or authentication was refused (shown to the client).
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The code is unknown, used or expired.
+    #[error("mã đăng ký không hợp lệ, đã dùng hoặc hết hạn / the enrolment code is unknown, used or expired")]
+    BadCode,
+    /// No token, or not a valid one.
+    #[error("thiếu mã thiết bị hoặc mã không hợp lệ / missing or unknown device token")]
+    BadToken,
+    /// The device was revoked.
+    #[error("thiết bị đã bị thu hồi quyền / this device has been revoked")]
+    Revoked,
+    /// The peer id does not belong to the token's device.
+    #[error("peer id {0:?} does not belong to this device (expected \"<device id>.<session>\")")]
+    WrongPeer(String),
+    /// A bad role or scope at enrolment.
+    #[error("{0}")]
+    Invalid(String),
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// A device as listed by `device list`.
+#[derive(Debug, Clone)]
+pub struct DeviceRow {
+    /// Its id (the prefix of its peer ids).
+    pub id: String,
+    /// Name given at enrolment.
+    pub name: String,
+    /// Role and scope.
+    pub grant: Grant,
+    /// When it enrolled (unix seconds).
+    pub enrolled_at: i64,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<i64>,
+}
+
+/// A freshly enrolled device: what the client keeps.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Enrolled {
+    /// Device id.
+    pub device_id: String,
+    /// The bearer token (shown once; only its hash is stored).
+    pub token: String,
+    /// Role code.
+    pub role: String,
+    /// Unit codes.
+    pub scope: Vec<String>,
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Normalises a typed code: upper case, no spaces or dashes.
+fn normalise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+fn scope_text(scope: &[String]) -> String {
+    scope.join(",")
+}
+
+fn parse_scope(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+struct Connected {
+    revoked: watch::Sender<bool>,
+    grant: Grant,
+}
+
+/// The enrolment store and the grants of connected devices.
+#[derive(Clone)]
+pub struct Auth {
+    pool: SqlitePool,
+    connected: Arc<Mutex<HashMap<String, Connected>>>,
+    documents: Arc<Mutex<HashMap<String, Option<DocumentInfo>>>>,
+}
+
+impl Auth {
+    /// Opens the tables (creating them if needed) in the relay's database.
+    pub async fn open(pool: SqlitePool) -> Result<Self, AuthError> {
+        sqlx::query("CREATE TABLE IF NOT EXISTS enrolments (code_hash TEXT PRIMARY KEY NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, created_at INTEGER NOT NULL, used_at INTEGER)")
+            .execute(&pool)
+            .await?;
+        sqlx::query("CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY NOT NULL, token_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, enrolled_at INTEGER NOT NULL, revoked_at INTEGER)")
+            .execute(&pool)
+            .await?;
+        Ok(Self {
+            pool,
+            connected: Arc::default(),
+            documents: Arc::default(),
+        })
+    }
+
+    /// Issues a one-time enrolment code for a role and scope.
+    pub async fn issue_code(
+        &self,
+        role: &str,
+        scope: &[String],
+        now: i64,
+    ) -> Result<String, AuthError> {
+        let role = Role::from_code(role).ok_or_else(|| {
+            AuthError::Invalid(format!(
+                "unknown role {role:?}; one of: {}",
+                Role::ALL.map(Role::code).join(", ")
+            ))
+        })?;
+        if matches!(role, Role::Enumerator | Role::Officer | Role::District) && scope.is_empty() {
+            return Err(AuthError::Invalid(format!(
+                "a {} needs a --scope (commune or district codes)",
+                role.code()
+            )));
+        }
+        let random: [u8; 10] = rand::random();
+        let code: String = random
+            .iter()
+            .map(|b| CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()] as char)
+            .collect();
+        sqlx::query(
+            "INSERT INTO enrolments (code_hash, role, scope, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(sha256_hex(&code))
+        .bind(role.code())
+        .bind(scope_text(scope))
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(format!("{}-{}", &code[..5], &code[5..]))
+    }
+
+    /// Trades a code for a device token, once.
+    pub async fn enrol(&self, code: &str, name: &str, now: i64) -> Result<Enrolled, AuthError> {
+        let code_hash = sha256_hex(&normalise_code(code));
+        let mut tx = self.pool.begin().await?;
+        // Marking the code used in the same statement that checks it makes a
+        // code good for exactly one device, even when two race.
+        let row = sqlx::query("UPDATE enrolments SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND created_at > ? RETURNING role, scope")
+            .bind(now)
+            .bind(&code_hash)
+            .bind(now - CODE_LIFETIME_SECONDS)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(AuthError::BadCode)?;
+        let (role, scope): (String, String) = (row.get(0), row.get(1));
+        let device_id = hex(&rand::random::<[u8; 8]>());
+        let token = hex(&rand::random::<[u8; 32]>());
+        sqlx::query("INSERT INTO devices (id, token_hash, name, role, scope, enrolled_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&device_id)
+            .bind(sha256_hex(&token))
+            .bind(name.trim())
+            .bind(&role)
+            .bind(&scope)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Enrolled {
+            device_id,
+            token,
+            role,
+            scope: parse_scope(&scope),
+        })
+    }
+
+    /// Checks a token and that `peer` is one of its device's peer ids
+    /// (`<device id>.<session>`); registers the connection so revocation
+    /// reaches it. Returns the device id and a receiver that turns `true`
+    /// when the device is revoked.
+    pub async fn authenticate(
+        &self,
+        token: Option<&str>,
+        peer: &str,
+    ) -> Result<(String, watch::Receiver<bool>), AuthError> {
+        let token = token.filter(|t| !t.is_empty()).ok_or(AuthError::BadToken)?;
+        let row =
+            sqlx::query("SELECT id, role, scope, revoked_at FROM devices WHERE token_hash = ?")
+                .bind(sha256_hex(token))
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(AuthError::BadToken)?;
+        let (id, role, scope, revoked): (String, String, String, Option<i64>) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        if revoked.is_some() {
+            return Err(AuthError::Revoked);
+        }
+        match peer.split_once('.') {
+            Some((device, session)) if device == id && !session.is_empty() => {}
+            _ => return Err(AuthError::WrongPeer(peer.to_owned())),
+        }
+        let grant = Grant {
+            role: Role::from_code(&role).ok_or(AuthError::BadToken)?,
+            scope: parse_scope(&scope),
+        };
+        let mut connected = self.connected.lock().expect("auth lock");
+        let entry = connected.entry(id.clone()).or_insert_with(|| Connected {
+            revoked: watch::channel(false).0,
+            grant: grant.clone(),
+        });
+        entry.grant = grant;
+        Ok((id, entry.revoked.subscribe()))
+    }
+
+    /// The grant of a connected device, by peer id.
+    pub fn grant_of_peer(&self, peer: &str) -> Option<(Grant, watch::Receiver<bool>)> {
+        let device = peer.split_once('.').map_or(peer, |(d, _)| d);
+        let connected = self.connected.lock().expect("auth lock");
+        connected
+            .get(device)
+            .map(|c| (c.grant.clone(), c.revoked.subscribe()))
+    }
+
+    /// What the relay's table says a document is (cached: the table only
+    /// grows, and a document's kind and unit never change).
+    pub async fn document(&self, id: &str) -> Result<Option<DocumentInfo>, AuthError> {
+        if let Some(Some(info)) = self.documents.lock().expect("auth lock").get(id) {
+            return Ok(Some(info.clone()));
+        }
+        let row = sqlx::query("SELECT kind, unit, district FROM documents WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let info = row.and_then(|r| {
+            Some(DocumentInfo {
+                kind: DocumentKind::from_code(r.get::<&str, _>(0))?,
+                unit: r.get(1),
+                district: r.get(2),
+            })
+        });
+        if info.is_some() {
+            self.documents
+                .lock()
+                .expect("auth lock")
+                .insert(id.to_owned(), info.clone());
+        }
+        Ok(info)
+    }
+
+    /// Revokes a device; connected relays disconnect it.
+    pub async fn revoke(&self, device_id: &str, now: i64) -> Result<bool, AuthError> {
+        let done =
+            sqlx::query("UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+                .bind(now)
+                .bind(device_id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                > 0;
+        self.mark_revoked(device_id);
+        Ok(done)
+    }
+
+    fn mark_revoked(&self, device_id: &str) {
+        if let Some(c) = self.connected.lock().expect("auth lock").get(device_id) {
+            c.revoked.send_replace(true);
+        }
+    }
+
+    /// Every enrolled device.
+    pub async fn list(&self) -> Result<Vec<DeviceRow>, AuthError> {
+        let rows = sqlx::query("SELECT id, name, role, scope, enrolled_at, revoked_at FROM devices ORDER BY enrolled_at")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(DeviceRow {
+                    id: r.get(0),
+                    name: r.get(1),
+                    grant: Grant {
+                        role: Role::from_code(r.get::<&str, _>(2))?,
+                        scope: parse_scope(r.get::<&str, _>(3)),
+                    },
+                    enrolled_at: r.get(4),
+                    revoked_at: r.get(5),
+                })
+            })
+            .collect())
+    }
+
+    /// Watches the table for revocations made by other processes (the CLI,
+    /// other relays on the same database) and disconnects those devices.
+    pub fn watch_revocations(&self) {
+        let auth = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let ids: Vec<String> = auth
+                    .connected
+                    .lock()
+                    .expect("auth lock")
+                    .iter()
+                    .filter(|(_, c)| !*c.revoked.borrow())
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                for id in ids {
+                    let revoked = sqlx::query(
+                        "SELECT 1 FROM devices WHERE id = ? AND revoked_at IS NOT NULL",
+                    )
+                    .bind(&id)
+                    .fetch_optional(&auth.pool)
+                    .await;
+                    if let Ok(Some(_)) = revoked {
+                        tracing::warn!(device = %id, "device revoked: disconnecting");
+                        auth.mark_revoked(&id);
+                    }
+                }
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn auth() -> (tempfile::TempDir, Auth) {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = crate::storage::SqliteStorage::open(&dir.path().join("relay.db"))
+            .await
+            .unwrap();
+        let auth = Auth::open(storage.pool().clone()).await.unwrap();
+        (dir, auth)
+    }
+
+    #[tokio::test]
+    async fn a_code_enrols_exactly_one_device_and_tokens_are_stored_hashed() {
+        let (_dir, auth) = auth().await;
+        let code = auth
+            .issue_code("enumerator", &["sa-pa-ta-van".into()], 1000)
+            .await
+            .unwrap();
+        assert_eq!(code.len(), 11, "{code}");
+        let enrolled = auth
+            .enrol(&code.to_lowercase(), "Máy tính bảng 1", 1001)
+            .await
+            .unwrap();
+        assert_eq!(enrolled.role, "enumerator");
+        assert_eq!(enrolled.token.len(), 64, "256-bit token");
+        assert!(matches!(
+            auth.enrol(&code, "again", 1002).await,
+            Err(AuthError::BadCode)
+        ));
+        let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM devices")
+            .fetch_all(&auth.pool)
+            .await
+            .unwrap();
+        assert_eq!(stored, [sha256_hex(&enrolled.token)]);
+
+        let peer = format!("{}.tab1", enrolled.device_id);
+        assert!(auth
+            .authenticate(Some(&enrolled.token), &peer)
+            .await
+            .is_ok());
+        assert!(matches!(
+            auth.authenticate(Some(&enrolled.token), "someone-else.tab")
+                .await,
+            Err(AuthError::WrongPeer(_))
+        ));
+        assert!(matches!(
+            auth.authenticate(Some("nope"), &peer).await,
+            Err(AuthError::BadToken)
+        ));
+        assert!(matches!(
+            auth.authenticate(None, &peer).await,
+            Err(AuthError::BadToken)
+        ));
+
+        let (_, mut revoked) = auth
+            .authenticate(Some(&enrolled.token), &peer)
+            .await
+            .unwrap();
+        assert!(auth.revoke(&enrolled.device_id, 2000).await.unwrap());
+        revoked.changed().await.unwrap();
+        assert!(*revoked.borrow());
+        assert!(matches!(
+            auth.authenticate(Some(&enrolled.token), &peer).await,
+            Err(AuthError::Revoked)
+        ));
+    }
+
+    #[tokio::test]
+    async fn bad_roles_scopes_and_expired_codes_are_refused() {
+        let (_dir, auth) = auth().await;
+        assert!(matches!(
+            auth.issue_code("mayor", &[], 0).await,
+            Err(AuthError::Invalid(_))
+        ));
+        assert!(matches!(
+            auth.issue_code("enumerator", &[], 0).await,
+            Err(AuthError::Invalid(_))
+        ));
+        let code = auth.issue_code("office", &[], 0).await.unwrap();
+        assert!(matches!(
+            auth.enrol(&code, "late", CODE_LIFETIME_SECONDS + 1).await,
+            Err(AuthError::BadCode)
+        ));
+    }
+}

@@ -1,0 +1,133 @@
+//! Enrolment and per-commune access against the real relay
+//! (`serve --require-enrolment`), over real WebSockets.
+
+use std::time::Duration;
+
+use automerge::Automerge;
+use ntm_core::demo::PROVINCE_CODE;
+use ntm_core::registry::CommuneDocuments;
+use ntm_core::survey::{self, CommuneRef, HouseholdId};
+use ntm_e2e::{relay::free_port, Device, Relay};
+
+const T: Duration = Duration::from_secs(60);
+
+fn survey_of(commune: &str) -> ntm_core::DocumentId {
+    CommuneDocuments::derived(PROVINCE_CODE, commune)
+        .survey_id()
+        .expect("derived id")
+}
+
+#[tokio::test]
+async fn a_device_of_one_commune_can_neither_read_nor_write_another() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let relay =
+        Relay::start_with(dir.path(), addr, None, &["--demo", "--require-enrolment"]).await?;
+    let url = relay.sync_url();
+
+    // No token, a wrong code, a reused code, garbage: clear refusals.
+    let mut anonymous = Device::with_demo_survey("anonymous");
+    let refused = anonymous.connect(&url).await.unwrap_err();
+    assert!(format!("{refused:#}").contains("401"), "{refused:#}");
+    let (status, body) = relay
+        .post_json("/enrol", &serde_json::json!({ "code": "AAAAA-BBBBB" }))
+        .await?;
+    assert_eq!(status, 403);
+    assert!(body.contains("enrolment code is unknown"), "{body}");
+    let (status, _) = relay
+        .post_json("/enrol", &serde_json::json!({ "nonsense": true }))
+        .await?;
+    assert_eq!(status, 400);
+    let ta_van = relay.enrol("enumerator", &["sa-pa-ta-van"]).await?;
+    let (status, _) = relay
+        .post_json("/enrol", &serde_json::json!({ "code": ta_van.code }))
+        .await?;
+    assert_eq!(status, 403, "a code enrols one device only");
+
+    // Another device's peer id with this token: refused.
+    let mut impostor = Device::enrolled("impostor", &ta_van);
+    let stolen = format!("{url}?token={}&peer=someone.1", ta_van.token);
+    assert!(tokio_tungstenite::connect_async(&stolen).await.is_err());
+
+    // Its own commune: read and write.
+    let own = survey_of("sa-pa-ta-van");
+    impostor.fetch(&url, own, T).await?;
+    assert!(survey::households(impostor.doc(&own)).len() >= 300);
+    let mine = HouseholdId::from_random(rand::random());
+    impostor
+        .edit(&own, |d| {
+            survey::add_household(d, &mine, "Giàng A Dơ", 3, "Bản Hồ", 1_750_000_000)
+        })
+        .await??;
+    impostor.sync(T).await?;
+
+    // Another commune: not even its existence; and writing into it changes nothing.
+    let other = survey_of("sa-pa-muong-hoa");
+    let stranger_ref = CommuneRef {
+        document_id: other,
+        ..survey::demo_commune()
+    };
+    let intruder_household = HouseholdId::from_random(rand::random());
+    let mut intruder = Device::enrolled(
+        "intruder",
+        &relay.enrol("enumerator", &["sa-pa-ta-van"]).await?,
+    );
+    intruder.track(other, Automerge::new());
+    intruder.connect(&url).await?;
+    intruder.run_until(T, |c| c.is_unavailable(&other)).await?;
+    assert!(
+        intruder.doc(&other).get_heads().is_empty(),
+        "nothing of Mường Hoa leaked"
+    );
+    intruder.disconnect().await;
+    let mut forged = Device::enrolled(
+        "forger",
+        &relay.enrol("enumerator", &["sa-pa-ta-van"]).await?,
+    );
+    forged.track(other, survey::genesis(&stranger_ref));
+    forged
+        .edit(&other, |d| {
+            survey::add_household(d, &intruder_household, "Kẻ lạ", 1, "Bản Hồ", 1_750_000_000)
+        })
+        .await??;
+    forged.connect(&url).await?;
+    // Give the relay every chance to (wrongly) take the change.
+    let _ = forged
+        .run_until(Duration::from_secs(3), |c| c.unconfirmed_changes() == 0)
+        .await;
+
+    let office = relay.enrol("office", &[]).await?;
+    let mut watcher = Device::enrolled("office", &office);
+    watcher.fetch(&url, other, T).await?;
+    let households = survey::households(watcher.doc(&other));
+    assert!(households.len() >= 300, "the office reads every commune");
+    assert!(
+        households.iter().all(|h| h.id != intruder_household),
+        "a device of Tả Van wrote into Mường Hoa"
+    );
+    watcher.fetch(&url, own, T).await?;
+    assert!(survey::households(watcher.doc(&own))
+        .iter()
+        .any(|h| h.id == mine));
+
+    // Revocation disconnects at once and refuses the token afterwards.
+    let out = tokio::process::Command::new(ntm_e2e::workspace::relay_binary())
+        .args(["device", "revoke", &ta_van.device_id, "--data-dir"])
+        .arg(relay.data_dir())
+        .output()
+        .await?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cut = impostor
+        .run_until(Duration::from_secs(10), |_| false)
+        .await
+        .unwrap_err();
+    assert!(format!("{cut:#}").contains("closed"), "{cut:#}");
+    impostor.disconnect().await;
+    let again = impostor.connect(&url).await.unwrap_err();
+    assert!(format!("{again:#}").contains("403"), "{again:#}");
+    Ok(())
+}
