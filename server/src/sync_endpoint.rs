@@ -16,8 +16,10 @@ use tokio::sync::watch;
 use crate::auth::{Auth, AuthError};
 use crate::storage::{Durability, DurabilityLedger};
 
-/// Largest frame accepted: a whole commune survey is well under 1 MB.
-const MAX_FRAME_BYTES: usize = 16 * 1024 * 1024;
+/// Largest message accepted. A first sync carries a whole commune survey
+/// (≈ 90 KB per 2,000 households, a few MB with history): 8 MiB leaves room
+/// and stops a client from making the relay buffer arbitrary amounts.
+const MAX_FRAME_BYTES: usize = 8 * 1024 * 1024;
 
 /// How long an outgoing message may wait for its changes to reach the disk.
 const DURABILITY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -70,6 +72,7 @@ pub async fn upgrade(
         }
     }
     ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| async move { accept(state, socket, binding) })
 }
 

@@ -193,6 +193,66 @@ async fn health_check_and_bad_frames_do_not_disturb_other_devices() -> anyhow::R
         "the relay keeps talking to a client that sent garbage"
     );
 
+    // …and so does one sending a well-formed message over the 8 MiB limit,
+    // while the same message at 1 KiB keeps its connection.
+    use ntm_core::sync::WireMessage;
+    // The client itself must not refuse the frame: lift its own limits.
+    let unlimited = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .max_message_size(None)
+        .max_frame_size(None);
+    let (mut big, _) =
+        tokio_tungstenite::connect_async_with_config(relay.sync_url(), Some(unlimited), false)
+            .await?;
+    let me = ntm_core::PeerId::new("big-sender");
+    big.send(Message::Binary(
+        WireMessage::Join {
+            sender_id: me.clone(),
+            supported_protocol_versions: vec!["1".into()],
+            metadata: None,
+        }
+        .encode()
+        .into(),
+    ))
+    .await?;
+    let peer = tokio::time::timeout(T, big.next()).await?;
+    assert!(matches!(peer, Some(Ok(Message::Binary(_)))), "{peer:?}");
+    let ephemeral = |size: usize| {
+        Message::Binary(
+            WireMessage::Ephemeral {
+                document_id: demo(),
+                sender_id: me.clone(),
+                target_id: ntm_core::PeerId::new("ntm-relay"),
+                count: size as u64,
+                session_id: "s".into(),
+                data: vec![7; size],
+            }
+            .encode()
+            .into(),
+        )
+    };
+    big.send(ephemeral(1024)).await?;
+    let quiet = tokio::time::timeout(Duration::from_secs(1), big.next()).await;
+    assert!(
+        !matches!(quiet, Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_))))),
+        "a 1 KiB message must not close the connection: {quiet:?}"
+    );
+    // Refused either while it is being sent (the relay resets the
+    // connection) or right after: the connection must end, not carry on.
+    let closed = match big.send(ephemeral(9 * 1024 * 1024)).await {
+        Err(_) => Ok(()),
+        Ok(()) => {
+            tokio::time::timeout(Duration::from_secs(5), async {
+                while let Some(frame) = big.next().await {
+                    if frame.is_err() || matches!(frame, Ok(Message::Close(_))) {
+                        return;
+                    }
+                }
+            })
+            .await
+        }
+    };
+    assert!(closed.is_ok(), "the relay accepted a 9 MiB message (limit 8 MiB)");
+
     // …while the good device keeps syncing.
     let id = HouseholdId::from_random(rand::random());
     good.edit(&demo(), |d| {
