@@ -12,6 +12,7 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use crate::auth::{policy::ScopePolicy, Auth, AuthError};
 use crate::cli::ServeArgs;
+use crate::metrics::Metrics;
 use crate::storage::{DurableStorage, SqliteStorage};
 use crate::sync_endpoint::{self, SyncState};
 
@@ -19,7 +20,10 @@ use crate::sync_endpoint::{self, SyncState};
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.data_dir)?;
     let db_path = args.data_dir.join("relay.db");
-    let sqlite = SqliteStorage::open(&db_path).await?;
+    let metrics = Metrics::new();
+    let sqlite = SqliteStorage::open(&db_path)
+        .await?
+        .with_put_latency(metrics.storage_put_seconds.clone());
     if args.demo {
         crate::admin::seed_demo(&sqlite, crate::unix_now()).await?;
     }
@@ -45,11 +49,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/sync", get(sync_endpoint::upgrade))
         .route("/enrol", post(enrol))
+        .route("/metrics", get(metrics_text))
         .with_state(SyncState {
             acceptor,
             ledger,
             auth: args.require_enrolment.then(|| auth.clone()),
             enrolments: auth,
+            metrics,
+            storage: sqlite.clone(),
         });
     if let Some(app_dir) = &args.app_dir {
         let index = app_dir.join("index.html");
@@ -78,6 +85,24 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     sqlite.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `GET /metrics`: Prometheus text format.
+async fn metrics_text(State(state): State<SyncState>) -> Response {
+    match state.storage.document_count().await {
+        Ok(n) => {
+            state.metrics.documents.set(n);
+        }
+        Err(e) => tracing::warn!("cannot count documents for /metrics: {e}"),
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+        .into_response()
 }
 
 #[derive(serde::Deserialize)]

@@ -8,6 +8,7 @@ mod admin;
 mod auth;
 mod cli;
 mod http;
+mod metrics;
 mod storage;
 mod sync_endpoint;
 

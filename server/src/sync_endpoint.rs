@@ -35,6 +35,10 @@ pub struct SyncState {
     pub auth: Option<Auth>,
     /// Where `/enrol` trades codes for tokens.
     pub enrolments: Auth,
+    /// Counters for `/metrics`.
+    pub metrics: crate::metrics::Metrics,
+    /// The store (document counts for `/metrics`).
+    pub storage: crate::storage::SqliteStorage,
 }
 
 /// Upgrades to a WebSocket and hands it to samod. With enrolment required,
@@ -62,6 +66,12 @@ pub async fn upgrade(
             }
             Err(e) => {
                 tracing::warn!(%peer, "connection refused: {e}");
+                state.metrics.refused(match e {
+                    AuthError::Revoked => "revoked",
+                    AuthError::WrongPeer(_) => "wrong_peer",
+                    AuthError::Database(_) => "database",
+                    _ => "bad_token",
+                });
                 let status = match e {
                     AuthError::Revoked | AuthError::WrongPeer(_) => StatusCode::FORBIDDEN,
                     AuthError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -98,21 +108,35 @@ fn accept(state: SyncState, socket: WebSocket, binding: Option<(String, watch::R
             None => std::future::pending().await,
         }
     });
-    let incoming = stream.filter_map(|frame| async move {
-        match frame {
-            Ok(Message::Binary(bytes)) => Some(Ok(bytes.to_vec())),
-            Ok(Message::Text(_)) => Some(Err(axum::Error::new(
-                "text frames are not part of the protocol",
-            ))),
-            Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_)) => None,
-            Err(e) => Some(Err(e)),
+    let metrics = state.metrics.clone();
+    metrics.connections.inc();
+    // Decremented when samod drops the stream, whoever ends the connection.
+    let open = ConnectionGauge(metrics.clone());
+    let counting = metrics.clone();
+    let incoming = stream.filter_map(move |frame| {
+        let _keep = &open;
+        let counting = counting.clone();
+        async move {
+            match frame {
+                Ok(Message::Binary(bytes)) => {
+                    counting.received(bytes.len());
+                    Some(Ok(bytes.to_vec()))
+                }
+                Ok(Message::Text(_)) => Some(Err(axum::Error::new(
+                    "text frames are not part of the protocol",
+                ))),
+                Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_)) => None,
+                Err(e) => Some(Err(e)),
+            }
         }
     });
     let ledger = state.ledger.clone();
     let outgoing = sink.with(move |bytes: Vec<u8>| {
         let ledger = ledger.clone();
+        let metrics = metrics.clone();
         Box::pin(async move {
             wait_until_durable(&ledger, &bytes).await;
+            metrics.sent(bytes.len());
             Ok::<_, axum::Error>(Message::Binary(bytes.into()))
         }) as futures::future::BoxFuture<'static, Result<Message, axum::Error>>
     });
@@ -122,6 +146,15 @@ fn accept(state: SyncState, socket: WebSocket, binding: Option<(String, watch::R
     }
     if let Err(samod::Stopped) = state.acceptor.accept(transport) {
         tracing::info!("connection refused: relay is stopping");
+    }
+}
+
+/// Holds the connection gauge up while a connection's stream lives.
+struct ConnectionGauge(crate::metrics::Metrics);
+
+impl Drop for ConnectionGauge {
+    fn drop(&mut self) {
+        self.0.connections.dec();
     }
 }
 

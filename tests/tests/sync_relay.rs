@@ -175,6 +175,24 @@ async fn health_check_and_bad_frames_do_not_disturb_other_devices() -> anyhow::R
     good.connect(&relay.sync_url()).await?;
     good.sync(T).await?;
 
+    // The relay reports what it is doing, in the Prometheus text format.
+    let mut http = tokio::net::TcpStream::connect(relay.addr()).await?;
+    http.write_all(b"GET /metrics HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n")
+        .await?;
+    let mut metrics = String::new();
+    http.read_to_string(&mut metrics).await?;
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from /metrics:\n{metrics}"))
+    };
+    assert_eq!(value("ntm_connections"), 1.0);
+    assert_eq!(value("ntm_documents"), 1.0, "the demo survey is stored");
+    assert!(value("ntm_messages_total{direction=\"in\"}") >= 2.0);
+    assert!(value("ntm_bytes_total{direction=\"out\"}") > 0.0);
+    assert!(value("ntm_storage_put_seconds_count") >= 1.0);
+
     // A client sending garbage and text frames gets cut off…
     let (mut bad, _) = tokio_tungstenite::connect_async(relay.sync_url()).await?;
     bad.send(Message::Binary(vec![0xff, 0x00, 0x13].into()))
@@ -251,7 +269,10 @@ async fn health_check_and_bad_frames_do_not_disturb_other_devices() -> anyhow::R
             .await
         }
     };
-    assert!(closed.is_ok(), "the relay accepted a 9 MiB message (limit 8 MiB)");
+    assert!(
+        closed.is_ok(),
+        "the relay accepted a 9 MiB message (limit 8 MiB)"
+    );
 
     // …while the good device keeps syncing.
     let id = HouseholdId::from_random(rand::random());

@@ -25,6 +25,7 @@ fn decode_key(text: &str) -> Option<StorageKey> {
 #[derive(Clone)]
 pub struct SqliteStorage {
     pool: SqlitePool,
+    put_latency: Option<prometheus_client::metrics::histogram::Histogram>,
 }
 
 impl SqliteStorage {
@@ -47,7 +48,26 @@ impl SqliteStorage {
         sqlx::query("CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY NOT NULL, kind TEXT NOT NULL, unit TEXT NOT NULL, district TEXT)")
             .execute(&pool)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            put_latency: None,
+        })
+    }
+
+    /// Records how long each samod write takes to commit.
+    pub fn with_put_latency(
+        mut self,
+        histogram: prometheus_client::metrics::histogram::Histogram,
+    ) -> Self {
+        self.put_latency = Some(histogram);
+        self
+    }
+
+    /// How many documents have data stored.
+    pub async fn document_count(&self) -> sqlx::Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(DISTINCT substr(key, 1, instr(key, '/') - 1)) FROM samod_kv WHERE instr(key, '/') > 0")
+            .fetch_one(&self.pool)
+            .await
     }
 
     /// The connection pool (the enrolment tables live in the same database).
@@ -187,7 +207,11 @@ impl Storage for SqliteStorage {
     }
 
     async fn put(&self, key: StorageKey, data: Vec<u8>) {
-        retry("put", &key, || self.try_put(&key, &data)).await
+        let started = std::time::Instant::now();
+        retry("put", &key, || self.try_put(&key, &data)).await;
+        if let Some(h) = &self.put_latency {
+            h.observe(started.elapsed().as_secs_f64());
+        }
     }
 
     async fn delete(&self, key: StorageKey) {
