@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use automerge::{ActorId, Automerge, ChangeHash};
 use leptos::prelude::*;
+use ntm_core::access::{Enrolment, RelayInfo};
 use ntm_core::appraisal::{self, Appraisal};
 use ntm_core::catalog::{self, Catalog};
 use ntm_core::evaluation::{evaluate, evaluate_commune, Scorecard};
@@ -35,6 +36,9 @@ const COMPACT_AFTER_CHUNKS: usize = 64;
 pub enum Phase {
     /// Opening the local database.
     Loading,
+    /// The relay admits enrolled devices only and this one is not: the
+    /// enrolment form shows.
+    Enrol,
     /// Working (online or not).
     Ready,
     /// The local database could not be opened or read: nothing is written.
@@ -140,6 +144,8 @@ struct Engine {
     client: SyncClient,
     commune: CommuneRef,
     docs: BTreeMap<DocumentId, Tracked>,
+    /// This device's enrolment, if the relay requires one.
+    enrolment: Option<Enrolment>,
     socket: Option<Socket>,
     backoff: Backoff,
     /// Persisted heads of every document when the views were last computed.
@@ -172,27 +178,102 @@ fn with_engine<R>(f: impl FnOnce(&mut Engine) -> R) -> Option<R> {
     ENGINE.with(|cell| cell.borrow_mut().as_mut().map(f))
 }
 
-/// Starts the engine for the demo commune; the views show its progress.
+/// Starts the engine: for the commune of this device's enrolment, or the
+/// demo commune when the relay does not require enrolment (or cannot be
+/// reached and the device never enrolled). The views show its progress.
 pub fn boot(view: View) {
     leptos::task::spawn_local(async move {
-        match open(view, survey::demo_commune()).await {
-            Ok(engine) => {
-                ENGINE.with(|cell| *cell.borrow_mut() = Some(engine));
-                view.phase.set(Phase::Ready);
-                publish();
-                connect();
-                // A tablet walking into coverage should not wait out its backoff.
-                platform::on_network_back(connect);
-            }
-            Err(message) => {
-                platform::log(&message);
-                view.phase.set(Phase::Failed(message));
-            }
-        }
         if platform::register_service_worker().await {
             view.offline_ready.set(true);
         }
     });
+    leptos::task::spawn_local(async move {
+        let store = match LocalStore::open().await {
+            Ok(store) => store,
+            Err(e) => return fail(view, format!("Không mở được bộ nhớ máy (IndexedDB): {e}")),
+        };
+        let enrolment = match store.meta(CREDENTIALS).await {
+            Ok(Some(json)) => serde_json::from_str::<Enrolment>(&json).ok(),
+            Ok(None) => None,
+            Err(e) => return fail(view, e.to_string()),
+        };
+        if enrolment.is_none() && relay_requires_enrolment().await {
+            view.phase.set(Phase::Enrol);
+            return;
+        }
+        start(view, store, enrolment).await;
+    });
+}
+
+/// Where the device's enrolment is kept (IndexedDB settings).
+const CREDENTIALS: &str = "credentials";
+
+fn fail(view: View, message: String) {
+    platform::log(&message);
+    view.phase.set(Phase::Failed(message));
+}
+
+async fn relay_requires_enrolment() -> bool {
+    match platform::fetch_json("GET", "/api/relay", None).await {
+        Ok((200, body)) => serde_json::from_str::<RelayInfo>(&body)
+            .map(|info| info.enrolment_required)
+            .unwrap_or(false),
+        // Unreachable, or an older relay: work locally on the demo commune.
+        _ => false,
+    }
+}
+
+/// Trades an enrolment code for this device's token, keeps it, and starts.
+pub async fn enrol(view: View, code: &str, name: &str) -> Result<(), String> {
+    let body = serde_json::json!({ "code": code.trim(), "name": name.trim() }).to_string();
+    let (status, text) = platform::fetch_json("POST", "/enrol", Some(body)).await?;
+    if status != 200 {
+        return Err(text.trim().to_owned());
+    }
+    let enrolment: Enrolment =
+        serde_json::from_str(&text).map_err(|e| format!("bad enrolment reply: {e}"))?;
+    let store = LocalStore::open().await.map_err(|e| e.to_string())?;
+    store
+        .set_meta(CREDENTIALS, &text)
+        .await
+        .map_err(|e| e.to_string())?;
+    view.phase.set(Phase::Loading);
+    start(view, store, Some(enrolment)).await;
+    Ok(())
+}
+
+/// The commune a device works on: its enrolment's, else the demo commune.
+fn commune_for(enrolment: Option<&Enrolment>) -> CommuneRef {
+    let Some((code, province)) =
+        enrolment.and_then(|e| Some((e.commune()?, e.province.as_deref()?)))
+    else {
+        return survey::demo_commune();
+    };
+    let documents = registry::CommuneDocuments::derived(province, code);
+    let demo = survey::demo_commune();
+    CommuneRef {
+        document_id: documents.survey_id().unwrap_or(demo.document_id),
+        appraisal_id: documents.appraisal_id().unwrap_or(demo.appraisal_id),
+        registry_id: registry::document::document_id(province),
+        code: code.to_owned(),
+        name: code.to_owned(),
+        applicable_region: demo.applicable_region,
+    }
+}
+
+async fn start(view: View, store: LocalStore, enrolment: Option<Enrolment>) {
+    let commune = commune_for(enrolment.as_ref());
+    match open(view, store, commune, enrolment).await {
+        Ok(engine) => {
+            ENGINE.with(|cell| *cell.borrow_mut() = Some(engine));
+            view.phase.set(Phase::Ready);
+            publish();
+            connect();
+            // A tablet walking into coverage should not wait out its backoff.
+            platform::on_network_back(connect);
+        }
+        Err(message) => fail(view, message),
+    }
 }
 
 async fn device_setting(
@@ -231,10 +312,12 @@ async fn load(store: &LocalStore, id: &DocumentId) -> Result<(Automerge, Vec<Str
     Ok((doc, chunks.keys))
 }
 
-async fn open(view: View, commune: CommuneRef) -> Result<Engine, String> {
-    let store = LocalStore::open()
-        .await
-        .map_err(|e| format!("Không mở được bộ nhớ máy (IndexedDB): {e}"))?;
+async fn open(
+    view: View,
+    store: LocalStore,
+    commune: CommuneRef,
+    enrolment: Option<Enrolment>,
+) -> Result<Engine, String> {
     let actor = device_setting(&store, "actor", || hex(&platform::random_bytes::<16>())).await?;
     let actor = ActorId::try_from(actor.as_str()).map_err(|e| e.to_string())?;
     let storage_id = device_setting(
@@ -243,10 +326,16 @@ async fn open(view: View, commune: CommuneRef) -> Result<Engine, String> {
         || hex(&platform::random_bytes::<16>()),
     )
     .await?;
-    let mut client = SyncClient::new(
-        PeerId::for_device(platform::random_bytes()),
-        Some(storage_id),
-    );
+    // An enrolled device's peer ids are bound to its token by the relay.
+    let peer = match &enrolment {
+        Some(e) => PeerId::new(format!(
+            "{}.{}",
+            e.device_id,
+            hex(&platform::random_bytes::<4>())
+        )),
+        None => PeerId::for_device(platform::random_bytes()),
+    };
+    let mut client = SyncClient::new(peer, Some(storage_id));
     let mut wanted = vec![
         (commune.document_id, Kind::Survey),
         (commune.appraisal_id, Kind::Appraisal),
@@ -262,8 +351,11 @@ async fn open(view: View, commune: CommuneRef) -> Result<Engine, String> {
         let (mut doc, mut chunk_keys) = load(&store, &id).await?;
         // The commune's own documents start from their shared genesis, so a
         // device that never met the relay still works and later merges.
+        // An enrolled device's survey was created by the province's tooling:
+        // it is fetched, never re-created (its genesis names the commune).
         let genesis = match kind {
-            Kind::Survey => Some(survey::genesis(&commune)),
+            Kind::Survey if enrolment.is_none() => Some(survey::genesis(&commune)),
+            Kind::Survey => None,
             Kind::Appraisal => Some(appraisal::genesis(&commune.code)),
             Kind::Registry | Kind::Catalog => None,
         };
@@ -303,6 +395,7 @@ async fn open(view: View, commune: CommuneRef) -> Result<Engine, String> {
         client,
         commune,
         docs,
+        enrolment,
         socket: None,
         backoff: Backoff::default(),
         shown_heads: None,
@@ -508,10 +601,18 @@ fn dispatch(outputs: Vec<ClientOutput>) {
 
 /// Opens the connection to the relay unless one is open or opening.
 fn connect() {
-    let url = platform::relay_url();
     let opened = with_engine(|e| {
         if e.socket.is_some() {
             return true;
+        }
+        let mut url = platform::relay_url();
+        if let Some(enrolment) = &e.enrolment {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            url = format!(
+                "{url}{separator}token={}&peer={}",
+                enrolment.token,
+                e.client.peer_id()
+            );
         }
         match Socket::open(&url, on_socket_event) {
             Ok(socket) => {

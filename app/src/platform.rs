@@ -116,3 +116,52 @@ pub async fn current_position() -> Result<(f64, f64), String> {
         _ => Err("Vị trí không hợp lệ / bad position".to_owned()),
     }
 }
+
+/// The relay's HTTP address, from its sync endpoint (`ws://h/sync` → `http://h`).
+pub fn relay_http_base() -> String {
+    let url = relay_url();
+    let url = url
+        .strip_prefix("wss://")
+        .map(|rest| format!("https://{rest}"))
+        .or_else(|| {
+            url.strip_prefix("ws://")
+                .map(|rest| format!("http://{rest}"))
+        })
+        .unwrap_or(url);
+    url.strip_suffix("/sync").unwrap_or(&url).to_owned()
+}
+
+/// A JSON request to the relay; the status and the body text, or why it failed.
+pub async fn fetch_json(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> Result<(u16, String), String> {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = &body {
+        init.set_body(&wasm_bindgen::JsValue::from_str(body));
+    }
+    let url = format!("{}{path}", relay_http_base());
+    let request = web_sys::Request::new_with_str_and_init(&url, &init)
+        .map_err(|_| format!("bad request to {url}"))?;
+    if body.is_some() {
+        let _ = request.headers().set("content-type", "application/json");
+    }
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| "Không kết nối được máy chủ / the relay is unreachable".to_owned())?
+        .dyn_into::<web_sys::Response>()
+        .map_err(|_| "bad response".to_owned())?;
+    let status = response.status();
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    Ok((status, text))
+}

@@ -21,7 +21,9 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/sync")) {
+  // The relay's own endpoints (sync, API, enrolment, metrics) always go to the network.
+  const relayPath = ["/sync", "/api/", "/enrol", "/metrics", "/healthz"].some((p) => url.pathname.startsWith(p));
+  if (request.method !== "GET" || url.origin !== self.location.origin || relayPath) {
     return;
   }
   if (request.mode === "navigate") {

@@ -50,6 +50,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .route("/sync", get(sync_endpoint::upgrade))
         .route("/enrol", post(enrol))
         .route("/metrics", get(metrics_text))
+        .route("/api/relay", get(relay_info))
         .with_state(SyncState {
             acceptor,
             ledger,
@@ -85,6 +86,18 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     sqlite.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `GET /api/relay`: whether devices must enrol, and the province served.
+async fn relay_info(State(state): State<SyncState>) -> Response {
+    match state.enrolments.province().await {
+        Ok(province) => Json(ntm_core::access::RelayInfo {
+            enrolment_required: state.auth.is_some(),
+            province,
+        })
+        .into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")).into_response(),
+    }
 }
 
 /// `GET /metrics`: Prometheus text format.

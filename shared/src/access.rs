@@ -3,6 +3,43 @@
 //! it per document and connection; documents are permission boundaries, so
 //! there is no per-field access.
 
+/// What `POST /enrol` returns and a device keeps: its id, its bearer token
+/// (shown once; the relay stores only a hash), role, scope and province.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Enrolment {
+    /// Device id: the prefix of its peer ids (`<device id>.<session>`).
+    pub device_id: String,
+    /// Bearer token for the WebSocket upgrade.
+    pub token: String,
+    /// Role code ([`Role::code`]).
+    pub role: String,
+    /// Unit codes.
+    pub scope: Vec<String>,
+    /// The province the relay serves (its registry's unit), if it has one.
+    pub province: Option<String>,
+}
+
+impl Enrolment {
+    /// The commune a commune-level device works on: the first of its scope.
+    pub fn commune(&self) -> Option<&str> {
+        matches!(
+            Role::from_code(&self.role),
+            Some(Role::Enumerator | Role::Officer)
+        )
+        .then(|| self.scope.first().map(String::as_str))
+        .flatten()
+    }
+}
+
+/// What `GET /api/relay` tells a device before it connects.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RelayInfo {
+    /// Only enrolled devices may sync.
+    pub enrolment_required: bool,
+    /// The province it serves, if its registry is stored.
+    pub province: Option<String>,
+}
+
 /// What an enrolled device is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {

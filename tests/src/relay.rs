@@ -131,6 +131,21 @@ impl Relay {
     /// Issues an enrolment code with the CLI and trades it over HTTP, as an
     /// admin and a tablet would.
     pub async fn enrol(&self, role: &str, scope: &[&str]) -> anyhow::Result<Enrolment> {
+        let code = self.enrolment_code(role, scope).await?;
+        let (status, body) = self
+            .post_json("/enrol", &serde_json::json!({ "code": code, "name": role }))
+            .await?;
+        anyhow::ensure!(status == 200, "enrol: {status} {body}");
+        let v: serde_json::Value = serde_json::from_str(&body)?;
+        Ok(Enrolment {
+            code,
+            device_id: v["device_id"].as_str().context("device_id")?.to_owned(),
+            token: v["token"].as_str().context("token")?.to_owned(),
+        })
+    }
+
+    /// A one-time enrolment code from `ntm-relay device enrol`.
+    pub async fn enrolment_code(&self, role: &str, scope: &[&str]) -> anyhow::Result<String> {
         let out = Command::new(crate::workspace::relay_binary())
             .args([
                 "device",
@@ -149,17 +164,7 @@ impl Relay {
             "device enrol failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let code = String::from_utf8(out.stdout)?.trim().to_owned();
-        let (status, body) = self
-            .post_json("/enrol", &serde_json::json!({ "code": code, "name": role }))
-            .await?;
-        anyhow::ensure!(status == 200, "enrol: {status} {body}");
-        let v: serde_json::Value = serde_json::from_str(&body)?;
-        Ok(Enrolment {
-            code,
-            device_id: v["device_id"].as_str().context("device_id")?.to_owned(),
-            token: v["token"].as_str().context("token")?.to_owned(),
-        })
+        Ok(String::from_utf8(out.stdout)?.trim().to_owned())
     }
 
     /// POSTs JSON; returns the status and body text.

@@ -408,6 +408,73 @@ async fn forms_fill_the_record_and_infrastructure_of_the_demo_commune() -> anyho
     Ok(())
 }
 
+/// A relay that admits enrolled devices only: the app asks for a code,
+/// refuses a wrong one, enrols with the right one, then works on the
+/// commune of its scope, and stays enrolled across reloads.
+#[tokio::test]
+async fn a_tablet_enrols_with_a_one_time_code_and_syncs_its_commune() -> anyhow::Result<()> {
+    let dist = workspace::app_dist();
+    assert!(
+        dist.join("index.html").is_file(),
+        "app not built: run `cargo xtask test`"
+    );
+    let data = tempfile::tempdir()?;
+    let profiles = tempfile::tempdir()?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], ntm_e2e::relay::free_port()));
+    let relay = Relay::start_with(
+        data.path(),
+        addr,
+        Some(&dist),
+        &["--demo", "--require-enrolment"],
+    )
+    .await?;
+    let code = relay
+        .enrolment_code("enumerator", &["sa-pa-ta-van"])
+        .await?;
+    let driver = Chromedriver::start().await?;
+    let tablet = driver.browser(&profiles.path().join("tablet")).await?;
+    tablet.goto(&relay.http_url()).await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#app').dataset.phase === 'enrol'",
+        T,
+        "the enrolment form",
+    )
+    .await?;
+    type_into(&tablet, "#enrol-code", "AAAAA-BBBBB").await?;
+    click(&tablet, "#enrol-submit").await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#enrol').textContent.includes('mã đăng ký không hợp lệ')",
+        T,
+        "the wrong code refused",
+    )
+    .await?;
+    type_into(&tablet, "#enrol-code", &code.to_lowercase()).await?;
+    type_into(&tablet, "#enrol-name", "Máy tính bảng 1").await?;
+    click(&tablet, "#enrol-submit").await?;
+    let synced = "document.querySelector('#app').dataset.phase === 'ready' && document.querySelector('#sync-status').dataset.status === 'up-to-date' && Number(document.querySelector('#household-count').textContent) >= 300";
+    wait_until(
+        &tablet,
+        synced,
+        T,
+        "Tả Van's households on the enrolled tablet",
+    )
+    .await?;
+    save_screenshot(&tablet, "enrolled").await?;
+    tablet.refresh().await?;
+    wait_until(
+        &tablet,
+        synced,
+        T,
+        "the tablet still enrolled after a reload",
+    )
+    .await?;
+    tablet.close().await?;
+    relay.terminate().await?;
+    Ok(())
+}
+
 /// With `NTM_SCREENSHOT_DIR` set, keeps a PNG of the page for people to look at.
 async fn save_screenshot(browser: &fantoccini::Client, name: &str) -> anyhow::Result<()> {
     if let Some(dir) = std::env::var_os("NTM_SCREENSHOT_DIR") {

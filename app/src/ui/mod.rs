@@ -1,5 +1,6 @@
 //! The views. Vietnamese first, English second.
 
+mod enrol;
 mod household_form;
 mod households;
 mod infrastructure;
@@ -30,6 +31,7 @@ pub fn App() -> impl IntoView {
     engine::boot(view);
     let phase_name = move || match view.phase.get() {
         Phase::Loading => "loading",
+        Phase::Enrol => "enrol",
         Phase::Ready => "ready",
         Phase::Failed(_) => "failed",
     };
@@ -45,6 +47,7 @@ pub fn App() -> impl IntoView {
             {move || view.problem.get().map(|p| view! { <p class="problem" role="alert">{p}</p> })}
             {move || match view.phase.get() {
                 Phase::Loading => view! { <p class="loading">"Đang mở dữ liệu trên máy… " <small lang="en">"Opening local data…"</small></p> }.into_any(),
+                Phase::Enrol => view! { <enrol::EnrolForm/> }.into_any(),
                 Phase::Failed(message) => view! {
                     <p class="problem" role="alert">{message}<br/><small lang="en">"Local data could not be opened; nothing was changed."</small></p>
                 }.into_any(),

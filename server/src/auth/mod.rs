@@ -59,18 +59,7 @@ pub struct DeviceRow {
     pub revoked_at: Option<i64>,
 }
 
-/// A freshly enrolled device: what the client keeps.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Enrolled {
-    /// Device id.
-    pub device_id: String,
-    /// The bearer token (shown once; only its hash is stored).
-    pub token: String,
-    /// Role code.
-    pub role: String,
-    /// Unit codes.
-    pub scope: Vec<String>,
-}
+pub use ntm_core::access::Enrolment as Enrolled;
 
 fn sha256_hex(text: &str) -> String {
     Sha256::digest(text.as_bytes())
@@ -199,7 +188,17 @@ impl Auth {
             token,
             role,
             scope: parse_scope(&scope),
+            province: self.province().await?,
         })
+    }
+
+    /// The province whose registry this relay stores, if any.
+    pub async fn province(&self) -> Result<Option<String>, AuthError> {
+        Ok(sqlx::query_scalar(
+            "SELECT unit FROM documents WHERE kind = 'registry' ORDER BY id LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Checks a token and that `peer` is one of its device's peer ids

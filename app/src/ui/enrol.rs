@@ -1,0 +1,46 @@
+//! Enrolment (DESIGN.md §2.1): once, online, the device trades the one-time
+//! code an administrator gave for its token, role and scope.
+
+use leptos::prelude::*;
+
+use crate::engine::{self, View};
+
+/// The enrolment form.
+#[component]
+pub fn EnrolForm() -> impl IntoView {
+    let view = expect_context::<View>();
+    let code = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = engine::enrol(view, &code.get_untracked(), &name.get_untracked()).await;
+            busy.set(false);
+            error.set(result.err());
+        });
+    };
+    view! {
+        <main class="single">
+            <form id="enrol" class="card" on:submit=submit>
+                <h2>"Đăng ký thiết bị" <small lang="en">" · Enrol this device"</small></h2>
+                <p>"Máy chủ này chỉ nhận thiết bị đã đăng ký. Nhập mã đăng ký do quản trị viên cấp (dùng một lần). "
+                    <small lang="en">"This relay admits enrolled devices only: enter the one-time code from your administrator."</small></p>
+                <label>"Mã đăng ký" <small lang="en">"Enrolment code"</small>
+                    <input id="enrol-code" required autocomplete="off" placeholder="ABCDE-FGHJK"
+                        prop:value=code on:input=move |ev| code.set(event_target_value(&ev))/>
+                </label>
+                <label>"Tên thiết bị" <small lang="en">"Device name"</small>
+                    <input id="enrol-name" placeholder="Máy tính bảng 3 — xã Tả Van"
+                        prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
+                </label>
+                <button id="enrol-submit" type="submit" disabled=move || busy.get()>
+                    {move || if busy.get() { "Đang đăng ký…" } else { "Đăng ký" }}
+                </button>
+                {move || error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
+            </form>
+        </main>
+    }
+}
