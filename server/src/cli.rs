@@ -96,8 +96,9 @@ pub struct ServeArgs {
     /// surveys and appraisals) if it is not stored yet.
     #[arg(long, env = "NTM_DEMO")]
     pub demo: bool,
-    /// Only enrolled devices may connect, each seeing only the documents its
-    /// role and scope allow (`ntm-relay device enrol`).
-    #[arg(long, env = "NTM_REQUIRE_ENROLMENT")]
-    pub require_enrolment: bool,
+    /// Let any device read and write every document, without enrolment.
+    /// For development and tests only: by default only enrolled devices may
+    /// connect, each seeing only what its role and scope allow.
+    #[arg(long, env = "NTM_OPEN_ACCESS")]
+    pub open_access: bool,
 }

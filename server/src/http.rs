@@ -28,19 +28,28 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         crate::admin::seed_demo(&sqlite, crate::unix_now()).await?;
     }
     let auth = Auth::open(sqlite.pool().clone()).await?;
+    if args.demo && !args.open_access {
+        // The demo needs no admin step: fresh one-time codes at every start.
+        let now = crate::unix_now();
+        let ta_van = auth
+            .issue_code("enumerator", &[ntm_core::survey::demo_commune().code], now)
+            .await?;
+        let office = auth.issue_code("office", &[], now).await?;
+        println!("Demo enrolment codes (one-time): {ta_van}  (enumerator, Xã Tả Van)   {office}  (Coordination Office)");
+    }
     let storage = DurableStorage::new(sqlite.clone());
     let ledger = storage.ledger();
     let builder = samod::Repo::build_tokio()
         .with_storage(storage)
         .with_peer_id(samod::PeerId::from("ntm-relay"));
-    let repo = if args.require_enrolment {
+    let repo = if !args.open_access {
         auth.watch_revocations();
         builder
             .with_share_policy(ScopePolicy::new(auth.clone()))
             .load()
             .await
     } else {
-        tracing::warn!("enrolment not required: every device can read and write every document");
+        tracing::warn!("--open-access: every device can read and write every document");
         builder.load().await
     };
     let acceptor = repo.make_acceptor(url::Url::parse(&format!("ws://{}/sync", args.listen))?)?;
@@ -54,7 +63,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_state(SyncState {
             acceptor,
             ledger,
-            auth: args.require_enrolment.then(|| auth.clone()),
+            auth: (!args.open_access).then(|| auth.clone()),
             enrolments: auth,
             metrics,
             storage: sqlite.clone(),

@@ -31,7 +31,7 @@ pub struct SyncState {
     pub acceptor: samod::AcceptorHandle,
     /// What storage has made durable.
     pub ledger: DurabilityLedger,
-    /// Enrolled devices only (`--require-enrolment`), else anyone.
+    /// Enrolled devices only (the default), or anyone (`--open-access`).
     pub auth: Option<Auth>,
     /// Where `/enrol` trades codes for tokens.
     pub enrolments: Auth,

@@ -51,7 +51,7 @@ impl Relay {
     /// Starts a relay that seeds the demo province (`serve --demo`), on a free port.
     pub async fn start_demo(data_dir: &Path, app_dir: Option<&Path>) -> anyhow::Result<Self> {
         let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
-        Self::start_with(data_dir, addr, app_dir, &["--demo"]).await
+        Self::start_with(data_dir, addr, app_dir, &["--demo", "--open-access"]).await
     }
 
     /// Starts a relay on a given address (to restart on the same one), optionally serving the app.
@@ -60,7 +60,7 @@ impl Relay {
         addr: SocketAddr,
         app_dir: Option<&Path>,
     ) -> anyhow::Result<Self> {
-        Self::start_with(data_dir, addr, app_dir, &[]).await
+        Self::start_with(data_dir, addr, app_dir, &["--open-access"]).await
     }
 
     /// Starts a relay with extra `serve` flags.

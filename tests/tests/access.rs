@@ -1,5 +1,5 @@
 //! Enrolment and per-commune access against the real relay
-//! (`serve --require-enrolment`), over real WebSockets.
+//! (enrolment is the default), over real WebSockets.
 
 use std::time::Duration;
 
@@ -21,8 +21,7 @@ fn survey_of(commune: &str) -> ntm_core::DocumentId {
 async fn a_device_of_one_commune_can_neither_read_nor_write_another() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
-    let relay =
-        Relay::start_with(dir.path(), addr, None, &["--demo", "--require-enrolment"]).await?;
+    let relay = Relay::start_with(dir.path(), addr, None, &["--demo"]).await?;
     let url = relay.sync_url();
 
     // No token, a wrong code, a reused code, garbage: clear refusals.
