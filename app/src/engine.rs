@@ -24,6 +24,8 @@ use ntm_core::survey::{self, CommuneRef, Household, SurveyError};
 use ntm_core::sync::{Backoff, ClientEvent, ClientOutput, SyncClient, SyncStatus};
 use ntm_core::{DocumentId, PeerId};
 
+use ntm_core::format::hex;
+
 use crate::platform;
 use crate::socket::{Socket, SocketEvent};
 use crate::store::LocalStore;
@@ -290,10 +292,6 @@ async fn device_setting(
         .await
         .map_err(|e| e.to_string())?;
     Ok(value)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Loads a document's chunks; `None` when nothing is stored yet.

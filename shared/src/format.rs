@@ -55,6 +55,11 @@ pub fn vnd(amount: i64) -> String {
     format!("{} đ", group_thousands(amount))
 }
 
+/// Lower-case hexadecimal of some bytes (ids, tokens, hashes).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Reads an amount of đồng as people type it: `36.000.000`, `36 000 000 đ`,
 /// `36000000`. `None` for anything else (letters, decimals, empty).
 pub fn parse_vnd(text: &str) -> Option<i64> {

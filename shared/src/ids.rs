@@ -104,8 +104,7 @@ impl PeerId {
 
     /// A fresh peer id for a device, from caller-supplied random bytes.
     pub fn for_device(random: [u8; 8]) -> Self {
-        let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
-        Self(format!("ntm-{hex}"))
+        Self(format!("ntm-{}", crate::format::hex(&random)))
     }
 
     /// The id as text.

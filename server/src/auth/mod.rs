@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ntm_core::access::{DocumentInfo, DocumentKind, Grant, Role};
+use ntm_core::format::hex;
 use sha2::{Digest, Sha256};
 use sqlx::{Row, SqlitePool};
 use tokio::sync::watch;
@@ -62,14 +63,7 @@ pub struct DeviceRow {
 pub use ntm_core::access::Enrolment as Enrolled;
 
 fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// Normalises a typed code: upper case, no spaces or dashes.
