@@ -244,27 +244,12 @@ pub async fn enrol(view: View, code: &str, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The commune a device works on: its enrolment's, else the demo commune.
-fn commune_for(enrolment: Option<&Enrolment>) -> CommuneRef {
-    let Some((code, province)) =
-        enrolment.and_then(|e| Some((e.commune()?, e.province.as_deref()?)))
-    else {
-        return survey::demo_commune();
-    };
-    let documents = registry::CommuneDocuments::derived(province, code);
-    let demo = survey::demo_commune();
-    CommuneRef {
-        document_id: documents.survey_id().unwrap_or(demo.document_id),
-        appraisal_id: documents.appraisal_id().unwrap_or(demo.appraisal_id),
-        registry_id: registry::document::document_id(province),
-        code: code.to_owned(),
-        name: code.to_owned(),
-        applicable_region: demo.applicable_region,
-    }
-}
-
 async fn start(view: View, store: LocalStore, enrolment: Option<Enrolment>) {
-    let commune = commune_for(enrolment.as_ref());
+    // The commune a device works on: its enrolment's, else the demo commune.
+    let commune = enrolment
+        .as_ref()
+        .and_then(Enrolment::commune_ref)
+        .unwrap_or_else(survey::demo_commune);
     match open(view, store, commune, enrolment).await {
         Ok(engine) => {
             ENGINE.with(|cell| *cell.borrow_mut() = Some(engine));

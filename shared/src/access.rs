@@ -29,6 +29,22 @@ impl Enrolment {
         .then(|| self.scope.first().map(String::as_str))
         .flatten()
     }
+
+    /// Where that commune's documents are: the ids admin tooling derives
+    /// from the province and commune codes (the registry lists the same).
+    /// Its region is corrected from the registry once that arrives.
+    pub fn commune_ref(&self) -> Option<crate::survey::CommuneRef> {
+        let (code, province) = (self.commune()?, self.province.as_deref()?);
+        let documents = crate::registry::CommuneDocuments::derived(province, code);
+        Some(crate::survey::CommuneRef {
+            document_id: documents.survey_id()?,
+            appraisal_id: documents.appraisal_id()?,
+            registry_id: crate::registry::document::document_id(province),
+            code: code.to_owned(),
+            name: code.to_owned(),
+            applicable_region: crate::catalog::Region::NorthernMidlandsMountains,
+        })
+    }
 }
 
 /// What `GET /api/relay` tells a device before it connects.
@@ -290,6 +306,33 @@ mod tests {
         assert_eq!(grant(Role::Office, &[]).access(None), Access::None);
         assert_eq!(grant(Role::Enumerator, &["x"]).access(None), Access::None);
         assert_eq!(grant(Role::Admin, &[]).access(None), Access::ReadWrite);
+    }
+
+    #[test]
+    fn an_enrolled_tablet_finds_its_commune_documents() {
+        let enrolment = |role: &str| Enrolment {
+            device_id: "d".into(),
+            token: "t".into(),
+            role: role.into(),
+            scope: vec!["sa-pa-ta-van".into()],
+            province: Some(crate::demo::PROVINCE_CODE.into()),
+        };
+        let demo = crate::survey::demo_commune();
+        let tablet = enrolment("enumerator").commune_ref().unwrap();
+        assert_eq!(
+            (tablet.document_id, tablet.appraisal_id, tablet.registry_id),
+            (demo.document_id, demo.appraisal_id, demo.registry_id)
+        );
+        assert_eq!(
+            enrolment("office").commune_ref(),
+            None,
+            "not a commune device"
+        );
+        let no_province = Enrolment {
+            province: None,
+            ..enrolment("officer")
+        };
+        assert_eq!(no_province.commune_ref(), None);
     }
 
     #[test]
