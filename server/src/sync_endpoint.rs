@@ -10,11 +10,17 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
+use ntm_core::limits::TokenBucket;
 use ntm_core::sync::WireMessage;
 use tokio::sync::watch;
 
 use crate::auth::{Auth, AuthError};
 use crate::storage::{Durability, DurabilityLedger};
+
+/// Messages a connection may send at once, then per second on average: far
+/// above what a tablet's edits and sync rounds need, far below a flood.
+const RATE_BURST: u32 = 400;
+const RATE_PER_SECOND: u32 = 100;
 
 /// Largest message accepted. A first sync carries a whole commune survey
 /// (≈ 90 KB per 2,000 households, a few MB with history): 8 MiB leaves room
@@ -113,11 +119,19 @@ fn accept(state: SyncState, socket: WebSocket, binding: Option<(String, watch::R
     // Decremented when samod drops the stream, whoever ends the connection.
     let open = ConnectionGauge(metrics.clone());
     let counting = metrics.clone();
+    let mut rate = TokenBucket::new(RATE_BURST, RATE_PER_SECOND);
+    let connected_at = std::time::Instant::now();
     let incoming = stream.filter_map(move |frame| {
         let _keep = &open;
         let counting = counting.clone();
+        let within_rate = rate.take(connected_at.elapsed().as_millis() as u64);
         async move {
             match frame {
+                Ok(Message::Binary(_)) if !within_rate => {
+                    tracing::warn!("closing a connection over {RATE_PER_SECOND} messages/s");
+                    counting.refused("rate_limit");
+                    Some(Err(axum::Error::new("message rate limit exceeded")))
+                }
                 Ok(Message::Binary(bytes)) => {
                     counting.received(bytes.len());
                     Some(Ok(bytes.to_vec()))

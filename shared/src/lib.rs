@@ -12,6 +12,7 @@ pub mod document;
 pub mod evaluation;
 pub mod format;
 pub mod ids;
+pub mod limits;
 pub mod overview;
 pub mod registry;
 pub mod survey;

@@ -274,6 +274,52 @@ async fn health_check_and_bad_frames_do_not_disturb_other_devices() -> anyhow::R
         "the relay accepted a 9 MiB message (limit 8 MiB)"
     );
 
+    // …and so does one flooding it with messages (well-formed, tiny).
+    let (mut flood, _) = tokio_tungstenite::connect_async(relay.sync_url()).await?;
+    let flooder = ntm_core::PeerId::new("flooder");
+    flood
+        .send(Message::Binary(
+            WireMessage::Join {
+                sender_id: flooder.clone(),
+                supported_protocol_versions: vec!["1".into()],
+                metadata: None,
+            }
+            .encode()
+            .into(),
+        ))
+        .await?;
+    let mut cut_off = false;
+    for n in 0..5_000u64 {
+        let frame = WireMessage::Ephemeral {
+            document_id: demo(),
+            sender_id: flooder.clone(),
+            target_id: ntm_core::PeerId::new("ntm-relay"),
+            count: n,
+            session_id: "s".into(),
+            data: vec![1],
+        };
+        if flood
+            .send(Message::Binary(frame.encode().into()))
+            .await
+            .is_err()
+        {
+            cut_off = true;
+            break;
+        }
+    }
+    if !cut_off {
+        cut_off = tokio::time::timeout(Duration::from_secs(5), async {
+            while let Some(frame) = flood.next().await {
+                if frame.is_err() || matches!(frame, Ok(Message::Close(_))) {
+                    return;
+                }
+            }
+        })
+        .await
+        .is_ok();
+    }
+    assert!(cut_off, "5,000 messages at once were all accepted");
+
     // …while the good device keeps syncing.
     let id = HouseholdId::from_random(rand::random());
     good.edit(&demo(), |d| {
