@@ -31,11 +31,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.demo && !args.open_access {
         // The demo needs no admin step: fresh one-time codes at every start.
         let now = crate::unix_now();
-        let ta_van = auth
-            .issue_code("enumerator", &[ntm_core::survey::demo_commune().code], now)
-            .await?;
+        let scope = [ntm_core::survey::demo_commune().code];
+        let first = auth.issue_code("enumerator", &scope, now).await?;
+        let second = auth.issue_code("enumerator", &scope, now).await?;
         let office = auth.issue_code("office", &[], now).await?;
-        println!("Demo enrolment codes (one-time): {ta_van}  (enumerator, Xã Tả Van)   {office}  (Coordination Office)");
+        println!(
+            "Demo enrolment codes (one-time): {first} and {second} (two enumerators of Xã Tả Van), {office} (Coordination Office)"
+        );
     }
     let storage = DurableStorage::new(sqlite.clone());
     let ledger = storage.ledger();
