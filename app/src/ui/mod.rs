@@ -20,6 +20,19 @@ enum Tab {
     Province,
 }
 
+/// The tabs: which, element id, Vietnamese and English label.
+const TABS: [(Tab, &str, &str, &str); 4] = [
+    (Tab::Survey, "tab-survey", "Khảo sát hộ", "Survey"),
+    (
+        Tab::Infrastructure,
+        "tab-infrastructure",
+        "Hạ tầng, xác nhận",
+        "Infrastructure",
+    ),
+    (Tab::Scorecard, "tab-scorecard", "Chấm điểm xã", "Scorecard"),
+    (Tab::Province, "tab-province", "Toàn tỉnh", "Province"),
+];
+
 /// The whole app: header with sync state, household form and list.
 #[component]
 pub fn App() -> impl IntoView {
@@ -53,18 +66,11 @@ pub fn App() -> impl IntoView {
                 }.into_any(),
                 Phase::Ready => view! {
                     <nav class="tabs">
-                        <button id="tab-survey" class:active=move || tab.get() == Tab::Survey on:click=move |_| tab.set(Tab::Survey)>
-                            "Khảo sát hộ" <small lang="en">" · Survey"</small>
-                        </button>
-                        <button id="tab-infrastructure" class:active=move || tab.get() == Tab::Infrastructure on:click=move |_| tab.set(Tab::Infrastructure)>
-                            "Hạ tầng, xác nhận" <small lang="en">" · Infrastructure"</small>
-                        </button>
-                        <button id="tab-scorecard" class:active=move || tab.get() == Tab::Scorecard on:click=move |_| tab.set(Tab::Scorecard)>
-                            "Chấm điểm xã" <small lang="en">" · Scorecard"</small>
-                        </button>
-                        <button id="tab-province" class:active=move || tab.get() == Tab::Province on:click=move |_| tab.set(Tab::Province)>
-                            "Toàn tỉnh" <small lang="en">" · Province"</small>
-                        </button>
+                        {TABS.iter().map(|&(t, id, vi, en)| view! {
+                            <button id=id class:active=move || tab.get() == t on:click=move |_| tab.set(t)>
+                                {vi} <small lang="en">{format!(" · {en}")}</small>
+                            </button>
+                        }).collect_view()}
                     </nav>
                     {move || match tab.get() {
                         Tab::Survey => view! {
