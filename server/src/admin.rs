@@ -7,7 +7,7 @@ use std::path::Path;
 use ntm_core::catalog;
 use ntm_core::demo::{self, DemoParams};
 
-use crate::storage::SqliteStorage;
+use crate::storage::SqlStorage;
 
 /// The districts whose communes get survey and appraisal documents in the
 /// demo (the registry and catalogs cover the whole province).
@@ -15,7 +15,7 @@ const DEMO_DISTRICTS: &[&str] = &["sa-pa"];
 
 /// Stores the demo province unless its registry is already there. Returns
 /// how many documents were written.
-pub async fn seed_demo(storage: &SqliteStorage, unix_seconds: i64) -> anyhow::Result<usize> {
+pub async fn seed_demo(storage: &SqlStorage, unix_seconds: i64) -> anyhow::Result<usize> {
     let registry_id = ntm_core::registry::document::document_id(demo::PROVINCE_CODE).to_string();
     if storage.has_data(&registry_id).await? {
         tracing::info!("demo province already stored");
@@ -50,7 +50,7 @@ pub async fn seed_demo(storage: &SqliteStorage, unix_seconds: i64) -> anyhow::Re
 /// Validates a province's catalog file and stores it as a new catalog
 /// version. A version already imported is refused: versions are immutable.
 pub async fn import_catalog(
-    storage: &SqliteStorage,
+    storage: &SqlStorage,
     file: &Path,
     imported_by: &str,
     unix_seconds: i64,

@@ -37,23 +37,23 @@ pub enum DeviceCommand {
         /// officers, districts for a district.
         #[arg(long, value_delimiter = ',')]
         scope: Vec<String>,
-        /// Directory of the relay's data (`relay.db`).
-        #[arg(long, env = "NTM_DATA_DIR", default_value = "./data")]
-        data_dir: PathBuf,
+        /// Where the relay's data is.
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// List enrolled devices.
     List {
-        /// Directory of the relay's data (`relay.db`).
-        #[arg(long, env = "NTM_DATA_DIR", default_value = "./data")]
-        data_dir: PathBuf,
+        /// Where the relay's data is.
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Revoke a device: relays disconnect it within a second.
     Revoke {
         /// The device id (from `device list`).
         id: String,
-        /// Directory of the relay's data (`relay.db`).
-        #[arg(long, env = "NTM_DATA_DIR", default_value = "./data")]
-        data_dir: PathBuf,
+        /// Where the relay's data is.
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
@@ -71,9 +71,9 @@ pub enum CatalogCommand {
     Import {
         /// The catalog file.
         file: PathBuf,
-        /// Directory of the relay's data (`relay.db`).
-        #[arg(long, env = "NTM_DATA_DIR", default_value = "./data")]
-        data_dir: PathBuf,
+        /// Where the relay's data is.
+        #[command(flatten)]
+        store: StoreArgs,
         /// Who imports it (recorded in the document).
         #[arg(long, env = "NTM_ADMIN", default_value = "admin")]
         by: String,
@@ -86,9 +86,9 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "NTM_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Directory for the relay's data (`relay.db`).
-    #[arg(long, env = "NTM_DATA_DIR", default_value = "./data")]
-    pub data_dir: PathBuf,
+    /// Where the relay's data is.
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Directory of the built web app, served at `/`.
     #[arg(long, env = "NTM_APP_DIR")]
     pub app_dir: Option<PathBuf>,
@@ -101,4 +101,24 @@ pub struct ServeArgs {
     /// connect, each seeing only what its role and scope allow.
     #[arg(long, env = "NTM_OPEN_ACCESS")]
     pub open_access: bool,
+}
+
+/// Where the relay keeps its data.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreArgs {
+    /// Directory for the relay's data (`relay.db`, the embedded SQLite
+    /// database, unless `--database` is given).
+    #[arg(long, env = "NTM_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// A PostgreSQL database shared by several relay processes
+    /// (`postgres://user:password@host/db`) instead of the embedded SQLite.
+    #[arg(long, env = "NTM_DATABASE")]
+    pub database: Option<String>,
+}
+
+impl StoreArgs {
+    /// The database URL these flags name.
+    pub fn url(&self) -> anyhow::Result<String> {
+        crate::storage::url_for(self.database.as_deref(), &self.data_dir)
+    }
 }

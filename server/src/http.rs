@@ -13,21 +13,23 @@ use tower_http::services::{ServeDir, ServeFile};
 use crate::auth::{policy::ScopePolicy, Auth, AuthError};
 use crate::cli::ServeArgs;
 use crate::metrics::Metrics;
-use crate::storage::{DurableStorage, SqliteStorage};
+use crate::storage::{scale_out, Backend, Database, DurableStorage, SqlStorage};
 use crate::sync_endpoint::{self, SyncState};
 
 /// Runs the relay until SIGINT or SIGTERM.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.data_dir)?;
-    let db_path = args.data_dir.join("relay.db");
+    let db_url = args.store.url()?;
+    let db = Database::open(&db_url).await?;
     let metrics = Metrics::new();
-    let sqlite = SqliteStorage::open(&db_path)
-        .await?
+    // A fresh id per process: other relays on the same database skip the
+    // change notifications a process sends itself.
+    let instance = ntm_core::format::hex(&rand::random::<[u8; 8]>());
+    let sqlite = SqlStorage::new(db.clone(), &instance)
         .with_put_latency(metrics.storage_put_seconds.clone());
     if args.demo {
         crate::admin::seed_demo(&sqlite, crate::unix_now()).await?;
     }
-    let auth = Auth::open(sqlite.pool().clone()).await?;
+    let auth = Auth::new(&db);
     if args.demo && !args.open_access {
         // The demo needs no admin step: fresh one-time codes at every start.
         let now = crate::unix_now();
@@ -54,6 +56,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!("--open-access: every device can read and write every document");
         builder.load().await
     };
+    if db.backend() == Backend::Postgres {
+        scale_out::spawn(sqlite.clone(), repo.clone());
+    }
     let acceptor = repo.make_acceptor(url::Url::parse(&format!("ws://{}/sync", args.listen))?)?;
 
     let mut router = Router::new()
@@ -77,7 +82,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     let address = listener.local_addr()?;
-    tracing::info!(%address, db = %db_path.display(), "ntm-relay listening");
+    tracing::info!(%address, db = %crate::storage::redact(&db_url), "ntm-relay listening");
     println!("ntm-relay listening on http://{address}");
     // Open WebSockets would hold a graceful shutdown forever: stop the
     // repository first, which closes them and finishes pending writes.

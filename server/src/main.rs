@@ -2,7 +2,8 @@
 //!
 //! Devices sync Automerge documents with it over the automerge-repo protocol
 //! (WebSocket `/sync`, served by samod); documents are stored durably in
-//! SQLite; the built web app is served at `/`.
+//! SQLite, or in PostgreSQL shared by several relays; the built web app is
+//! served at `/`.
 
 mod admin;
 mod auth;
@@ -16,19 +17,21 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Logs go to stderr: stdout carries what commands print (codes, lists).
     tracing_subscriber::fmt()
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("NTM_LOG")
-                .unwrap_or_else(|_| "info,samod=warn,samod_core=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("NTM_LOG").unwrap_or_else(|_| {
+                "info,samod=warn,samod_core=warn,sqlx::postgres::notice=warn".into()
+            }),
         )
         .init();
     match cli::Cli::parse().command {
         cli::Command::Serve(args) => http::serve(args).await,
         cli::Command::Catalog(cli::CatalogCommand::Check { file }) => check_catalog(&file),
-        cli::Command::Catalog(cli::CatalogCommand::Import { file, data_dir, by }) => {
-            std::fs::create_dir_all(&data_dir)?;
-            let storage = storage::SqliteStorage::open(&data_dir.join("relay.db")).await?;
+        cli::Command::Catalog(cli::CatalogCommand::Import { file, store, by }) => {
+            let storage = open_storage(&store).await?;
             let outcome = admin::import_catalog(&storage, &file, &by, unix_now()).await;
             storage.close().await;
             println!("{}", outcome?);
@@ -40,14 +43,13 @@ async fn main() -> anyhow::Result<()> {
 
 /// `ntm-relay device enrol | list | revoke`.
 async fn device(command: cli::DeviceCommand) -> anyhow::Result<()> {
-    let data_dir = match &command {
-        cli::DeviceCommand::Enrol { data_dir, .. }
-        | cli::DeviceCommand::List { data_dir }
-        | cli::DeviceCommand::Revoke { data_dir, .. } => data_dir.clone(),
+    let store = match &command {
+        cli::DeviceCommand::Enrol { store, .. }
+        | cli::DeviceCommand::List { store }
+        | cli::DeviceCommand::Revoke { store, .. } => store.clone(),
     };
-    std::fs::create_dir_all(&data_dir)?;
-    let storage = storage::SqliteStorage::open(&data_dir.join("relay.db")).await?;
-    let auth = auth::Auth::open(storage.pool().clone()).await?;
+    let storage = open_storage(&store).await?;
+    let auth = auth::Auth::new(storage.database());
     let result = match command {
         cli::DeviceCommand::Enrol { role, scope, .. } => auth
             .issue_code(&role, &scope, unix_now())
@@ -82,6 +84,15 @@ async fn device(command: cli::DeviceCommand) -> anyhow::Result<()> {
     };
     storage.close().await;
     Ok(result?)
+}
+
+/// Opens the relay's store for an admin command (a process of its own).
+async fn open_storage(store: &cli::StoreArgs) -> anyhow::Result<storage::SqlStorage> {
+    let db = storage::Database::open(&store.url()?).await?;
+    Ok(storage::SqlStorage::new(
+        db,
+        &format!("admin-{}", std::process::id()),
+    ))
 }
 
 /// Seconds since the Unix epoch (the core takes time as an argument).

@@ -44,7 +44,7 @@ pub struct SyncState {
     /// Counters for `/metrics`.
     pub metrics: crate::metrics::Metrics,
     /// The store (document counts for `/metrics`).
-    pub storage: crate::storage::SqliteStorage,
+    pub storage: crate::storage::SqlStorage,
 }
 
 /// Upgrades to a WebSocket and hands it to samod. With enrolment required,

@@ -4,8 +4,10 @@
 
 pub mod browser;
 pub mod device;
+pub mod postgres;
 pub mod relay;
 pub mod workspace;
 
 pub use device::Device;
+pub use postgres::Postgres;
 pub use relay::Relay;

@@ -157,6 +157,7 @@ impl Relay {
             ])
             .arg("--data-dir")
             .arg(&self.data_dir)
+            .args(self.database_flag())
             .output()
             .await?;
         anyhow::ensure!(
@@ -184,6 +185,14 @@ impl Relay {
         let status = response.status().as_u16();
         let bytes = response.into_body().collect().await?.to_bytes();
         Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    /// `--database URL` if the relay was started with one.
+    fn database_flag(&self) -> Vec<String> {
+        match self.extra.iter().position(|a| a == "--database") {
+            Some(i) => self.extra[i..(i + 2).min(self.extra.len())].to_vec(),
+            None => Vec::new(),
+        }
     }
 
     /// The data directory.

@@ -69,14 +69,22 @@ fn missing(program: &str) -> bool {
         .unwrap_or(true)
 }
 
-/// Debian packages for the browser tests and the Tauri build.
+/// Debian packages for the browser tests, the PostgreSQL tests and the Tauri build.
 pub fn system_packages() -> Result<(), String> {
     let webkit = std::process::Command::new("pkg-config")
         .args(["--exists", "webkit2gtk-4.1", "gtk+-3.0", "libsoup-3.0"])
         .status()
         .map(|s| s.success())
         .unwrap_or(false);
-    if !missing("chromium") && !missing("chromedriver") && !missing("node") && webkit {
+    // Debian keeps PostgreSQL's server binaries off the PATH.
+    let postgres = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|versions| {
+            versions
+                .flatten()
+                .any(|v| v.path().join("bin/postgres").exists())
+        })
+        .unwrap_or(false);
+    if !missing("chromium") && !missing("chromedriver") && !missing("node") && webkit && postgres {
         return Ok(());
     }
     let mut packages = vec![
@@ -89,6 +97,8 @@ pub fn system_packages() -> Result<(), String> {
         "libayatana-appindicator3-dev",
         "libxdo-dev",
         "libssl-dev",
+        // A real server for the scale-out tests (they start their own).
+        "postgresql",
     ];
     if missing("node") {
         packages.extend(["nodejs", "npm"]);

@@ -14,7 +14,7 @@ use std::time::Duration;
 use ntm_core::access::{DocumentInfo, DocumentKind, Grant, Role};
 use ntm_core::format::hex;
 use sha2::{Digest, Sha256};
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyPool, Row};
 use tokio::sync::watch;
 
 /// Alphabet of enrolment codes: no 0/O, 1/I/L, so they can be read aloud.
@@ -94,25 +94,19 @@ struct Connected {
 /// The enrolment store and the grants of connected devices.
 #[derive(Clone)]
 pub struct Auth {
-    pool: SqlitePool,
+    pool: AnyPool,
     connected: Arc<Mutex<HashMap<String, Connected>>>,
     documents: Arc<Mutex<HashMap<String, Option<DocumentInfo>>>>,
 }
 
 impl Auth {
-    /// Opens the tables (creating them if needed) in the relay's database.
-    pub async fn open(pool: SqlitePool) -> Result<Self, AuthError> {
-        sqlx::query("CREATE TABLE IF NOT EXISTS enrolments (code_hash TEXT PRIMARY KEY NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, created_at INTEGER NOT NULL, used_at INTEGER)")
-            .execute(&pool)
-            .await?;
-        sqlx::query("CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY NOT NULL, token_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, enrolled_at INTEGER NOT NULL, revoked_at INTEGER)")
-            .execute(&pool)
-            .await?;
-        Ok(Self {
-            pool,
+    /// Works on the relay's database (its tables are created when it opens).
+    pub fn new(db: &crate::storage::Database) -> Self {
+        Self {
+            pool: db.pool().clone(),
             connected: Arc::default(),
             documents: Arc::default(),
-        })
+        }
     }
 
     /// Issues a one-time enrolment code for a role and scope.
@@ -140,7 +134,7 @@ impl Auth {
             .map(|b| CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()] as char)
             .collect();
         sqlx::query(
-            "INSERT INTO enrolments (code_hash, role, scope, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO enrolments (code_hash, role, scope, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(sha256_hex(&code))
         .bind(role.code())
@@ -157,7 +151,7 @@ impl Auth {
         let mut tx = self.pool.begin().await?;
         // Marking the code used in the same statement that checks it makes a
         // code good for exactly one device, even when two race.
-        let row = sqlx::query("UPDATE enrolments SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND created_at > ? RETURNING role, scope")
+        let row = sqlx::query("UPDATE enrolments SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL AND created_at > $3 RETURNING role, scope")
             .bind(now)
             .bind(&code_hash)
             .bind(now - CODE_LIFETIME_SECONDS)
@@ -167,7 +161,7 @@ impl Auth {
         let (role, scope): (String, String) = (row.get(0), row.get(1));
         let device_id = hex(&rand::random::<[u8; 8]>());
         let token = hex(&rand::random::<[u8; 32]>());
-        sqlx::query("INSERT INTO devices (id, token_hash, name, role, scope, enrolled_at) VALUES (?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO devices (id, token_hash, name, role, scope, enrolled_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&device_id)
             .bind(sha256_hex(&token))
             .bind(name.trim())
@@ -206,7 +200,7 @@ impl Auth {
     ) -> Result<(String, watch::Receiver<bool>), AuthError> {
         let token = token.filter(|t| !t.is_empty()).ok_or(AuthError::BadToken)?;
         let row =
-            sqlx::query("SELECT id, role, scope, revoked_at FROM devices WHERE token_hash = ?")
+            sqlx::query("SELECT id, role, scope, revoked_at FROM devices WHERE token_hash = $1")
                 .bind(sha256_hex(token))
                 .fetch_optional(&self.pool)
                 .await?
@@ -248,13 +242,13 @@ impl Auth {
         if let Some(Some(info)) = self.documents.lock().expect("auth lock").get(id) {
             return Ok(Some(info.clone()));
         }
-        let row = sqlx::query("SELECT kind, unit, district FROM documents WHERE id = ?")
+        let row = sqlx::query("SELECT kind, unit, district FROM documents WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
         let info = row.and_then(|r| {
             Some(DocumentInfo {
-                kind: DocumentKind::from_code(r.get::<&str, _>(0))?,
+                kind: DocumentKind::from_code(&r.get::<String, _>(0))?,
                 unit: r.get(1),
                 district: r.get(2),
             })
@@ -271,7 +265,7 @@ impl Auth {
     /// Revokes a device; connected relays disconnect it.
     pub async fn revoke(&self, device_id: &str, now: i64) -> Result<bool, AuthError> {
         let done =
-            sqlx::query("UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            sqlx::query("UPDATE devices SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
                 .bind(now)
                 .bind(device_id)
                 .execute(&self.pool)
@@ -300,8 +294,8 @@ impl Auth {
                     id: r.get(0),
                     name: r.get(1),
                     grant: Grant {
-                        role: Role::from_code(r.get::<&str, _>(2))?,
-                        scope: parse_scope(r.get::<&str, _>(3)),
+                        role: Role::from_code(&r.get::<String, _>(2))?,
+                        scope: parse_scope(&r.get::<String, _>(3)),
                     },
                     enrolled_at: r.get(4),
                     revoked_at: r.get(5),
@@ -327,7 +321,7 @@ impl Auth {
                     .collect();
                 for id in ids {
                     let revoked = sqlx::query(
-                        "SELECT 1 FROM devices WHERE id = ? AND revoked_at IS NOT NULL",
+                        "SELECT 1 FROM devices WHERE id = $1 AND revoked_at IS NOT NULL",
                     )
                     .bind(&id)
                     .fetch_optional(&auth.pool)
@@ -348,10 +342,8 @@ mod tests {
 
     async fn auth() -> (tempfile::TempDir, Auth) {
         let dir = tempfile::tempdir().unwrap();
-        let storage = crate::storage::SqliteStorage::open(&dir.path().join("relay.db"))
-            .await
-            .unwrap();
-        let auth = Auth::open(storage.pool().clone()).await.unwrap();
+        let url = crate::storage::url_for(None, dir.path()).unwrap();
+        let auth = Auth::new(&crate::storage::Database::open(&url).await.unwrap());
         (dir, auth)
     }
 

@@ -1,10 +1,15 @@
 //! Document storage behind samod's `Storage` trait.
 //!
-//! `sqlite` is the embedded default; `durability` wraps any store so that the
-//! relay never tells a peer it holds changes before they are on disk.
+//! `database` opens SQLite (the embedded default) or PostgreSQL; `kv` is
+//! samod's store on it; `scale_out` lets several relay processes share a
+//! PostgreSQL database; `durability` wraps the store so that the relay never
+//! tells a peer it holds changes before they are on disk.
 
+mod database;
 mod durability;
-mod sqlite;
+mod kv;
+pub mod scale_out;
 
+pub use database::{redact, url_for, Backend, Database};
 pub use durability::{Durability, DurabilityLedger, DurableStorage};
-pub use sqlite::SqliteStorage;
+pub use kv::SqlStorage;

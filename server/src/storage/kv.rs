@@ -1,15 +1,14 @@
-//! samod `Storage` on SQLite: one key/value table, WAL, `synchronous=FULL`,
-//! so a `put` returns only once its commit is on disk.
+//! samod `Storage` on the relay's [`Database`]: one key/value table. A
+//! `put` returns only once its commit is durable. On PostgreSQL each write
+//! also notifies the other relay processes ([`super::scale_out`]).
 
-use std::collections::HashMap;
-use std::path::Path;
-use std::str::FromStr;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use samod::storage::{Storage, StorageKey};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
 use sqlx::Row;
+
+use super::database::{Backend, Database};
 
 /// Storage keys are samod key components joined by `/` (components never
 /// contain a slash), so a prefix range is a plain text range.
@@ -17,41 +16,36 @@ fn encode_key(key: &StorageKey) -> String {
     key.to_string()
 }
 
-fn decode_key(text: &str) -> Option<StorageKey> {
+/// The inverse of [`encode_key`].
+pub fn decode_key(text: &str) -> Option<StorageKey> {
     StorageKey::from_parts(text.split('/')).ok()
 }
 
-/// The SQLite store.
+/// The PostgreSQL notification channel for stored chunks; the payload is
+/// `<relay instance> <storage key>`.
+pub const CHANGES_CHANNEL: &str = "ntm_changes";
+
+/// The document store.
 #[derive(Clone)]
-pub struct SqliteStorage {
-    pool: SqlitePool,
+pub struct SqlStorage {
+    db: Database,
+    /// This process's id in change notifications, so it skips its own.
+    instance: String,
+    /// Documents this process has loaded or written: the ones whose changes
+    /// from other relays it must apply.
+    active: Arc<Mutex<HashSet<String>>>,
     put_latency: Option<prometheus_client::metrics::histogram::Histogram>,
 }
 
-impl SqliteStorage {
-    /// Opens (creating if needed) the database at `path`.
-    pub async fn open(path: &Path) -> anyhow::Result<Self> {
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(std::time::Duration::from_secs(30));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
-        sqlx::query("CREATE TABLE IF NOT EXISTS samod_kv (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID")
-            .execute(&pool)
-            .await?;
-        // What each document is and which unit it belongs to: written by
-        // admin tooling, never by clients; scopes are enforced against it.
-        sqlx::query("CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY NOT NULL, kind TEXT NOT NULL, unit TEXT NOT NULL, district TEXT)")
-            .execute(&pool)
-            .await?;
-        Ok(Self {
-            pool,
+impl SqlStorage {
+    /// The store in `db`, written by relay process `instance`.
+    pub fn new(db: Database, instance: &str) -> Self {
+        Self {
+            db,
+            instance: instance.to_owned(),
+            active: Arc::default(),
             put_latency: None,
-        })
+        }
     }
 
     /// Records how long each samod write takes to commit.
@@ -65,14 +59,45 @@ impl SqliteStorage {
 
     /// How many documents have data stored.
     pub async fn document_count(&self) -> sqlx::Result<i64> {
-        sqlx::query_scalar("SELECT COUNT(DISTINCT substr(key, 1, instr(key, '/') - 1)) FROM samod_kv WHERE instr(key, '/') > 0")
-            .fetch_one(&self.pool)
-            .await
+        let sql = match self.db.backend() {
+            Backend::Sqlite => "SELECT COUNT(DISTINCT substr(key, 1, instr(key, '/') - 1)) FROM samod_kv WHERE instr(key, '/') > 0",
+            Backend::Postgres => "SELECT COUNT(DISTINCT split_part(key, '/', 1)) FROM samod_kv WHERE strpos(key, '/') > 0",
+        };
+        sqlx::query_scalar(sql).fetch_one(self.db.pool()).await
     }
 
-    /// The connection pool (the enrolment tables live in the same database).
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// The database (the enrolment tables live in it too).
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// This process's id in change notifications.
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// The documents this process has loaded or written.
+    pub fn active_documents(&self) -> Vec<String> {
+        self.active
+            .lock()
+            .expect("active lock")
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Whether this process has a document loaded.
+    pub fn is_active(&self, id: &str) -> bool {
+        self.active.lock().expect("active lock").contains(id)
+    }
+
+    fn mark_active(&self, key: &StorageKey) {
+        if let Some(doc) = key.to_string().split('/').next().filter(|d| !d.is_empty()) {
+            let mut active = self.active.lock().expect("active lock");
+            if !active.contains(doc) {
+                active.insert(doc.to_owned());
+            }
+        }
     }
 
     /// Records what a document is (admin tooling only): its kind, its unit
@@ -84,12 +109,12 @@ impl SqliteStorage {
         unit: &str,
         district: Option<&str>,
     ) -> sqlx::Result<()> {
-        sqlx::query("INSERT INTO documents (id, kind, unit, district) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, unit = excluded.unit, district = excluded.district")
+        sqlx::query("INSERT INTO documents (id, kind, unit, district) VALUES ($1, $2, $3, $4) ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, unit = excluded.unit, district = excluded.district")
             .bind(id)
             .bind(kind)
             .bind(unit)
             .bind(district)
-            .execute(&self.pool)
+            .execute(self.db.pool())
             .await?;
         Ok(())
     }
@@ -120,13 +145,13 @@ impl SqliteStorage {
 
     /// Waits for open statements and closes the pool.
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.db.close().await;
     }
 
     async fn try_load(&self, key: &StorageKey) -> sqlx::Result<Option<Vec<u8>>> {
-        let row = sqlx::query("SELECT value FROM samod_kv WHERE key = ?")
+        let row = sqlx::query("SELECT value FROM samod_kv WHERE key = $1")
             .bind(encode_key(key))
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db.pool())
             .await?;
         Ok(row.map(|r| r.get::<Vec<u8>, _>(0)))
     }
@@ -142,35 +167,61 @@ impl SqliteStorage {
         } else {
             (format!("{exact}/"), format!("{exact}0"))
         };
-        let rows =
-            sqlx::query("SELECT key, value FROM samod_kv WHERE key = ? OR (key >= ? AND key < ?)")
-                .bind(&exact)
-                .bind(&low)
-                .bind(&high)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT key, value FROM samod_kv WHERE key = $1 OR (key >= $2 AND key < $3)",
+        )
+        .bind(&exact)
+        .bind(&low)
+        .bind(&high)
+        .fetch_all(self.db.pool())
+        .await?;
         Ok(rows
             .into_iter()
             .filter_map(|r| {
-                let key = decode_key(r.get::<&str, _>(0))?;
+                let key = decode_key(&r.get::<String, _>(0))?;
                 Some((key, r.get::<Vec<u8>, _>(1)))
             })
             .collect())
     }
 
     async fn try_put(&self, key: &StorageKey, data: &[u8]) -> sqlx::Result<()> {
-        sqlx::query("INSERT INTO samod_kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-            .bind(encode_key(key))
-            .bind(data)
-            .execute(&self.pool)
-            .await?;
+        let key = encode_key(key);
+        match self.db.backend() {
+            Backend::Sqlite => {
+                sqlx::query("INSERT INTO samod_kv (key, value) VALUES ($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+                    .bind(&key)
+                    .bind(data)
+                    .execute(self.db.pool())
+                    .await?;
+            }
+            Backend::Postgres => {
+                // The notification goes out with the commit, so another
+                // relay that hears it can read the chunk.
+                let mut tx = self.db.pool().begin().await?;
+                let changed = sqlx::query("INSERT INTO samod_kv (key, value) VALUES ($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE samod_kv.value <> excluded.value")
+                    .bind(&key)
+                    .bind(data)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    > 0;
+                if changed {
+                    sqlx::query("SELECT 1 FROM (SELECT pg_notify($1, $2)) AS n")
+                        .bind(CHANGES_CHANNEL)
+                        .bind(format!("{} {key}", self.instance))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+            }
+        }
         Ok(())
     }
 
     async fn try_delete(&self, key: &StorageKey) -> sqlx::Result<()> {
-        sqlx::query("DELETE FROM samod_kv WHERE key = ?")
+        sqlx::query("DELETE FROM samod_kv WHERE key = $1")
             .bind(encode_key(key))
-            .execute(&self.pool)
+            .execute(self.db.pool())
             .await?;
         Ok(())
     }
@@ -197,16 +248,18 @@ where
     }
 }
 
-impl Storage for SqliteStorage {
+impl Storage for SqlStorage {
     async fn load(&self, key: StorageKey) -> Option<Vec<u8>> {
         retry("load", &key, || self.try_load(&key)).await
     }
 
     async fn load_range(&self, prefix: StorageKey) -> HashMap<StorageKey, Vec<u8>> {
+        self.mark_active(&prefix);
         retry("load_range", &prefix, || self.try_load_range(&prefix)).await
     }
 
     async fn put(&self, key: StorageKey, data: Vec<u8>) {
+        self.mark_active(&key);
         let started = std::time::Instant::now();
         retry("put", &key, || self.try_put(&key, &data)).await;
         if let Some(h) = &self.put_latency {
@@ -230,8 +283,8 @@ mod tests {
     #[tokio::test]
     async fn put_load_range_delete_and_reopen() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("relay.db");
-        let s = SqliteStorage::open(&path).await.unwrap();
+        let url = super::super::database::url_for(None, dir.path()).unwrap();
+        let s = SqlStorage::new(Database::open(&url).await.unwrap(), "test");
         s.put(key(&["doc1", "incremental", "h1"]), vec![1]).await;
         s.put(key(&["doc1", "snapshot", "s1"]), vec![2]).await;
         s.put(key(&["doc10", "incremental", "h1"]), vec![3]).await;
@@ -245,7 +298,8 @@ mod tests {
         assert_eq!(s.load_range(key(&["doc1", "snapshot"])).await.len(), 1);
         s.delete(key(&["doc1", "snapshot", "s1"])).await;
         s.close().await;
-        let s = SqliteStorage::open(&path).await.unwrap();
+        let url = super::super::database::url_for(None, dir.path()).unwrap();
+        let s = SqlStorage::new(Database::open(&url).await.unwrap(), "test");
         assert_eq!(s.load_range(key(&["doc1"])).await.len(), 1);
         assert_eq!(s.load(key(&["doc1", "snapshot", "s1"])).await, None);
     }

@@ -1,0 +1,156 @@
+//! The relay's one database: embedded SQLite in the data directory by
+//! default, or a shared PostgreSQL (`--database postgres://…`) so that
+//! several relay processes can serve one province.
+//!
+//! Every query is written once, with `$n` placeholders (both engines accept
+//! them), through sqlx's `Any` driver; only the schema differs.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, AnyQueryResult};
+use sqlx::{AnyPool, Executor};
+
+/// Which engine a [`Database`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A file in the data directory; one relay process.
+    Sqlite,
+    /// A shared server; any number of relay processes.
+    Postgres,
+}
+
+/// A connection pool to the relay's database, with its schema in place.
+#[derive(Clone)]
+pub struct Database {
+    pool: AnyPool,
+    backend: Backend,
+    url: String,
+}
+
+/// Where the database is: `--database`, else `relay.db` in the data dir.
+pub fn url_for(database: Option<&str>, data_dir: &Path) -> anyhow::Result<String> {
+    match database {
+        Some(url) => Ok(url.to_owned()),
+        None => {
+            std::fs::create_dir_all(data_dir).map_err(|e| {
+                anyhow::anyhow!("cannot create data dir {}: {e}", data_dir.display())
+            })?;
+            Ok(format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("relay.db").display()
+            ))
+        }
+    }
+}
+
+impl Database {
+    /// Connects (creating an SQLite file if needed) and creates the tables
+    /// that are missing.
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            anyhow::bail!("--database must be a postgres:// or sqlite:// URL, not {url:?}");
+        };
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        let pool = match backend {
+            // WAL and `synchronous=FULL`: a write returns only once its
+            // commit is on disk.
+            Backend::Sqlite => options.max_connections(4).after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            }),
+            Backend::Postgres => options.max_connections(16),
+        }
+        .connect(url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", redact(url)))?;
+        let db = Self {
+            pool,
+            backend,
+            url: url.to_owned(),
+        };
+        db.create_tables().await?;
+        Ok(db)
+    }
+
+    /// The pool, for queries.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The engine.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection URL (for PostgreSQL's notification listener).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Runs one statement.
+    pub async fn execute(&self, sql: &str) -> sqlx::Result<AnyQueryResult> {
+        sqlx::query(sql).execute(&self.pool).await
+    }
+
+    /// Waits for open statements and closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn create_tables(&self) -> sqlx::Result<()> {
+        let (bytes, text_key, without_rowid) = match self.backend {
+            Backend::Sqlite => ("BLOB", "TEXT", " WITHOUT ROWID"),
+            // Keys are compared by byte, as in SQLite, so that a prefix is
+            // a range whatever the server's locale.
+            Backend::Postgres => ("BYTEA", "TEXT COLLATE \"C\"", ""),
+        };
+        let statements = [
+            // samod's key/value store: every document's chunks.
+            format!("CREATE TABLE IF NOT EXISTS samod_kv (key {text_key} PRIMARY KEY NOT NULL, value {bytes} NOT NULL){without_rowid}"),
+            // What each document is and which unit it belongs to: written
+            // by admin tooling, never by clients; scopes are enforced on it.
+            "CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY NOT NULL, kind TEXT NOT NULL, unit TEXT NOT NULL, district TEXT)".to_owned(),
+            // One-time enrolment codes and enrolled devices (hashes only).
+            "CREATE TABLE IF NOT EXISTS enrolments (code_hash TEXT PRIMARY KEY NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, created_at BIGINT NOT NULL, used_at BIGINT)".to_owned(),
+            "CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY NOT NULL, token_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, enrolled_at BIGINT NOT NULL, revoked_at BIGINT)".to_owned(),
+        ];
+        for sql in statements {
+            if self.backend == Backend::Postgres {
+                // Two relays starting at once on a fresh database would race
+                // on CREATE TABLE IF NOT EXISTS; a transaction-level advisory
+                // lock makes them take turns.
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(7310)) AS l")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(&sql).execute(&mut *tx).await?;
+                tx.commit().await?;
+            } else {
+                self.execute(&sql).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
