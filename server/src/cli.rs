@@ -96,6 +96,30 @@ pub struct ServeArgs {
     /// surveys and appraisals) if it is not stored yet.
     #[arg(long, env = "NTM_DEMO")]
     pub demo: bool,
+    /// PEM certificate chain: serve HTTPS (and WSS) with it.
+    #[arg(long, env = "NTM_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `--tls-cert`.
+    #[arg(long, env = "NTM_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve plain HTTP on an address other machines can reach. Only
+    /// behind a proxy that terminates HTTPS: without TLS, plain HTTP is
+    /// served on loopback only.
+    #[arg(long, env = "NTM_INSECURE_HTTP")]
+    pub insecure_http: bool,
+    /// Seconds a new connection may take to finish its TLS handshake and
+    /// send its first request before it is cut.
+    #[arg(long, env = "NTM_FIRST_REQUEST_TIMEOUT", default_value_t = 15)]
+    pub first_request_timeout: u64,
+    /// Distinct documents one connection may sync (a tablet syncs a few,
+    /// the office some hundreds); more closes the connection.
+    #[arg(long, env = "NTM_MAX_DOCUMENTS_PER_CONNECTION", default_value_t = 4096)]
+    pub max_documents_per_connection: usize,
+    /// Seconds of silence (no message, no answer to the relay's pings)
+    /// after which a connection is closed; also how long one message may
+    /// wait for a device that stopped reading.
+    #[arg(long, env = "NTM_IDLE_TIMEOUT", default_value_t = 90)]
+    pub idle_timeout: u64,
     /// Let any device read and write every document, without enrolment.
     /// For development and tests only: by default only enrolled devices may
     /// connect, each seeing only what its role and scope allow.
@@ -120,5 +144,17 @@ impl StoreArgs {
     /// The database URL these flags name.
     pub fn url(&self) -> anyhow::Result<String> {
         crate::storage::url_for(self.database.as_deref(), &self.data_dir)
+    }
+}
+
+impl ServeArgs {
+    /// The listener's part of the flags.
+    pub fn listen_config(&self) -> crate::listen::ListenConfig {
+        crate::listen::ListenConfig {
+            addr: self.listen,
+            tls: self.tls_cert.clone().zip(self.tls_key.clone()),
+            insecure_http: self.insecure_http,
+            first_request_timeout: std::time::Duration::from_secs(self.first_request_timeout),
+        }
     }
 }

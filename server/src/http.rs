@@ -18,6 +18,9 @@ use crate::sync_endpoint::{self, SyncState};
 
 /// Runs the relay until SIGINT or SIGTERM.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let listen = args.listen_config();
+    // Refuse a bad listening setup before touching the database.
+    listen.check()?;
     let db_url = args.store.url()?;
     let db = Database::open(&db_url).await?;
     let metrics = Metrics::new();
@@ -59,7 +62,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if db.backend() == Backend::Postgres {
         scale_out::spawn(sqlite.clone(), repo.clone());
     }
-    let acceptor = repo.make_acceptor(url::Url::parse(&format!("ws://{}/sync", args.listen))?)?;
+    let acceptor = repo.make_acceptor(url::Url::parse(&format!(
+        "{}://{}/sync",
+        if args.tls_cert.is_some() { "wss" } else { "ws" },
+        args.listen
+    ))?)?;
 
     let mut router = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
@@ -74,31 +81,37 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             enrolments: auth,
             metrics,
             storage: sqlite.clone(),
+            limits: sync_endpoint::ConnectionLimits {
+                max_documents: args.max_documents_per_connection,
+                idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
+            },
+            rates: Default::default(),
+            started: std::time::Instant::now(),
         });
     if let Some(app_dir) = &args.app_dir {
         let index = app_dir.join("index.html");
         router = router.fallback_service(ServeDir::new(app_dir).fallback(ServeFile::new(index)));
     }
 
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
-    let address = listener.local_addr()?;
-    tracing::info!(%address, db = %crate::storage::redact(&db_url), "ntm-relay listening");
-    println!("ntm-relay listening on http://{address}");
     // Open WebSockets would hold a graceful shutdown forever: stop the
     // repository first, which closes them and finishes pending writes.
     let stopping = repo.clone();
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down: closing connections and flushing storage");
-            if tokio::time::timeout(Duration::from_secs(10), stopping.stop())
-                .await
-                .is_err()
-            {
-                tracing::warn!("repository did not stop within 10 s");
-            }
-        })
-        .await?;
+    let shutdown = async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: closing connections and flushing storage");
+        if tokio::time::timeout(Duration::from_secs(10), stopping.stop())
+            .await
+            .is_err()
+        {
+            tracing::warn!("repository did not stop within 10 s");
+        }
+    };
+    let scheme = listen.scheme();
+    crate::listen::serve(listen, router, shutdown, |address| {
+        tracing::info!(%address, db = %crate::storage::redact(&db_url), "ntm-relay listening");
+        println!("ntm-relay listening on {scheme}://{address}");
+    })
+    .await?;
     sqlite.close().await;
     tracing::info!("stopped");
     Ok(())

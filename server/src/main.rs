@@ -9,6 +9,7 @@ mod admin;
 mod auth;
 mod cli;
 mod http;
+mod listen;
 mod metrics;
 mod storage;
 mod sync_endpoint;

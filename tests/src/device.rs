@@ -23,6 +23,8 @@ pub struct Device {
     socket: Option<Socket>,
     /// Token and peer id of an enrolled device, sent at the upgrade.
     credentials: Option<(String, String)>,
+    /// The roots to trust for `wss://` (a test's own certificate).
+    tls: Option<std::sync::Arc<rustls::ClientConfig>>,
 }
 
 impl Device {
@@ -38,6 +40,7 @@ impl Device {
             ),
             socket: None,
             credentials: None,
+            tls: None,
         }
     }
 
@@ -49,6 +52,12 @@ impl Device {
         device.client = SyncClient::new(PeerId::new(peer.clone()), Some(format!("sim-{name}")));
         device.credentials = Some((enrolment.token.clone(), peer));
         device
+    }
+
+    /// Trusts `config`'s roots for `wss://` connections.
+    pub fn with_tls(mut self, config: std::sync::Arc<rustls::ClientConfig>) -> Self {
+        self.tls = Some(config);
+        self
     }
 
     /// A device that has opened (created offline if need be) the demo commune's survey.
@@ -103,9 +112,11 @@ impl Device {
             Some((token, peer)) => format!("{url}?token={token}&peer={peer}"),
             None => url.to_owned(),
         };
-        let (socket, _) = tokio_tungstenite::connect_async(&url)
-            .await
-            .with_context(|| format!("connect {url}"))?;
+        let connector = self.tls.clone().map(tokio_tungstenite::Connector::Rustls);
+        let (socket, _) =
+            tokio_tungstenite::connect_async_tls_with_config(&url, None, false, connector)
+                .await
+                .with_context(|| format!("connect {url}"))?;
         self.socket = Some(socket);
         let out = self.client.handle(ClientEvent::Connected)?;
         self.dispatch(out).await

@@ -1,0 +1,210 @@
+//! One WebSocket connection handed to samod, under the relay's limits:
+//! frame size (set at the upgrade), message rate per device, documents per
+//! connection, revocation, and silence. A writer task owns the socket's
+//! sending half: it holds each of samod's messages until its changes are
+//! durable, pings the device, and closes a connection that stays silent or
+//! stops reading.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket};
+use futures::channel::mpsc;
+use futures::{SinkExt, StreamExt};
+use ntm_core::limits::{DocumentCap, IdleClock, TokenBucket};
+use ntm_core::sync::WireMessage;
+use tokio::sync::watch;
+
+use super::{wait_until_durable, SyncState, RATE_BURST, RATE_PER_SECOND};
+
+/// An enrolled device's connection: who it is and its revocation signal.
+pub struct Binding {
+    /// The device id.
+    pub device: String,
+    /// The peer id the connection is bound to.
+    pub peer: String,
+    /// Turns `true` when the device is revoked.
+    pub revoked: watch::Receiver<bool>,
+}
+
+/// Resolves once the device is revoked (never, if it is not).
+async fn revocation(mut revoked: watch::Receiver<bool>) {
+    loop {
+        if *revoked.borrow_and_update() {
+            return;
+        }
+        if revoked.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Logs and counts why the relay closes a connection; returns the message.
+fn closing(reason: &'static str, message: String, metrics: &crate::metrics::Metrics) -> String {
+    tracing::warn!("closing a connection: {message}");
+    metrics.refused(reason);
+    message
+}
+
+/// Hands the socket to samod.
+pub fn accept(state: SyncState, socket: WebSocket, binding: Option<Binding>) {
+    let (sink, stream) = socket.split();
+    let metrics = state.metrics.clone();
+    let limits = state.limits;
+    let started = state.started;
+    let now_ms = move || started.elapsed().as_millis() as u64;
+    let idle = Arc::new(Mutex::new(IdleClock::new(
+        now_ms(),
+        limits.idle_timeout.as_millis() as u64,
+    )));
+    // The writer says when the connection is over (silent, or not reading).
+    let (closed_tx, closed_rx) = watch::channel(false);
+
+    let revoked = binding.as_ref().map(|b| b.revoked.clone());
+    let stream = stream.take_until(async move {
+        let closed = revocation(closed_rx);
+        match revoked {
+            Some(r) => {
+                tokio::select! {
+                    () = revocation(r) => {}
+                    () = closed => {}
+                }
+            }
+            None => closed.await,
+        }
+    });
+
+    metrics.connections.inc();
+    // Decremented when samod drops the stream, whoever ends the connection.
+    let open = ConnectionGauge(metrics.clone());
+    // Enrolled devices share one bucket over all their connections.
+    let shared_rate = binding.as_ref().map(|b| {
+        let mut rates = state.rates.lock().expect("rates lock");
+        rates
+            .entry(b.device.clone())
+            .or_insert_with(|| TokenBucket::new(RATE_BURST, RATE_PER_SECOND));
+        (state.rates.clone(), b.device.clone())
+    });
+    let mut own_rate = TokenBucket::new(RATE_BURST, RATE_PER_SECOND);
+    let mut documents = DocumentCap::new(limits.max_documents);
+    let heard = idle.clone();
+    let counting = metrics.clone();
+    let incoming = stream.filter_map(move |frame| {
+        let _keep = &open;
+        let now = now_ms();
+        heard.lock().expect("idle lock").heard(now);
+        let within_rate = match &shared_rate {
+            Some((rates, device)) => rates
+                .lock()
+                .expect("rates lock")
+                .get_mut(device)
+                .is_none_or(|bucket| bucket.take(now)),
+            None => own_rate.take(now),
+        };
+        let result = match frame {
+            Ok(Message::Binary(_)) if !within_rate => Some(Err(axum::Error::new(closing(
+                "rate_limit",
+                format!("over {RATE_PER_SECOND} messages/s"),
+                &counting,
+            )))),
+            Ok(Message::Binary(bytes)) => {
+                let doc = WireMessage::decode(&bytes)
+                    .ok()
+                    .and_then(|m| m.document_id());
+                if doc.is_some_and(|d| !documents.admit(d)) {
+                    Some(Err(axum::Error::new(closing(
+                        "too_many_documents",
+                        format!(
+                            "more than {} documents on one connection",
+                            limits.max_documents
+                        ),
+                        &counting,
+                    ))))
+                } else {
+                    counting.received(bytes.len());
+                    Some(Ok(bytes.to_vec()))
+                }
+            }
+            Ok(Message::Text(_)) => Some(Err(axum::Error::new(
+                "text frames are not part of the protocol",
+            ))),
+            Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_)) => None,
+            Err(e) => Some(Err(e)),
+        };
+        std::future::ready(result)
+    });
+
+    // samod writes into a small queue; the writer drains it to the socket.
+    let (outgoing, queue) = mpsc::channel::<Vec<u8>>(16);
+    let outgoing = outgoing.sink_map_err(|_| axum::Error::new("connection closed"));
+    tokio::spawn(write(state.clone(), sink, queue, idle, closed_tx));
+
+    let mut transport = samod::Transport::new(Box::pin(incoming), Box::pin(outgoing));
+    if let Some(b) = binding {
+        transport = transport.with_expected_peer_id(samod::PeerId::from(b.peer.as_str()));
+    }
+    if let Err(samod::Stopped) = state.acceptor.accept(transport) {
+        tracing::info!("connection refused: relay is stopping");
+    }
+}
+
+/// Sends samod's messages (each once its changes are durable) and pings;
+/// ends the connection when the device is silent for the idle timeout or
+/// a send does not finish within it.
+async fn write(
+    state: SyncState,
+    mut sink: futures::stream::SplitSink<WebSocket, Message>,
+    mut queue: mpsc::Receiver<Vec<u8>>,
+    idle: Arc<Mutex<IdleClock>>,
+    closed: watch::Sender<bool>,
+) {
+    let limit = state.limits.idle_timeout;
+    // Ping often enough that a live device answers well within the limit.
+    let mut ping = tokio::time::interval((limit / 3).max(Duration::from_millis(100)));
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ping.tick().await;
+    let reason = loop {
+        let message = tokio::select! {
+            next = queue.next() => match next {
+                Some(bytes) => {
+                    wait_until_durable(&state.ledger, &bytes).await;
+                    state.metrics.sent(bytes.len());
+                    Message::Binary(bytes.into())
+                }
+                // samod closed the connection.
+                None => break None,
+            },
+            _ = ping.tick() => {
+                let now = state.started.elapsed().as_millis() as u64;
+                if idle.lock().expect("idle lock").is_idle(now) {
+                    break Some(("idle", "silent for longer than the idle timeout"));
+                }
+                Message::Ping(Default::default())
+            }
+        };
+        match tokio::time::timeout(limit, sink.send(message)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => break None,
+            Err(_) => {
+                break Some((
+                    "slow",
+                    "not reading: a send waited longer than the idle timeout",
+                ))
+            }
+        }
+    };
+    if let Some((code, message)) = reason {
+        closing(code, message.to_owned(), &state.metrics);
+    }
+    closed.send_replace(true);
+    let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
+}
+
+/// Holds the connection gauge up while a connection's stream lives.
+struct ConnectionGauge(crate::metrics::Metrics);
+
+impl Drop for ConnectionGauge {
+    fn drop(&mut self) {
+        self.0.connections.dec();
+    }
+}

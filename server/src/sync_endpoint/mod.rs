@@ -1,0 +1,141 @@
+//! `GET /sync`: the WebSocket endpoint. The upgrade checks the device's
+//! token; [`connection`] then runs the socket under the relay's limits.
+//! Frames go to samod unchanged; frames from samod wait until what they
+//! acknowledge is durable.
+
+mod connection;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use ntm_core::limits::TokenBucket;
+use ntm_core::sync::WireMessage;
+
+use crate::auth::{Auth, AuthError};
+use crate::storage::{Durability, DurabilityLedger};
+
+/// Messages a device may send at once, then per second on average (over
+/// all its connections): far above what a tablet's edits and sync rounds
+/// need, far below a flood.
+const RATE_BURST: u32 = 400;
+const RATE_PER_SECOND: u32 = 100;
+
+/// Largest message accepted. A first sync carries a whole commune survey
+/// (≈ 90 KB per 2,000 households, a few MB with history): 8 MiB leaves room
+/// and stops a client from making the relay buffer arbitrary amounts.
+const MAX_FRAME_BYTES: usize = 8 * 1024 * 1024;
+
+/// How long an outgoing message may wait for its changes to reach the disk.
+const DURABILITY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Shared state of the endpoint.
+#[derive(Clone)]
+pub struct SyncState {
+    /// samod's listener for this endpoint.
+    pub acceptor: samod::AcceptorHandle,
+    /// What storage has made durable.
+    pub ledger: DurabilityLedger,
+    /// Enrolled devices only (the default), or anyone (`--open-access`).
+    pub auth: Option<Auth>,
+    /// Where `/enrol` trades codes for tokens.
+    pub enrolments: Auth,
+    /// Counters for `/metrics`.
+    pub metrics: crate::metrics::Metrics,
+    /// The store (document counts for `/metrics`).
+    pub storage: crate::storage::SqlStorage,
+    /// Limits on each connection.
+    pub limits: ConnectionLimits,
+    /// Message-rate buckets of enrolled devices, shared by their connections.
+    pub rates: Arc<Mutex<HashMap<String, TokenBucket>>>,
+    /// When the relay started: the clock of the rate buckets.
+    pub started: Instant,
+}
+
+/// Limits on each connection (flags of `serve`).
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// Distinct documents one connection may sync.
+    pub max_documents: usize,
+    /// Silence (no frame, no answer to pings) after which it is closed; also
+    /// how long one outgoing message may wait for a slow reader.
+    pub idle_timeout: Duration,
+}
+
+/// Upgrades to a WebSocket and hands it to samod. With enrolment required,
+/// the token (`Authorization: Bearer`, or `?token=` for browsers) must be
+/// valid and the peer id (`?peer=<device id>.<session>`) its device's; the
+/// connection is then bound to that peer id.
+pub async fn upgrade(
+    State(state): State<SyncState>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let mut binding = None;
+    if let Some(auth) = &state.auth {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let token = bearer.or(params.get("token").map(String::as_str));
+        let peer = params.get("peer").cloned().unwrap_or_default();
+        match auth.authenticate(token, &peer).await {
+            Ok((device, revoked)) => {
+                tracing::info!(device = %device, %peer, "device connected");
+                binding = Some(connection::Binding {
+                    device,
+                    peer,
+                    revoked,
+                });
+            }
+            Err(e) => {
+                tracing::warn!(%peer, "connection refused: {e}");
+                state.metrics.refused(match e {
+                    AuthError::Revoked => "revoked",
+                    AuthError::WrongPeer(_) => "wrong_peer",
+                    AuthError::Database(_) => "database",
+                    _ => "bad_token",
+                });
+                let status = match e {
+                    AuthError::Revoked | AuthError::WrongPeer(_) => StatusCode::FORBIDDEN,
+                    AuthError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+                    _ => StatusCode::UNAUTHORIZED,
+                };
+                return (status, format!("{e}\n")).into_response();
+            }
+        }
+    }
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| async move { connection::accept(state, socket, binding) })
+}
+
+pub(crate) async fn wait_until_durable(ledger: &DurabilityLedger, frame: &[u8]) {
+    let Ok(
+        WireMessage::Sync {
+            document_id, data, ..
+        }
+        | WireMessage::Request {
+            document_id, data, ..
+        },
+    ) = WireMessage::decode(frame)
+    else {
+        return;
+    };
+    let Ok(message) = automerge::sync::Message::decode(&data) else {
+        return;
+    };
+    let doc = document_id.to_string();
+    if ledger
+        .wait_durable(&doc, &message.heads, DURABILITY_TIMEOUT)
+        .await
+        == Durability::TimedOut
+    {
+        tracing::warn!(%doc, "changes not durable after {DURABILITY_TIMEOUT:?}; sending anyway");
+    }
+}
