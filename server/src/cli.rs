@@ -120,6 +120,9 @@ pub struct ServeArgs {
     /// wait for a device that stopped reading.
     #[arg(long, env = "NTM_IDLE_TIMEOUT", default_value_t = 90)]
     pub idle_timeout: u64,
+    /// Largest photo or file accepted, in bytes (larger: 413 naming the limit).
+    #[arg(long, env = "NTM_MAX_BLOB_BYTES", default_value_t = 20 * 1024 * 1024)]
+    pub max_blob_bytes: u64,
     /// Let any device read and write every document, without enrolment.
     /// For development and tests only: by default only enrolled devices may
     /// connect, each seeing only what its role and scope allow.

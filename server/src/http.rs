@@ -74,6 +74,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .route("/enrol", post(enrol))
         .route("/metrics", get(metrics_text))
         .route("/api/relay", get(relay_info))
+        .route(
+            "/blobs/{hash}",
+            get(crate::blobs::download)
+                .post(crate::blobs::start)
+                .patch(crate::blobs::append),
+        )
+        .route("/blobs/{hash}/upload", get(crate::blobs::upload_status))
         .with_state(SyncState {
             acceptor,
             ledger,
@@ -81,6 +88,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             enrolments: auth,
             metrics,
             storage: sqlite.clone(),
+            blobs: crate::storage::blobs::BlobStore::new(
+                db.clone(),
+                ntm_core::blobs::BlobLimits {
+                    max_blob_bytes: args.max_blob_bytes,
+                    ..Default::default()
+                },
+            ),
             limits: sync_endpoint::ConnectionLimits {
                 max_documents: args.max_documents_per_connection,
                 idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),

@@ -7,6 +7,7 @@
 
 mod admin;
 mod auth;
+mod blobs;
 mod cli;
 mod http;
 mod listen;

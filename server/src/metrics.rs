@@ -1,5 +1,6 @@
 //! `GET /metrics` in the Prometheus text format: connections, documents,
-//! messages and bytes each way, refused connections, storage latency.
+//! messages and bytes each way, refused connections, storage latency,
+//! blobs stored.
 
 use std::sync::Arc;
 
@@ -24,6 +25,8 @@ pub struct Metrics {
     refused: Family<Labels, Counter>,
     /// Seconds each storage write took to commit.
     pub storage_put_seconds: Histogram,
+    blobs: Counter,
+    blob_bytes: Counter,
 }
 
 impl Default for Metrics {
@@ -69,6 +72,14 @@ impl Metrics {
             "Time for a storage write to commit",
             storage_put_seconds.clone(),
         );
+        let blobs = Counter::default();
+        let blob_bytes = Counter::default();
+        registry.register("blobs_stored", "Photos and files stored", blobs.clone());
+        registry.register(
+            "blob_bytes_stored",
+            "Bytes of photos and files stored",
+            blob_bytes.clone(),
+        );
         Self {
             registry: Arc::new(registry),
             connections,
@@ -77,7 +88,15 @@ impl Metrics {
             bytes,
             refused,
             storage_put_seconds,
+            blobs,
+            blob_bytes,
         }
+    }
+
+    /// Counts a finished (verified) blob upload.
+    pub fn blob_stored(&self, size: u64) {
+        self.blobs.inc();
+        self.blob_bytes.inc_by(size);
     }
 
     /// Counts one message of `len` bytes received from a device.

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod appraisal;
+pub mod blobs;
 pub mod catalog;
 pub mod demo;
 pub mod document;

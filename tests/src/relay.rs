@@ -29,6 +29,37 @@ pub struct Enrolment {
     pub token: String,
 }
 
+/// What an HTTP request to the relay got back.
+#[derive(Debug)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers, names in lowercase.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as JSON (`Null` if it is not JSON).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_default()
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// A free loopback port (the OS picks it; released before the relay binds).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -174,17 +205,50 @@ impl Relay {
         path: &str,
         body: &serde_json::Value,
     ) -> anyhow::Result<(u16, String)> {
+        let response = self
+            .request(
+                "POST",
+                path,
+                &[("content-type", "application/json")],
+                body.to_string().into_bytes(),
+            )
+            .await?;
+        Ok((response.status, response.text()))
+    }
+
+    /// Any HTTP request to the relay (plain HTTP).
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> anyhow::Result<HttpResponse> {
         use http_body_util::{BodyExt, Full};
         let client =
             hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
                 .build_http::<Full<bytes::Bytes>>();
-        let request = http::Request::post(format!("http://{}{path}", self.addr))
-            .header("content-type", "application/json")
-            .body(Full::new(bytes::Bytes::from(body.to_string())))?;
-        let response = client.request(request).await?;
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri(format!("http://{}{path}", self.addr));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = client
+            .request(request.body(Full::new(bytes::Bytes::from(body)))?)
+            .await?;
         let status = response.status().as_u16();
-        let bytes = response.into_body().collect().await?.to_bytes();
-        Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        let body = response.into_body().collect().await?.to_bytes().to_vec();
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// `--database URL` if the relay was started with one.

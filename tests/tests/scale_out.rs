@@ -109,6 +109,32 @@ async fn devices_on_two_relays_sharing_postgres_converge() -> anyhow::Result<()>
     assert_eq!(household_names(&a), household_names(&b));
     assert_eq!(household_names(&a).len(), 3 + 40);
 
+    // A photo uploaded through relay one downloads through relay two.
+    let photo: Vec<u8> = (0..100_000).map(|_| rand::random::<u8>()).collect();
+    let hash = ntm_core::blobs::BlobHash::of(&photo);
+    let started = one
+        .request(
+            "POST",
+            &format!("/blobs/{hash}?document={}&size={}", demo(), photo.len()),
+            &[],
+            vec![],
+        )
+        .await?;
+    assert_eq!(started.status, 200, "{}", started.text());
+    let sent = one
+        .request(
+            "PATCH",
+            &format!("/blobs/{hash}?offset=0"),
+            &[],
+            photo.clone(),
+        )
+        .await?;
+    assert_eq!(sent.json()["complete"], true, "{}", sent.text());
+    let fetched = two
+        .request("GET", &format!("/blobs/{hash}"), &[], vec![])
+        .await?;
+    assert!(fetched.status == 200 && fetched.body == photo);
+
     // A device that comes later to relay one gets everything, even after
     // relay two (which took b's edits) is gone.
     two.kill9().await?;

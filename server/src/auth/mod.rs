@@ -198,6 +198,23 @@ impl Auth {
         token: Option<&str>,
         peer: &str,
     ) -> Result<(String, watch::Receiver<bool>), AuthError> {
+        let (id, grant) = self.device_of_token(token).await?;
+        match peer.split_once('.') {
+            Some((device, session)) if device == id && !session.is_empty() => {}
+            _ => return Err(AuthError::WrongPeer(peer.to_owned())),
+        }
+        let mut connected = self.connected.lock().expect("auth lock");
+        let entry = connected.entry(id.clone()).or_insert_with(|| Connected {
+            revoked: watch::channel(false).0,
+            grant: grant.clone(),
+        });
+        entry.grant = grant;
+        Ok((id, entry.revoked.subscribe()))
+    }
+
+    /// The device a token belongs to, and its grant (for HTTP requests, and
+    /// at the WebSocket upgrade).
+    pub async fn device_of_token(&self, token: Option<&str>) -> Result<(String, Grant), AuthError> {
         let token = token.filter(|t| !t.is_empty()).ok_or(AuthError::BadToken)?;
         let row =
             sqlx::query("SELECT id, role, scope, revoked_at FROM devices WHERE token_hash = $1")
@@ -210,21 +227,11 @@ impl Auth {
         if revoked.is_some() {
             return Err(AuthError::Revoked);
         }
-        match peer.split_once('.') {
-            Some((device, session)) if device == id && !session.is_empty() => {}
-            _ => return Err(AuthError::WrongPeer(peer.to_owned())),
-        }
         let grant = Grant {
             role: Role::from_code(&role).ok_or(AuthError::BadToken)?,
             scope: parse_scope(&scope),
         };
-        let mut connected = self.connected.lock().expect("auth lock");
-        let entry = connected.entry(id.clone()).or_insert_with(|| Connected {
-            revoked: watch::channel(false).0,
-            grant: grant.clone(),
-        });
-        entry.grant = grant;
-        Ok((id, entry.revoked.subscribe()))
+        Ok((id, grant))
     }
 
     /// The grant of a connected device, by peer id.

@@ -124,6 +124,11 @@ impl Database {
             // One-time enrolment codes and enrolled devices (hashes only).
             "CREATE TABLE IF NOT EXISTS enrolments (code_hash TEXT PRIMARY KEY NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, created_at BIGINT NOT NULL, used_at BIGINT)".to_owned(),
             "CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY NOT NULL, token_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, enrolled_at BIGINT NOT NULL, revoked_at BIGINT)".to_owned(),
+            // Photos and files: one row per blob, its bytes in chunks as
+            // uploaded, and the documents that refer to it (its scope).
+            "CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY NOT NULL, size BIGINT NOT NULL, received BIGINT NOT NULL, complete BIGINT NOT NULL, created_at BIGINT NOT NULL)".to_owned(),
+            format!("CREATE TABLE IF NOT EXISTS blob_chunks (hash TEXT NOT NULL, start_at BIGINT NOT NULL, data {bytes} NOT NULL, PRIMARY KEY (hash, start_at))"),
+            "CREATE TABLE IF NOT EXISTS blob_documents (hash TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (hash, document))".to_owned(),
         ];
         for sql in statements {
             if self.backend == Backend::Postgres {

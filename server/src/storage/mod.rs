@@ -1,10 +1,11 @@
 //! Document storage behind samod's `Storage` trait.
 //!
 //! `database` opens SQLite (the embedded default) or PostgreSQL; `kv` is
-//! samod's store on it; `scale_out` lets several relay processes share a
+//! samod's store on it; `blobs` holds photos and files; `scale_out` lets several relay processes share a
 //! PostgreSQL database; `durability` wraps the store so that the relay never
 //! tells a peer it holds changes before they are on disk.
 
+pub mod blobs;
 mod database;
 mod durability;
 mod kv;

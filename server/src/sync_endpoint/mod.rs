@@ -48,6 +48,8 @@ pub struct SyncState {
     pub metrics: crate::metrics::Metrics,
     /// The store (document counts for `/metrics`).
     pub storage: crate::storage::SqlStorage,
+    /// Photos and files.
+    pub blobs: crate::storage::blobs::BlobStore,
     /// Limits on each connection.
     pub limits: ConnectionLimits,
     /// Message-rate buckets of enrolled devices, shared by their connections.

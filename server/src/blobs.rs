@@ -1,0 +1,326 @@
+//! `/blobs/<sha256>`: photos and files over HTTP, content-addressed,
+//! uploaded in resumable chunks, scoped like the documents that refer to
+//! them.
+//!
+//! - `POST /blobs/<hash>?document=<id>&size=<bytes>` starts (or joins, or
+//!   finds finished) an upload; the device needs write access to the
+//!   document. A size over the limit is refused with 413 naming it.
+//! - `PATCH /blobs/<hash>?offset=<n>` sends the next chunk; a chunk at the
+//!   wrong offset gets 409 with the offset to resume from.
+//! - `GET /blobs/<hash>/upload` tells where an upload stands.
+//! - `GET /blobs/<hash>` downloads (with `Range` for resuming); any device
+//!   that may read a referring document may read it; others get 404, as
+//!   if it did not exist.
+
+use std::collections::HashMap;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use ntm_core::access::{Access, Grant};
+use ntm_core::blobs::{BlobError, BlobHash};
+
+use crate::auth::AuthError;
+use crate::storage::blobs::BlobStoreError;
+use crate::sync_endpoint::SyncState;
+
+/// A refused request: a status and a JSON body `{"error": …}`.
+#[derive(Debug)]
+pub struct Refusal {
+    status: StatusCode,
+    body: serde_json::Value,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+fn refuse(status: StatusCode, message: impl std::fmt::Display) -> Refusal {
+    Refusal {
+        status,
+        body: serde_json::json!({ "error": message.to_string() }),
+    }
+}
+
+impl From<BlobStoreError> for Refusal {
+    fn from(e: BlobStoreError) -> Self {
+        match e {
+            BlobStoreError::Refused(refusal) => {
+                let status = match &refusal {
+                    BlobError::TooLarge { .. } | BlobError::ChunkTooLarge { .. } => {
+                        StatusCode::PAYLOAD_TOO_LARGE
+                    }
+                    BlobError::WrongOffset { expected, .. } => {
+                        return Refusal {
+                            status: StatusCode::CONFLICT,
+                            body: serde_json::json!({
+                                "error": refusal.to_string(),
+                                "received": expected,
+                            }),
+                        }
+                    }
+                    BlobError::HashMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+                    BlobError::BadHash(_) | BlobError::PastEnd { .. } => StatusCode::BAD_REQUEST,
+                    BlobError::SizeChanged { .. } => StatusCode::CONFLICT,
+                };
+                refuse(status, refusal)
+            }
+            BlobStoreError::NotFound => refuse(StatusCode::NOT_FOUND, e),
+            BlobStoreError::Database(db) => {
+                tracing::error!("blob store: {db}");
+                refuse(StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+            }
+        }
+    }
+}
+
+impl From<sqlx::Error> for Refusal {
+    fn from(e: sqlx::Error) -> Self {
+        BlobStoreError::Database(e).into()
+    }
+}
+
+/// The caller's grant: `None` with `--open-access` (everyone may do
+/// everything), else from its token.
+async fn caller(
+    state: &SyncState,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+) -> Result<Option<Grant>, Refusal> {
+    let Some(auth) = &state.auth else {
+        return Ok(None);
+    };
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let token = bearer.or(params.get("token").map(String::as_str));
+    match auth.device_of_token(token).await {
+        Ok((_, grant)) => Ok(Some(grant)),
+        Err(e) => {
+            state.metrics.refused(match e {
+                AuthError::Revoked => "revoked",
+                _ => "bad_token",
+            });
+            let status = match e {
+                AuthError::Revoked => StatusCode::FORBIDDEN,
+                AuthError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            Err(refuse(status, e))
+        }
+    }
+}
+
+/// The caller's access to one document.
+async fn access(state: &SyncState, grant: &Option<Grant>, document: &str) -> Access {
+    let Some(grant) = grant else {
+        return Access::ReadWrite;
+    };
+    match state.enrolments.document(document).await {
+        Ok(info) => grant.access(info.as_ref()),
+        Err(e) => {
+            tracing::error!("document table: {e}");
+            Access::None
+        }
+    }
+}
+
+/// The best access the caller has to any document referring to the blob.
+async fn blob_access(state: &SyncState, grant: &Option<Grant>, hash: &BlobHash) -> Access {
+    let documents = match state.blobs.documents(hash).await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!("blob store: {e}");
+            return Access::None;
+        }
+    };
+    let mut best = Access::None;
+    for d in documents {
+        match access(state, grant, &d).await {
+            Access::ReadWrite => return Access::ReadWrite,
+            Access::ReadOnly => best = Access::ReadOnly,
+            Access::None => {}
+        }
+    }
+    best
+}
+
+fn parse_hash(text: &str) -> Result<BlobHash, Refusal> {
+    text.parse()
+        .map_err(|e: BlobError| refuse(StatusCode::BAD_REQUEST, e))
+}
+
+fn number(params: &HashMap<String, String>, name: &str) -> Result<u64, Refusal> {
+    params
+        .get(name)
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            refuse(
+                StatusCode::BAD_REQUEST,
+                format!("thiếu hoặc sai tham số {name} / missing or invalid ?{name}="),
+            )
+        })
+}
+
+/// `POST /blobs/<hash>?document=…&size=…`.
+pub async fn start(
+    State(state): State<SyncState>,
+    Path(hash): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, Refusal> {
+    let hash = parse_hash(&hash)?;
+    let grant = caller(&state, &headers, &params).await?;
+    let size = number(&params, "size")?;
+    let Some(document) = params.get("document") else {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "thiếu tài liệu (?document=) / missing ?document=",
+        ));
+    };
+    if access(&state, &grant, document).await != Access::ReadWrite {
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            "thiết bị không được ghi vào tài liệu này / this device may not write to that document",
+        ));
+    }
+    let status = state
+        .blobs
+        .start(&hash, size, document, crate::unix_now())
+        .await?;
+    Ok(Json(status).into_response())
+}
+
+/// `PATCH /blobs/<hash>?offset=…` with the chunk as the body.
+pub async fn append(
+    State(state): State<SyncState>,
+    Path(hash): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Refusal> {
+    let hash = parse_hash(&hash)?;
+    let grant = caller(&state, &headers, &params).await?;
+    let offset = number(&params, "offset")?;
+    if blob_access(&state, &grant, &hash).await != Access::ReadWrite {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            "không có lần tải lên này / no such upload (POST it first)",
+        ));
+    }
+    let limit = state.blobs.limits().max_chunk_bytes;
+    // Read one byte past the limit, so an oversized chunk is told apart.
+    let chunk: Bytes = match axum::body::to_bytes(body, limit as usize + 1).await {
+        Ok(b) if b.len() as u64 <= limit => b,
+        _ => {
+            return Err(BlobStoreError::from(BlobError::ChunkTooLarge {
+                len: limit + 1,
+                limit,
+            })
+            .into())
+        }
+    };
+    let status = state.blobs.append(&hash, offset, &chunk).await?;
+    if status.complete && status.received == offset + chunk.len() as u64 {
+        state.metrics.blob_stored(status.size);
+    }
+    Ok(Json(status).into_response())
+}
+
+/// `GET /blobs/<hash>/upload`.
+pub async fn upload_status(
+    State(state): State<SyncState>,
+    Path(hash): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, Refusal> {
+    let hash = parse_hash(&hash)?;
+    let grant = caller(&state, &headers, &params).await?;
+    if blob_access(&state, &grant, &hash).await == Access::None {
+        return Err(BlobStoreError::NotFound.into());
+    }
+    match state.blobs.status(&hash).await? {
+        Some(status) => Ok(Json(status).into_response()),
+        None => Err(BlobStoreError::NotFound.into()),
+    }
+}
+
+/// `GET /blobs/<hash>`, whole or a `Range`.
+pub async fn download(
+    State(state): State<SyncState>,
+    Path(hash): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, Refusal> {
+    let hash = parse_hash(&hash)?;
+    let grant = caller(&state, &headers, &params).await?;
+    if blob_access(&state, &grant, &hash).await == Access::None {
+        return Err(BlobStoreError::NotFound.into());
+    }
+    let size = match state.blobs.status(&hash).await? {
+        Some(s) if s.complete => s.size,
+        _ => return Err(BlobStoreError::NotFound.into()),
+    };
+    let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        None => None,
+        Some(text) => {
+            let ranges = http_range_header::parse_range_header(text)
+                .and_then(|r| r.validate(size))
+                .ok()
+                .filter(|r| r.len() == 1);
+            match ranges {
+                Some(r) => Some(r[0].clone()),
+                None => {
+                    return Ok((
+                        StatusCode::RANGE_NOT_SATISFIABLE,
+                        [(header::CONTENT_RANGE, format!("bytes */{size}"))],
+                    )
+                        .into_response())
+                }
+            }
+        }
+    };
+    let (from, to) = range
+        .clone()
+        .map_or((0, size.saturating_sub(1)), |r| (*r.start(), *r.end()));
+    let chunks = state.blobs.chunks(&hash, from).await?;
+    let mut bytes = Vec::with_capacity((to + 1 - from) as usize);
+    for (start, data) in chunks {
+        let end = start + data.len() as u64; // exclusive
+        let lo = from.max(start);
+        let hi = (to + 1).min(end);
+        if lo < hi {
+            bytes.extend_from_slice(&data[(lo - start) as usize..(hi - start) as usize]);
+        }
+    }
+    let mut response = Response::new(Body::from(bytes));
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(
+        header::ACCEPT_RANGES,
+        header::HeaderValue::from_static("bytes"),
+    );
+    // Content-addressed: the bytes behind a name never change.
+    h.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
+    if let Ok(etag) = header::HeaderValue::from_str(&format!("\"{hash}\"")) {
+        h.insert(header::ETAG, etag);
+    }
+    if range.is_some() {
+        *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+        if let Ok(v) = header::HeaderValue::from_str(&format!("bytes {from}-{to}/{size}")) {
+            response.headers_mut().insert(header::CONTENT_RANGE, v);
+        }
+    }
+    Ok(response)
+}
