@@ -129,3 +129,21 @@ pub fn system_packages() -> Result<(), String> {
 fn is_root() -> bool {
     cmd::output_line("id", &["-u"]).as_deref() == Some("0")
 }
+
+/// Pinned cargo-fuzz (built from crates.io; it drives libFuzzer).
+pub const CARGO_FUZZ_VERSION: &str = "0.13.2";
+
+/// `cargo fuzz` at exactly the pinned version.
+pub fn cargo_fuzz() -> Result<(), String> {
+    let want = format!("cargo-fuzz {CARGO_FUZZ_VERSION}");
+    if cmd::output_line("cargo-fuzz", &["--version"]).as_deref() == Some(want.as_str()) {
+        return Ok(());
+    }
+    cmd::cargo(&[
+        "install",
+        "cargo-fuzz",
+        "--version",
+        CARGO_FUZZ_VERSION,
+        "--locked",
+    ])
+}

@@ -4,12 +4,15 @@
 //! - `test`: install what the tests need, then run every test.
 //! - `build-app`: build the web app into `dist/`.
 //! - `lint`: rustfmt and clippy (native and wasm), warnings as errors.
+//! - `fuzz [SECONDS]`: every fuzz target (frame decoder, catalog loader,
+//!   typed input) for SECONDS each.
 //! - `bench`: benchmarks (evaluation of the demo province).
 //!
 //! Every step installs what it is missing, so a fresh machine needs only Rust.
 
 mod build_app;
 mod cmd;
+mod fuzz;
 mod install;
 mod test;
 
@@ -26,7 +29,7 @@ pub fn root() -> PathBuf {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask <run [--listen ADDR] [--data-dir DIR] | test | build-app | lint>"
+        "usage: cargo xtask <run [--listen ADDR] [--data-dir DIR] | test | build-app | lint | fuzz [SECONDS] | bench>"
     );
     ExitCode::from(2)
 }
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         Some("test") => test::all(),
         Some("build-app") => build_app::build().map(|_| ()),
         Some("lint") => test::lint(),
+        Some("fuzz") => fuzz::run(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60)),
         Some("bench") => cmd::cargo(&["bench", "-p", "ntm-core", "--bench", "evaluate_province"]),
         _ => return usage(),
     };

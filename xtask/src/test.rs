@@ -35,6 +35,9 @@ pub fn all() -> Result<(), String> {
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
     )?;
 
+    // A short fuzz round on everything that parses untrusted bytes.
+    crate::fuzz::run(15)?;
+
     // The Tauri shell builds against webkit2gtk.
     cmd::cargo(&["build", "-p", "ntm-tablet"])?;
     eprintln!("xtask> all tests passed");
