@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod device;
+pub mod faults;
 pub mod postgres;
 pub mod relay;
 pub mod workspace;
