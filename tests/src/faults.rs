@@ -131,6 +131,8 @@ impl ShuffleProxy {
     }
 }
 
+// The handshake callback's error type is tungstenite's, not ours.
+#[allow(clippy::result_large_err)]
 async fn shuffle_connection(
     client: TcpStream,
     upstream: SocketAddr,
