@@ -1,5 +1,6 @@
 //! samod `Storage` on the relay's [`Database`]: one key/value table. A
-//! `put` returns only once its commit is durable. On PostgreSQL each write
+//! `put` returns only once its commit is durable (writes that arrive
+//! together share a transaction: [`super::group_commit`]). On PostgreSQL each write
 //! also notifies the other relay processes ([`super::scale_out`]).
 
 use std::collections::{HashMap, HashSet};
@@ -9,6 +10,7 @@ use samod::storage::{Storage, StorageKey};
 use sqlx::Row;
 
 use super::database::{Backend, Database};
+use super::group_commit::{Write, Writer};
 
 /// Storage keys are samod key components joined by `/` (components never
 /// contain a slash), so a prefix range is a plain text range.
@@ -35,12 +37,14 @@ pub struct SqlStorage {
     /// from other relays it must apply.
     active: Arc<Mutex<HashSet<String>>>,
     put_latency: Option<prometheus_client::metrics::histogram::Histogram>,
+    writer: Writer,
 }
 
 impl SqlStorage {
     /// The store in `db`, written by relay process `instance`.
     pub fn new(db: Database, instance: &str) -> Self {
         Self {
+            writer: Writer::spawn(db.clone(), instance.to_owned()),
             db,
             instance: instance.to_owned(),
             active: Arc::default(),
@@ -139,7 +143,12 @@ impl SqlStorage {
         let heads: String = doc.get_heads().iter().map(|h| h.to_string()).collect();
         let key = StorageKey::from_parts([id, "snapshot", &heads[..64.min(heads.len())]])
             .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-        self.try_put(&key, &doc.save()).await?;
+        self.writer
+            .write(Write::Put {
+                key: encode_key(&key),
+                value: doc.save(),
+            })
+            .await;
         self.register_document(id, kind, unit, district).await
     }
 
@@ -184,52 +193,11 @@ impl SqlStorage {
             .collect())
     }
 
-    async fn try_put(&self, key: &StorageKey, data: &[u8]) -> sqlx::Result<()> {
-        let key = encode_key(key);
-        match self.db.backend() {
-            Backend::Sqlite => {
-                sqlx::query("INSERT INTO samod_kv (key, value) VALUES ($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-                    .bind(&key)
-                    .bind(data)
-                    .execute(self.db.pool())
-                    .await?;
-            }
-            Backend::Postgres => {
-                // The notification goes out with the commit, so another
-                // relay that hears it can read the chunk.
-                let mut tx = self.db.pool().begin().await?;
-                let changed = sqlx::query("INSERT INTO samod_kv (key, value) VALUES ($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE samod_kv.value <> excluded.value")
-                    .bind(&key)
-                    .bind(data)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-                    > 0;
-                if changed {
-                    sqlx::query("SELECT 1 FROM (SELECT pg_notify($1, $2)) AS n")
-                        .bind(CHANGES_CHANNEL)
-                        .bind(format!("{} {key}", self.instance))
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-            }
-        }
-        Ok(())
-    }
-
-    async fn try_delete(&self, key: &StorageKey) -> sqlx::Result<()> {
-        sqlx::query("DELETE FROM samod_kv WHERE key = $1")
-            .bind(encode_key(key))
-            .execute(self.db.pool())
-            .await?;
-        Ok(())
-    }
 }
 
 /// samod's trait has no error channel: a storage failure must not be
-/// reported as success, so writes retry until they succeed (the disk may be
-/// full for a while), and reads that fail are logged and retried.
+/// reported as success, so reads that fail are logged and retried (writes
+/// retry in the group-commit writer).
 async fn retry<T, F, Fut>(what: &str, key: &StorageKey, mut op: F) -> T
 where
     F: FnMut() -> Fut,
@@ -261,14 +229,23 @@ impl Storage for SqlStorage {
     async fn put(&self, key: StorageKey, data: Vec<u8>) {
         self.mark_active(&key);
         let started = std::time::Instant::now();
-        retry("put", &key, || self.try_put(&key, &data)).await;
+        self.writer
+            .write(Write::Put {
+                key: encode_key(&key),
+                value: data,
+            })
+            .await;
         if let Some(h) = &self.put_latency {
             h.observe(started.elapsed().as_secs_f64());
         }
     }
 
     async fn delete(&self, key: StorageKey) {
-        retry("delete", &key, || self.try_delete(&key)).await
+        self.writer
+            .write(Write::Delete {
+                key: encode_key(&key),
+            })
+            .await
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod blobs;
 mod database;
 mod durability;
+mod group_commit;
 mod kv;
 pub mod scale_out;
 

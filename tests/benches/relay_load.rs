@@ -1,0 +1,351 @@
+//! Load benchmark: the same simulated devices against `ntm-relay` and
+//! against the JS automerge-repo 2.x sync server, in one run.
+//!
+//! Devices come in pairs, one pair per commune document. Every device edits
+//! its commune's document on a steady tick (one edit per tick, and never
+//! more than one unacknowledged edit: a server that falls behind gets less
+//! offered, as tablets waiting on it would), and watches its partner's
+//! edits arrive. Reported: changes acknowledged per second, changes
+//! delivered to the partner per second, the latency from an edit to its
+//! arrival on the partner (p50, p99), and the server's peak RSS.
+//!
+//!   cargo xtask bench                     200 devices, 20 s per server
+//!   cargo xtask bench --devices 1000      the long run
+//!
+//! Options (after `--` when run through cargo bench): `--devices N`,
+//! `--seconds S`, `--tick-ms MS`.
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use automerge::{transaction::Transactable, ReadDoc, ROOT};
+use futures::{SinkExt, StreamExt};
+use ntm_core::sync::{ClientEvent, ClientOutput, SyncClient};
+use ntm_core::{DocumentId, PeerId};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio_tungstenite::tungstenite::Message;
+
+struct Options {
+    devices: usize,
+    seconds: u64,
+    tick: Duration,
+}
+
+fn options() -> Options {
+    let args: Vec<String> = std::env::args().collect();
+    let value = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    Options {
+        devices: value("--devices").unwrap_or(200) as usize & !1,
+        seconds: value("--seconds").unwrap_or(20),
+        tick: Duration::from_millis(value("--tick-ms").unwrap_or(100)),
+    }
+}
+
+/// What one device saw.
+#[derive(Default)]
+struct DeviceStats {
+    acknowledged: u64,
+    delivered: u64,
+    latencies_us: Vec<u64>,
+}
+
+/// One server's results.
+struct Report {
+    acknowledged_per_s: f64,
+    delivered_per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    peak_rss_mib: f64,
+    devices_failed: usize,
+}
+
+/// A server under test, started on a free port.
+struct Server {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    async fn start(mut command: Command, port: u16, dir: tempfile::TempDir) -> anyhow::Result<Self> {
+        command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        let mut child = command.spawn()?;
+        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+        tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await? {
+                if line.contains("listening on") {
+                    return Ok(());
+                }
+            }
+            anyhow::bail!("server exited before listening")
+        })
+        .await??;
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(Self {
+            child,
+            url: format!("ws://127.0.0.1:{port}/sync"),
+            _dir: dir,
+        })
+    }
+
+    /// Peak resident memory of the server process (`VmHWM`), in MiB.
+    fn peak_rss_mib(&self) -> f64 {
+        let Some(pid) = self.child.id() else {
+            return f64::NAN;
+        };
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            })
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    }
+}
+
+/// The same first change on every device, so partners share a document
+/// without fetching it.
+fn genesis() -> automerge::Automerge {
+    let mut doc = automerge::AutoCommit::new().with_actor(automerge::ActorId::from([7u8; 16]));
+    doc.put(ROOT, "bench", "relay load").expect("fresh document");
+    doc.commit_with(automerge::transaction::CommitOptions::default().with_time(0));
+    doc.document().clone()
+}
+
+/// One device: edits on each tick, counts its partner's edits arriving.
+async fn device(
+    url: String,
+    doc_id: DocumentId,
+    me: usize,
+    partner: usize,
+    base: Instant,
+    start_at: Instant,
+    stop_at: Instant,
+    tick: Duration,
+) -> anyhow::Result<DeviceStats> {
+    let mut stats = DeviceStats::default();
+    let mut client = SyncClient::new(PeerId::for_device(rand::random()), None);
+    let mut doc = genesis();
+    // Each device writes as itself (the genesis actor wrote only the first change).
+    doc.set_actor(automerge::ActorId::from(rand::random::<[u8; 16]>()));
+    let mut out = client.add_document(doc_id, doc, Vec::new());
+    let (mut socket, _) = tokio_tungstenite::connect_async(&url).await?;
+    out.extend(client.handle(ClientEvent::Connected)?);
+    let mut next_seen = 0u64;
+    let mut sent = 0u64;
+    let mut unacked_since: Option<u64> = None;
+    let mut ticker = tokio::time::interval_at(start_at.into(), tick);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let partner_key = |n: u64| format!("{partner}/{n}");
+    loop {
+        for o in out.drain(..) {
+            if let ClientOutput::Send(bytes) = o {
+                socket.send(Message::Binary(bytes.into())).await?;
+            }
+        }
+        tokio::select! {
+            frame = socket.next() => {
+                let Some(frame) = frame else { anyhow::bail!("server closed the connection") };
+                if let Message::Binary(bytes) = frame? {
+                    out = client.handle(ClientEvent::Received(&bytes))?;
+                    let now = base.elapsed().as_micros() as u64;
+                    if unacked_since.is_some() && client.unconfirmed_changes() == 0 {
+                        unacked_since = None;
+                        if Instant::now() < stop_at {
+                            stats.acknowledged += 1;
+                        }
+                    }
+                    let doc = client.document(&doc_id).expect("tracked");
+                    while let Ok(Some((automerge::Value::Scalar(v), _))) =
+                        doc.get(ROOT, partner_key(next_seen))
+                    {
+                        if let automerge::ScalarValue::Uint(t) = v.as_ref() {
+                            if Instant::now() < stop_at {
+                                stats.delivered += 1;
+                                stats.latencies_us.push(now.saturating_sub(*t));
+                            }
+                        }
+                        next_seen += 1;
+                    }
+                }
+            }
+            _ = ticker.tick() => {
+                if Instant::now() >= stop_at {
+                    break;
+                }
+                if unacked_since.is_none() {
+                    let now = base.elapsed().as_micros() as u64;
+                    let doc = client.document_mut(&doc_id).expect("tracked");
+                    let mut tx = doc.transaction();
+                    tx.put(ROOT, format!("{me}/{sent}"), automerge::ScalarValue::Uint(now))?;
+                    tx.commit();
+                    sent += 1;
+                    unacked_since = Some(now);
+                    out = client.handle(ClientEvent::LocalChange(doc_id))?;
+                }
+            }
+        }
+    }
+    let _ = socket.close(None).await;
+    Ok(stats)
+}
+
+async fn run(server: &Server, options: &Options) -> Report {
+    let base = Instant::now();
+    let connect_time = Duration::from_secs(5 + options.devices as u64 / 100);
+    let start_at = base + connect_time;
+    let stop_at = start_at + Duration::from_secs(options.seconds);
+    let pairs = options.devices / 2;
+    let mut tasks = Vec::new();
+    for pair in 0..pairs {
+        let doc_id = DocumentId::from_bytes(rand::random());
+        for side in 0..2 {
+            let me = pair * 2 + side;
+            let partner = pair * 2 + (1 - side);
+            tasks.push(tokio::spawn(device(
+                server.url.clone(),
+                doc_id,
+                me,
+                partner,
+                base,
+                start_at,
+                stop_at,
+                options.tick,
+            )));
+        }
+    }
+    let mut all = DeviceStats::default();
+    let mut failed = 0;
+    for t in tasks {
+        match t.await {
+            Ok(Ok(s)) => {
+                all.acknowledged += s.acknowledged;
+                all.delivered += s.delivered;
+                all.latencies_us.extend(s.latencies_us);
+            }
+            Ok(Err(e)) => {
+                failed += 1;
+                if failed <= 3 {
+                    eprintln!("  a device failed: {e}");
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("  a device panicked: {e}");
+            }
+        }
+    }
+    all.latencies_us.sort_unstable();
+    let percentile = |p: f64| {
+        if all.latencies_us.is_empty() {
+            return f64::NAN;
+        }
+        let i = ((all.latencies_us.len() - 1) as f64 * p).round() as usize;
+        all.latencies_us[i] as f64 / 1000.0
+    };
+    let seconds = options.seconds as f64;
+    Report {
+        acknowledged_per_s: all.acknowledged as f64 / seconds,
+        delivered_per_s: all.delivered as f64 / seconds,
+        p50_ms: percentile(0.50),
+        p99_ms: percentile(0.99),
+        peak_rss_mib: server.peak_rss_mib(),
+        devices_failed: failed,
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+async fn rust_relay() -> anyhow::Result<Server> {
+    let port = free_port();
+    let dir = tempfile::tempdir()?;
+    let mut command = Command::new(ntm_e2e::workspace::relay_binary());
+    command
+        .args(["serve", "--open-access", "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        // Load from one address: the per-device limits are not under test.
+        .args(["--max-documents-per-connection", "100000"])
+        .env("NTM_LOG", "error");
+    Server::start(command, port, dir).await
+}
+
+async fn js_server() -> anyhow::Result<Server> {
+    let port = free_port();
+    let dir = tempfile::tempdir()?;
+    let mut command = Command::new("node");
+    command
+        .arg(ntm_e2e::workspace::js_dir().join("sync-server.mjs"))
+        .arg(port.to_string())
+        .arg(dir.path());
+    Server::start(command, port, dir).await
+}
+
+fn main() -> anyhow::Result<()> {
+    let options = options();
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        println!(
+            "relay load: {} devices ({} commune documents), one edit per {} ms per device at most, {} s per server",
+            options.devices,
+            options.devices / 2,
+            options.tick.as_millis(),
+            options.seconds
+        );
+        let relay = rust_relay().await?;
+        let ours = run(&relay, &options).await;
+        drop(relay);
+        let js = js_server().await?;
+        let theirs = run(&js, &options).await;
+        drop(js);
+        print_table(&ours, &theirs);
+        Ok(())
+    })
+}
+
+fn print_table(ours: &Report, theirs: &Report) {
+    let rows: [(&str, f64, f64, bool); 5] = [
+        ("changes acknowledged/s", ours.acknowledged_per_s, theirs.acknowledged_per_s, true),
+        ("changes delivered/s", ours.delivered_per_s, theirs.delivered_per_s, true),
+        ("latency p50 (ms)", ours.p50_ms, theirs.p50_ms, false),
+        ("latency p99 (ms)", ours.p99_ms, theirs.p99_ms, false),
+        ("peak RSS (MiB)", ours.peak_rss_mib, theirs.peak_rss_mib, false),
+    ];
+    println!();
+    println!(
+        "{:<24} {:>12} {:>16} {:>10}",
+        "", "ntm-relay", "JS sync server", "ratio"
+    );
+    for (name, a, b, _) in rows {
+        println!("{name:<24} {a:>12.1} {b:>16.1} {:>9.2}×", a / b);
+    }
+    println!(
+        "{:<24} {:>12} {:>16}",
+        "devices failed", ours.devices_failed, theirs.devices_failed
+    );
+    let throughput = ours.delivered_per_s / theirs.delivered_per_s;
+    let memory = ours.peak_rss_mib / theirs.peak_rss_mib;
+    println!();
+    println!(
+        "goal ≥ 5× throughput: {throughput:.2}× ({}); goal ≤ ⅓ memory: {memory:.2}× ({})",
+        if throughput >= 5.0 { "met" } else { "not met" },
+        if memory <= 1.0 / 3.0 { "met" } else { "not met" },
+    );
+}
