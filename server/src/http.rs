@@ -57,7 +57,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .await
     } else {
         tracing::warn!("--open-access: every device can read and write every document");
-        builder.load().await
+        // Devices get the documents they ask for; announcing every document
+        // to every device would send each change to everyone connected.
+        builder
+            .with_share_policy(samod::ShareConfig::read_write().with_announce(false))
+            .load()
+            .await
     };
     if db.backend() == Backend::Postgres {
         scale_out::spawn(sqlite.clone(), repo.clone());

@@ -6,7 +6,9 @@
 //! - `lint`: rustfmt and clippy (native and wasm), warnings as errors.
 //! - `fuzz [SECONDS]`: every fuzz target (frame decoder, catalog loader,
 //!   typed input) for SECONDS each.
-//! - `bench`: benchmarks (evaluation of the demo province).
+//! - `bench [--devices N] [--seconds S]`: benchmarks; the relay load
+//!   benchmark runs the same simulated devices against `ntm-relay` and the
+//!   JS automerge-repo sync server and prints the side-by-side table (evaluation of the demo province).
 //!
 //! Every step installs what it is missing, so a fresh machine needs only Rust.
 
@@ -42,7 +44,7 @@ fn main() -> ExitCode {
         Some("build-app") => build_app::build().map(|_| ()),
         Some("lint") => test::lint(),
         Some("fuzz") => fuzz::run(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60)),
-        Some("bench") => cmd::cargo(&["bench", "-p", "ntm-core", "--bench", "evaluate_province"]),
+        Some("bench") => bench(&args[1..]),
         _ => return usage(),
     };
     match result {
@@ -52,6 +54,19 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The core's benchmarks, then the relay load benchmark against the JS
+/// sync server (extra arguments go to it: `--devices 1000`, `--seconds S`).
+fn bench(args: &[String]) -> Result<(), String> {
+    cmd::cargo(&["bench", "-p", "ntm-core", "--bench", "evaluate_province"])?;
+    install::npm_packages("tests/js")?;
+    cmd::cargo(&["build", "--release", "-p", "ntm-relay"])?;
+    let mut load = cmd::cargo_command();
+    load.args(["bench", "-p", "ntm-e2e", "--bench", "relay_load", "--"])
+        .args(args)
+        .env("NTM_RELAY_BIN", root().join("target/release/ntm-relay"));
+    cmd::run(&mut load)
 }
 
 fn flag(args: &[String], name: &str, default: &str) -> String {

@@ -192,7 +192,6 @@ impl SqlStorage {
             })
             .collect())
     }
-
 }
 
 /// samod's trait has no error channel: a storage failure must not be
