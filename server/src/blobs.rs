@@ -150,6 +150,22 @@ async fn blob_access(state: &SyncState, grant: &Option<Grant>, hash: &BlobHash) 
     best
 }
 
+/// The blob named `text`, if the caller may read it; anything else is a 404
+/// (or the caller's own 400/401), so nobody learns what exists elsewhere.
+async fn readable(
+    state: &SyncState,
+    text: &str,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+) -> Result<BlobHash, Refusal> {
+    let hash = parse_hash(text)?;
+    let grant = caller(state, headers, params).await?;
+    if blob_access(state, &grant, &hash).await == Access::None {
+        return Err(BlobStoreError::NotFound.into());
+    }
+    Ok(hash)
+}
+
 fn parse_hash(text: &str) -> Result<BlobHash, Refusal> {
     text.parse()
         .map_err(|e: BlobError| refuse(StatusCode::BAD_REQUEST, e))
@@ -239,11 +255,7 @@ pub async fn upload_status(
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, Refusal> {
-    let hash = parse_hash(&hash)?;
-    let grant = caller(&state, &headers, &params).await?;
-    if blob_access(&state, &grant, &hash).await == Access::None {
-        return Err(BlobStoreError::NotFound.into());
-    }
+    let hash = readable(&state, &hash, &headers, &params).await?;
     match state.blobs.status(&hash).await? {
         Some(status) => Ok(Json(status).into_response()),
         None => Err(BlobStoreError::NotFound.into()),
@@ -257,11 +269,7 @@ pub async fn download(
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, Refusal> {
-    let hash = parse_hash(&hash)?;
-    let grant = caller(&state, &headers, &params).await?;
-    if blob_access(&state, &grant, &hash).await == Access::None {
-        return Err(BlobStoreError::NotFound.into());
-    }
+    let hash = readable(&state, &hash, &headers, &params).await?;
     let size = match state.blobs.status(&hash).await? {
         Some(s) if s.complete => s.size,
         _ => return Err(BlobStoreError::NotFound.into()),

@@ -199,6 +199,22 @@ impl Relay {
         Ok(String::from_utf8(out.stdout)?.trim().to_owned())
     }
 
+    /// Revokes a device with `ntm-relay device revoke`, as an admin would.
+    pub async fn revoke(&self, device_id: &str) -> anyhow::Result<()> {
+        let out = Command::new(crate::workspace::relay_binary())
+            .args(["device", "revoke", device_id, "--data-dir"])
+            .arg(&self.data_dir)
+            .args(self.database_flag())
+            .output()
+            .await?;
+        anyhow::ensure!(
+            out.status.success(),
+            "device revoke failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    }
+
     /// POSTs JSON; returns the status and body text.
     pub async fn post_json(
         &self,

@@ -110,16 +110,7 @@ async fn a_device_of_one_commune_can_neither_read_nor_write_another() -> anyhow:
         .any(|h| h.id == mine));
 
     // Revocation disconnects at once and refuses the token afterwards.
-    let out = tokio::process::Command::new(ntm_e2e::workspace::relay_binary())
-        .args(["device", "revoke", &ta_van.device_id, "--data-dir"])
-        .arg(relay.data_dir())
-        .output()
-        .await?;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    relay.revoke(&ta_van.device_id).await?;
     let cut = impostor
         .run_until(Duration::from_secs(10), |_| false)
         .await

@@ -176,21 +176,8 @@ async fn enrolment_and_revocation_are_shared_by_the_relays() -> anyhow::Result<(
     );
 
     // Revoked through the database, it is cut off from relay one too.
-    let out = tokio::process::Command::new(ntm_e2e::workspace::relay_binary())
-        .args([
-            "device",
-            "revoke",
-            &enrolment.device_id,
-            "--database",
-            &pg.url(),
-        ])
-        .output()
-        .await?;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // (The CLI, pointed at the shared database through relay one's flags.)
+    one.revoke(&enrolment.device_id).await?;
     let cut = tablet
         .run_until(Duration::from_secs(10), |_| false)
         .await
