@@ -27,7 +27,7 @@ pub fn build() -> Result<PathBuf, String> {
         std::fs::remove_dir_all(&dist).map_err(|e| format!("clear {}: {e}", dist.display()))?;
     }
     std::fs::create_dir_all(&dist).map_err(|e| e.to_string())?;
-    let wasm = root().join("target/wasm32-unknown-unknown/wasm-release/ntm_app.wasm");
+    let wasm = crate::target_dir().join("wasm32-unknown-unknown/wasm-release/ntm_app.wasm");
     cmd::run(
         cmd::command("wasm-bindgen")
             .args(["--target", "web", "--no-typescript", "--out-dir"])

@@ -20,7 +20,7 @@ const TARGETS: &[(&str, &[&str])] = &[
 pub fn run(seconds: u64) -> Result<(), String> {
     install::cargo_fuzz()?;
     let root = root();
-    let target_dir = root.join("target/fuzz");
+    let target_dir = crate::target_dir().join("fuzz");
     for (target, seeds) in TARGETS {
         // New inputs go to a corpus under target/ (never committed).
         let corpus = target_dir.join("corpus").join(target);

@@ -29,6 +29,20 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Where cargo puts build output: `CARGO_TARGET_DIR`, else `target/`.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                root().join(dir)
+            }
+        })
+        .unwrap_or_else(|| root().join("target"))
+}
+
 fn usage() -> ExitCode {
     eprintln!(
         "usage: cargo xtask <run [--listen ADDR] [--data-dir DIR] | test | build-app | lint | fuzz [SECONDS] | bench>"
@@ -65,7 +79,7 @@ fn bench(args: &[String]) -> Result<(), String> {
     let mut load = cmd::cargo_command();
     load.args(["bench", "-p", "ntm-e2e", "--bench", "relay_load", "--"])
         .args(args)
-        .env("NTM_RELAY_BIN", root().join("target/release/ntm-relay"));
+        .env("NTM_RELAY_BIN", target_dir().join("release/ntm-relay"));
     cmd::run(&mut load)
 }
 
@@ -84,7 +98,7 @@ fn run(args: &[String]) -> Result<(), String> {
     let data_dir = flag(args, "--data-dir", "data");
     let dist = build_app::build()?;
     cmd::cargo(&["build", "--release", "-p", "ntm-relay"])?;
-    let relay = root().join("target/release/ntm-relay");
+    let relay = target_dir().join("release/ntm-relay");
     println!("\nNTM Survey: http://{listen}/  (relay data in {data_dir}/, Ctrl+C to stop)");
     println!("The first start stores the synthetic demo province (about 15 s).\n");
     cmd::run(

@@ -1,6 +1,6 @@
 //! `cargo xtask test`: every test, against real parts, on a fresh machine.
 
-use crate::{build_app, cmd, install, root};
+use crate::{build_app, cmd, install};
 
 /// Installs prerequisites, builds, and runs native, wasm (headless Chromium)
 /// and end-to-end tests, then checks that the Tauri shell builds.
@@ -11,7 +11,7 @@ pub fn all() -> Result<(), String> {
     install::npm_packages("tests/js")?;
     let dist = build_app::build()?;
     cmd::cargo(&["build", "-p", "ntm-relay"])?;
-    let relay = root().join("target/debug/ntm-relay");
+    let relay = crate::target_dir().join("debug/ntm-relay");
 
     // Native unit tests and end-to-end tests (relay binary, JS peers, Chromium).
     cmd::run(
