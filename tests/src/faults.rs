@@ -44,6 +44,25 @@ impl Drop for Proxy {
     }
 }
 
+/// Listens on a free loopback port and hands each connection, with the
+/// fault counter, to `serve`.
+async fn spawn_proxy<F, Fut>(serve: F) -> anyhow::Result<Proxy>
+where
+    F: Fn(TcpStream, Faults) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let faults = Faults::default();
+    let counter = faults.clone();
+    let task = tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            tokio::spawn(serve(client, counter.clone()));
+        }
+    });
+    Ok(Proxy { addr, task, faults })
+}
+
 /// Cuts connections mid-stream.
 pub struct CutProxy;
 
@@ -56,26 +75,17 @@ impl CutProxy {
         cut_chance: f64,
         max_bytes: usize,
     ) -> anyhow::Result<Proxy> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let faults = Faults::default();
-        let counter = faults.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let counter = counter.clone();
-                let budget = rand::rng()
-                    .random_bool(cut_chance)
-                    .then(|| rand::rng().random_range(1..max_bytes));
-                tokio::spawn(async move {
-                    if let Ok(server) = TcpStream::connect(upstream).await {
-                        if cut_pipe(client, server, budget).await {
-                            count(&counter);
-                        }
-                    }
-                });
+        spawn_proxy(move |client, faults| async move {
+            let budget = rand::rng()
+                .random_bool(cut_chance)
+                .then(|| rand::rng().random_range(1..max_bytes));
+            if let Ok(server) = TcpStream::connect(upstream).await {
+                if cut_pipe(client, server, budget).await {
+                    count(&faults);
+                }
             }
-        });
-        Ok(Proxy { addr, task, faults })
+        })
+        .await
     }
 }
 
@@ -115,19 +125,10 @@ impl ShuffleProxy {
     /// with probability `duplicate`, and held back to go after the next one
     /// with probability `swap`.
     pub async fn start(upstream: SocketAddr, duplicate: f64, swap: f64) -> anyhow::Result<Proxy> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let faults = Faults::default();
-        let counter = faults.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let counter = counter.clone();
-                tokio::spawn(async move {
-                    let _ = shuffle_connection(client, upstream, duplicate, swap, counter).await;
-                });
-            }
-        });
-        Ok(Proxy { addr, task, faults })
+        spawn_proxy(move |client, faults| async move {
+            let _ = shuffle_connection(client, upstream, duplicate, swap, faults).await;
+        })
+        .await
     }
 }
 

@@ -177,15 +177,22 @@ impl Relay {
 
     /// A one-time enrolment code from `ntm-relay device enrol`.
     pub async fn enrolment_code(&self, role: &str, scope: &[&str]) -> anyhow::Result<String> {
+        let scope = scope.join(",");
+        let out = self
+            .admin(&["device", "enrol", "--role", role, "--scope", &scope])
+            .await?;
+        Ok(out.trim().to_owned())
+    }
+
+    /// Revokes a device with `ntm-relay device revoke`, as an admin would.
+    pub async fn revoke(&self, device_id: &str) -> anyhow::Result<()> {
+        self.admin(&["device", "revoke", device_id]).await.map(drop)
+    }
+
+    /// Runs an admin command of `ntm-relay` on this relay's store; its stdout.
+    async fn admin(&self, args: &[&str]) -> anyhow::Result<String> {
         let out = Command::new(crate::workspace::relay_binary())
-            .args([
-                "device",
-                "enrol",
-                "--role",
-                role,
-                "--scope",
-                &scope.join(","),
-            ])
+            .args(args)
             .arg("--data-dir")
             .arg(&self.data_dir)
             .args(self.database_flag())
@@ -193,26 +200,11 @@ impl Relay {
             .await?;
         anyhow::ensure!(
             out.status.success(),
-            "device enrol failed: {}",
+            "ntm-relay {} failed: {}",
+            args.join(" "),
             String::from_utf8_lossy(&out.stderr)
         );
-        Ok(String::from_utf8(out.stdout)?.trim().to_owned())
-    }
-
-    /// Revokes a device with `ntm-relay device revoke`, as an admin would.
-    pub async fn revoke(&self, device_id: &str) -> anyhow::Result<()> {
-        let out = Command::new(crate::workspace::relay_binary())
-            .args(["device", "revoke", device_id, "--data-dir"])
-            .arg(&self.data_dir)
-            .args(self.database_flag())
-            .output()
-            .await?;
-        anyhow::ensure!(
-            out.status.success(),
-            "device revoke failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Ok(())
+        Ok(String::from_utf8(out.stdout)?)
     }
 
     /// POSTs JSON; returns the status and body text.
