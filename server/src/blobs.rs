@@ -241,11 +241,11 @@ pub async fn append(
             .into())
         }
     };
-    let status = state.blobs.append(&hash, offset, &chunk).await?;
-    if status.complete && status.received == offset + chunk.len() as u64 {
-        state.metrics.blob_stored(status.size);
+    let appended = state.blobs.append(&hash, offset, &chunk).await?;
+    if appended.finished {
+        state.metrics.blob_stored(appended.status.size);
     }
-    Ok(Json(status).into_response())
+    Ok(Json(appended.status).into_response())
 }
 
 /// `GET /blobs/<hash>/upload`.

@@ -22,6 +22,15 @@ pub enum BlobStoreError {
     Database(#[from] sqlx::Error),
 }
 
+/// What one chunk did.
+#[derive(Debug)]
+pub struct Appended {
+    /// Where the upload stands now.
+    pub status: UploadStatus,
+    /// This chunk completed and verified the blob (not an earlier one).
+    pub finished: bool,
+}
+
 /// The blob tables.
 #[derive(Clone)]
 pub struct BlobStore {
@@ -103,10 +112,14 @@ impl BlobStore {
         hash: &BlobHash,
         offset: u64,
         chunk: &[u8],
-    ) -> Result<UploadStatus, BlobStoreError> {
+    ) -> Result<Appended, BlobStoreError> {
+        let unfinished = |status| Appended {
+            status,
+            finished: false,
+        };
         let status = self.status(hash).await?.ok_or(BlobStoreError::NotFound)?;
         if status.complete {
-            return Ok(status);
+            return Ok(unfinished(status));
         }
         let received =
             self.limits
@@ -127,7 +140,7 @@ impl BlobStore {
             drop(tx);
             let now = self.status(hash).await?.ok_or(BlobStoreError::NotFound)?;
             if now.complete {
-                return Ok(now);
+                return Ok(unfinished(now));
             }
             return Err(BlobError::WrongOffset {
                 expected: now.received,
@@ -143,7 +156,7 @@ impl BlobStore {
             .await?;
         tx.commit().await?;
         if received < status.size {
-            return Ok(UploadStatus { received, ..status });
+            return Ok(unfinished(UploadStatus { received, ..status }));
         }
         let mut hasher = Sha256::new();
         for part in self.chunks(hash, 0).await? {
@@ -157,10 +170,13 @@ impl BlobStore {
             .bind(hash.to_string())
             .execute(self.db.pool())
             .await?;
-        Ok(UploadStatus {
-            received,
-            complete: true,
-            ..status
+        Ok(Appended {
+            status: UploadStatus {
+                received,
+                complete: true,
+                ..status
+            },
+            finished: true,
         })
     }
 
