@@ -64,11 +64,6 @@ pub(crate) struct State {
 
     searches: Searches,
 
-    /// NTM patch: what `ensure_connections` last saw (documents, established
-    /// connections and the sum of their ids). Connection ids only grow and
-    /// documents are never removed, so an unchanged signature means there is
-    /// nothing to subscribe, and the connections × documents walk is skipped.
-    ensured: (usize, usize, u64),
 }
 
 impl State {
@@ -89,7 +84,6 @@ impl State {
             dialers: HashMap::new(),
             listeners: HashMap::new(),
             searches: Searches::new(),
-            ensured: (0, 0, 0),
         }
     }
 
@@ -168,7 +162,12 @@ impl State {
             connection_id: *connection_id,
         });
         if notify_doc_actors {
-            self.notify_doc_actors_of_removed_connection(results, *connection_id);
+            // NTM patch: only the documents this connection was subscribed to.
+            let documents: Vec<DocumentId> = conn
+                .established_connection()
+                .map(|e| e.document_subscriptions().keys().cloned().collect())
+                .unwrap_or_default();
+            self.notify_doc_actors_of_removed_connection(results, *connection_id, &documents);
         }
         Some(conn)
     }
@@ -299,45 +298,26 @@ impl State {
         }
     }
 
-    pub(crate) fn ensure_connections(&mut self) -> Vec<(DocumentActorId, ConnectionId, PeerId)> {
-        let (mut established, mut id_sum) = (0usize, 0u64);
-        for (conn_id, conn) in &mut self.connections {
-            if conn.established_connection_mut().is_some() {
-                established += 1;
-                id_sum = id_sum.wrapping_add(u64::from(u32::from(*conn_id)));
-            }
+    /// NTM patch: subscribes a connection to a document when the peer first
+    /// sends a message about it, instead of subscribing every connection to
+    /// every loaded document. Returns the document actor to tell about the new
+    /// peer, or `None` if the connection was subscribed already (or is not
+    /// established).
+    fn subscribe_on_demand(
+        &mut self,
+        connection_id: ConnectionId,
+        document_id: &DocumentId,
+    ) -> Option<(DocumentActorId, PeerId)> {
+        let actor_id = *self.document_to_actor.get(document_id)?;
+        let established = self
+            .connections
+            .get_mut(&connection_id)?
+            .established_connection_mut()?;
+        if established.document_subscriptions().contains_key(document_id) {
+            return None;
         }
-        let signature = (self.document_to_actor.len(), established, id_sum);
-        if signature == self.ensured {
-            return Vec::new();
-        }
-        self.ensured = signature;
-        let mut to_connect = Vec::new();
-        for (conn_id, conn) in &mut self.connections {
-            if let Some(established) = conn.established_connection_mut() {
-                for (doc_id, doc_actor) in &self.document_to_actor {
-                    if !established.document_subscriptions().contains_key(doc_id) {
-                        to_connect.push((
-                            established.remote_peer_id().clone(),
-                            *conn_id,
-                            doc_id.clone(),
-                            doc_actor,
-                        ));
-                        established.add_document_subscription(doc_id.clone());
-                    }
-                }
-            }
-        }
-
-        let mut result = Vec::new();
-
-        for (peer_id, conn_id, doc_id, actor) in to_connect {
-            let conn = self.connections.get_mut(&conn_id).unwrap();
-            conn.add_document(doc_id);
-            result.push((*actor, conn_id, peer_id));
-        }
-
-        result
+        established.add_document_subscription(document_id.clone());
+        Some((actor_id, established.remote_peer_id().clone()))
     }
 
     pub(crate) fn update_peer_states(
@@ -566,18 +546,6 @@ impl State {
             self.handle_connection_lost(rng, now, results, conn_id);
         }
 
-        // Now ensure that every connection is connected to every document
-        if self.run_state == RunState::Running {
-            for (actor_id, conn_id, peer_id) in self.ensure_connections() {
-                results.send_to_doc_actor(
-                    actor_id,
-                    HubToDocMsgPayload::NewConnection {
-                        connection_id: conn_id,
-                        peer_id,
-                    },
-                );
-            }
-        }
         let conns = self.connections.len();
         let docs = self.document_to_actor.len();
         tracing::trace!(
@@ -771,9 +739,21 @@ impl State {
 
         // Ensure there's a document actor for this document
         if let Some(existing_actor) = self.find_actor_for_document(&doc_id) {
+            let actor_id = existing_actor.actor_id;
+            // NTM patch: a peer's first message about a loaded document
+            // introduces the peer to its actor (before the message itself).
+            if let Some((actor, peer_id)) = self.subscribe_on_demand(connection_id, &doc_id) {
+                out.send_to_doc_actor(
+                    actor,
+                    HubToDocMsgPayload::NewConnection {
+                        connection_id,
+                        peer_id,
+                    },
+                );
+            }
             // Forward the request to the document actor
             out.send_to_doc_actor(
-                existing_actor.actor_id,
+                actor_id,
                 HubToDocMsgPayload::HandleDocMessage {
                     connection_id,
                     message: msg,
@@ -845,10 +825,14 @@ impl State {
         &mut self,
         out: &mut HubResults,
         connection_id: crate::ConnectionId,
+        documents: &[DocumentId],
     ) {
-        for actor_info in self.document_actors() {
+        for actor_id in documents
+            .iter()
+            .filter_map(|doc| self.document_to_actor.get(doc))
+        {
             out.send_to_doc_actor(
-                actor_info.actor_id,
+                *actor_id,
                 HubToDocMsgPayload::ConnectionClosed { connection_id },
             );
         }
@@ -903,20 +887,19 @@ impl State {
         // Create the actor and initialize it
         self.add_document_actor(actor_id, document_id.clone());
 
-        let mut initial_connections: HashMap<ConnectionId, (PeerId, Option<DocMessage>)> = self
-            .established_peers()
-            .iter()
-            .map(|(c, p)| (*c, (p.clone(), None)))
-            .collect();
-
-        for conn in initial_connections.keys() {
-            self.add_document_to_connection(conn, document_id.clone());
-        }
-
+        // NTM patch: only the peer whose message brought the document in is
+        // subscribed to it; other peers are when they ask about it.
+        let mut initial_connections: HashMap<ConnectionId, (PeerId, Option<DocMessage>)> =
+            HashMap::new();
         if let Some((conn_id, msg)) = from_sync_msg
-            && let Some((_, sync_msg)) = initial_connections.get_mut(&conn_id)
+            && let Some(peer_id) = self
+                .connections
+                .get(&conn_id)
+                .and_then(|c| c.established_connection())
+                .map(|e| e.remote_peer_id().clone())
         {
-            *sync_msg = Some(msg);
+            self.add_document_to_connection(&conn_id, document_id.clone());
+            initial_connections.insert(conn_id, (peer_id, Some(msg)));
         }
 
         out.emit_spawn_actor(SpawnArgs {
