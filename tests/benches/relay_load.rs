@@ -191,7 +191,13 @@ async fn device(
     let mut out = client.add_document(doc_id, doc, Vec::new());
     // Devices arrive over the connect window, not all in one instant.
     tokio::time::sleep_until((base + Duration::from_millis(10 * me as u64)).into()).await;
-    let (mut socket, _) = tokio_tungstenite::connect_async(&url).await?;
+    // tungstenite zeroes its 128 KiB default read buffer on every read: at
+    // thousands of frames a second that costs the load generator a core's
+    // tenth, which the server under test would otherwise have had.
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(16 * 1024);
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async_with_config(&url, Some(config), false).await?;
     out.extend(client.handle(ClientEvent::Connected)?);
     let mut next_seen = 0u64;
     let mut sent = 0u64;

@@ -387,6 +387,14 @@ impl Tracked {
     }
 
     fn unconfirmed(&self) -> usize {
+        // The common case, all confirmed, without walking the change graph.
+        let mut heads = self.doc.get_heads();
+        let mut confirmed = self.confirmed.clone();
+        heads.sort();
+        confirmed.sort();
+        if heads == confirmed {
+            return 0;
+        }
         let confirmed: Vec<ChangeHash> = self
             .confirmed
             .iter()

@@ -384,6 +384,11 @@ impl DocumentActor {
                         } else if self.on_disk_state.has_task(io_result.task_id) {
                             self.on_disk_state
                                 .task_complete(io_result.task_id, storage_result);
+                            // NTM patch: a finished put or delete changes
+                            // neither the document nor any peer's sync state,
+                            // so there is no sync message to generate.
+                            self.step_after_save(out);
+                            return;
                         } else {
                             panic!("unexpected storage result");
                         }
@@ -447,6 +452,22 @@ impl DocumentActor {
         if let Some(new_peer_states) = self.new_peer_states() {
             out.emit_peer_state_changes(new_peer_states);
         }
+    }
+
+    /// NTM patch: [`Self::step`] without generating sync messages, after a
+    /// storage write completed (on a busy relay most steps are these).
+    fn step_after_save(&mut self, out: &mut DocActorResult) {
+        if self.run_state == RunState::Stopping && self.on_disk_state.is_flushed() {
+            self.run_state = RunState::Stopped;
+            out.send_terminated();
+            out.stopped = true;
+            return;
+        }
+        if self.run_state != RunState::Running {
+            return;
+        }
+        self.on_disk_state
+            .save_new_changes(out, &self.document_id, &self.doc);
     }
 
     pub fn is_stopped(&self) -> bool {

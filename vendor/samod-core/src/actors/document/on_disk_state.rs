@@ -50,6 +50,16 @@ impl OnDiskState {
         doc_id: &DocumentId,
         doc: &Automerge,
     ) {
+        // NTM patch: most steps change nothing; finding that out through
+        // `get_changes` walks the change graph.
+        if self.deletions.is_empty()
+            && self
+                .last_saved_heads
+                .as_ref()
+                .is_some_and(|saved| *saved == doc.get_heads())
+        {
+            return;
+        }
         let new_changes = doc.get_changes(self.last_saved_heads.as_ref().unwrap_or(&Vec::new()));
 
         let eligible_for_compaction = new_changes.len() > 10 || self.on_disk.len() > 10;
