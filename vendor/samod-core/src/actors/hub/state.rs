@@ -258,6 +258,7 @@ impl State {
     ) {
         let handle = ActorInfo::new_with_id(actor_id, document_id.clone());
         self.actors.insert(actor_id, handle);
+        self.searches.mark_changed();
         self.document_to_actor.insert(document_id, actor_id);
     }
 
@@ -291,6 +292,7 @@ impl State {
             return;
         };
         actor_info.search_phase = new_phase.clone();
+        self.searches.mark_changed();
         let doc_id = actor_info.document_id.clone();
         if new_phase == DocSearchPhase::Ready {
             self.pending_commands

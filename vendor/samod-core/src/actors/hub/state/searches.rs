@@ -11,6 +11,11 @@ use crate::{
 pub(super) struct Searches {
     pub(super) phases: HashMap<DocumentActorId, DocSearchPhase>,
     pub(super) last_dialers: HashMap<DialerId, DialerStatus>,
+    /// NTM patch: whether an actor was added or changed phase since the last
+    /// `pop_state_updates`. Without dialers (a relay has none) nothing else
+    /// can produce an update, and the walk over every actor, which ran after
+    /// every hub event, is skipped.
+    pub(super) phases_changed: bool,
 }
 
 impl Searches {
@@ -18,6 +23,7 @@ impl Searches {
         Self {
             phases: HashMap::new(),
             last_dialers: HashMap::new(),
+            phases_changed: false,
         }
     }
 
@@ -25,11 +31,22 @@ impl Searches {
         self.phases.insert(actor, phase);
     }
 
+    /// NTM patch: an actor was added or its search phase changed.
+    pub(super) fn mark_changed(&mut self) {
+        self.phases_changed = true;
+    }
+
     pub(super) fn pop_state_updates(
         &mut self,
         actors: &HashMap<DocumentActorId, ActorInfo>,
         dialers: &HashMap<DialerId, DialerState>,
     ) -> HashMap<DocumentActorId, DocSearchPhase> {
+        if !std::mem::take(&mut self.phases_changed)
+            && dialers.is_empty()
+            && self.last_dialers.is_empty()
+        {
+            return HashMap::new();
+        }
         let new_dialer_state = dialers
             .iter()
             .map(|(dialer_id, state)| (*dialer_id, state.status.clone()))
