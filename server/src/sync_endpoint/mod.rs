@@ -114,8 +114,8 @@ pub async fn upgrade(
     }
     // Small buffers: a tablet's messages are small, and hundreds of idle
     // connections must not each hold the default 128 KiB twice.
-    ws.read_buffer_size(16 * 1024)
-        .write_buffer_size(16 * 1024)
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| async move { connection::accept(state, socket, binding) })
