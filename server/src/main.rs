@@ -18,8 +18,9 @@ mod sync_endpoint;
 use clap::Parser;
 
 /// mimalloc: the relay allocates and frees many small buffers per sync
-/// message across threads, where glibc's allocator spent a tenth of the CPU
-/// and fragmented memory.
+/// message across threads, where glibc's allocator spent a tenth of the CPU.
+/// In the load benchmark it gives 5–25 % more changes/s for ≈ 10 MiB more
+/// peak RSS.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
