@@ -163,10 +163,7 @@ impl State {
         });
         if notify_doc_actors {
             // NTM patch: only the documents this connection was subscribed to.
-            let documents: Vec<DocumentId> = conn
-                .established_connection()
-                .map(|e| e.document_subscriptions().keys().cloned().collect())
-                .unwrap_or_default();
+            let documents = conn.subscribed_documents();
             self.notify_doc_actors_of_removed_connection(results, *connection_id, &documents);
         }
         Some(conn)

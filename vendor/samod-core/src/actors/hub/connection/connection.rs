@@ -30,6 +30,10 @@ pub struct Connection {
     // Whether our state has changed since we last notified the event loop
     // (via `pop_new_state`)
     dirty: bool,
+    /// NTM patch: the documents the connection was subscribed to when it
+    /// closed (closing drops the established state that lists them), so
+    /// their actors can still be told it is gone.
+    subscribed_when_closed: Vec<DocumentId>,
 }
 
 /// The phase of a connection's lifecycle.
@@ -74,6 +78,7 @@ impl Connection {
             last_received: None,
             last_sent: None,
             dirty: true, // We want to immediately notify of our new state
+            subscribed_when_closed: Vec::new(),
         };
         if let ConnDirection::Outgoing = direction {
             conn.phase = ConnectionPhase::WaitingForPeer;
@@ -440,9 +445,27 @@ impl Connection {
 
     pub(crate) fn close(&mut self, reason: impl Into<String>) {
         self.dirty = true;
-        self.phase = ConnectionPhase::Closed {
-            reason: reason.into(),
-        };
+        let previous = std::mem::replace(
+            &mut self.phase,
+            ConnectionPhase::Closed {
+                reason: reason.into(),
+            },
+        );
+        if let ConnectionPhase::Established(established) = previous {
+            self.subscribed_when_closed =
+                established.document_subscriptions().keys().cloned().collect();
+        }
+    }
+
+    /// NTM patch: the documents this connection is subscribed to, or was
+    /// when it closed.
+    pub(crate) fn subscribed_documents(&self) -> Vec<DocumentId> {
+        match &self.phase {
+            ConnectionPhase::Established(established) => {
+                established.document_subscriptions().keys().cloned().collect()
+            }
+            _ => self.subscribed_when_closed.clone(),
+        }
     }
 
     pub(crate) fn closed_reason(&self) -> Option<&str> {

@@ -118,6 +118,22 @@ impl Fixture {
         self.receive(msg)
     }
 
+    /// NTM patch: the peer sends its first sync message about `document`,
+    /// which subscribes its connection to the document.
+    fn ask_about(&mut self, document: &DocumentId) -> HubResults {
+        use automerge::sync::SyncDoc;
+        let data = automerge::Automerge::new()
+            .generate_sync_message(&mut automerge::sync::State::new())
+            .expect("a first sync message")
+            .encode();
+        self.receive(WireMessage::Request {
+            document_id: document.clone(),
+            sender_id: "remote".into(),
+            target_id: "local".into(),
+            data,
+        })
+    }
+
     fn assert_disconnected(&self, results: &HubResults, reason: &str) {
         assert!(self.hub.connections().is_empty());
         assert!(self.hub.established_peers().is_empty());
@@ -153,6 +169,8 @@ fn document_resource_limit_disconnects_transport_and_notifies_actors() {
         f.handshake("remote");
         let created = f.event(HubEvent::create_document(automerge::Automerge::new()).event);
         let actor_id = created.spawn_actors[0].actor_id();
+        let document = created.spawn_actors[0].document_id().clone();
+        f.ask_about(&document);
         let reason = "too many sync messages waiting for share policy";
         let result = f.event(HubEvent::actor_message(
             actor_id,
@@ -344,7 +362,12 @@ fn rejection_notifies_existing_document_actors() {
     let mut f = Fixture::new(ConnDirection::Incoming, Some("remote"));
     let created = f.event(HubEvent::create_document(automerge::Automerge::new()).event);
     let actor_id = created.spawn_actors[0].actor_id();
+    let document = created.spawn_actors[0].document_id().clone();
+    // NTM patch: a second document the peer never asked about.
+    let other = f.event(HubEvent::create_document(automerge::Automerge::new()).event);
+    let other_actor = other.spawn_actors[0].actor_id();
     f.handshake("remote");
+    f.ask_about(&document);
     let results = f.receive(WireMessage::Leave {
         sender_id: "impostor".into(),
     });
@@ -352,6 +375,44 @@ fn rejection_notifies_existing_document_actors() {
     assert!(results.actor_messages.iter().any(|(actor, msg)| {
         *actor == actor_id && matches!(msg.0, HubToDocMsgPayload::ConnectionClosed { connection_id } if connection_id == f.connection)
     }));
+    assert!(!results.actor_messages.iter().any(|(actor, _)| *actor == other_actor));
+}
+
+/// NTM patch: a connection is introduced to a loaded document's actor by
+/// its first message about it, once, and never to documents it does not
+/// ask about.
+#[test]
+fn a_connection_is_subscribed_by_its_first_message_about_a_document() {
+    let mut f = Fixture::new(ConnDirection::Incoming, None);
+    let created = f.event(HubEvent::create_document(automerge::Automerge::new()).event);
+    let actor_id = created.spawn_actors[0].actor_id();
+    let document = created.spawn_actors[0].document_id().clone();
+    let handshake = f.handshake("remote");
+    assert!(
+        !handshake
+            .actor_messages
+            .iter()
+            .any(|(_, msg)| matches!(msg.0, HubToDocMsgPayload::NewConnection { .. }))
+    );
+    let first = f.ask_about(&document);
+    let kinds: Vec<&str> = first
+        .actor_messages
+        .iter()
+        .filter(|(actor, _)| *actor == actor_id)
+        .map(|(_, msg)| match msg.0 {
+            HubToDocMsgPayload::NewConnection { .. } => "new connection",
+            HubToDocMsgPayload::HandleDocMessage { .. } => "message",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["new connection", "message"]);
+    let second = f.ask_about(&document);
+    assert!(
+        !second
+            .actor_messages
+            .iter()
+            .any(|(_, msg)| matches!(msg.0, HubToDocMsgPayload::NewConnection { .. }))
+    );
 }
 
 #[test]
