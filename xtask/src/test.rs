@@ -35,6 +35,9 @@ pub fn all() -> Result<(), String> {
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
     )?;
 
+    // samod-core's own unit tests, with our patches applied.
+    vendored_samod_core()?;
+
     // A short fuzz round on everything that parses untrusted bytes.
     crate::fuzz::run(15)?;
 
@@ -42,6 +45,35 @@ pub fn all() -> Result<(), String> {
     cmd::cargo(&["build", "-p", "ntm-tablet"])?;
     eprintln!("xtask> all tests passed");
     Ok(())
+}
+
+/// Runs the unit tests of the patched samod-core in `vendor/`. It is not a
+/// workspace member (its integration tests need samod's unpublished test
+/// harness), so a copy is made its own workspace and tested there.
+fn vendored_samod_core() -> Result<(), String> {
+    let dir = crate::target_dir().join("vendor-tests");
+    let copy = dir.join("samod-core");
+    if copy.exists() {
+        std::fs::remove_dir_all(&copy).map_err(|e| format!("{}: {e}", copy.display()))?;
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    cmd::run(
+        cmd::command("cp")
+            .arg("-a")
+            .arg(crate::root().join("vendor/samod-core"))
+            .arg(&copy),
+    )?;
+    let manifest = copy.join("Cargo.toml");
+    let mut text =
+        std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    text.push_str("\n[workspace]\n");
+    std::fs::write(&manifest, text).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    cmd::run(
+        cmd::cargo_command()
+            .args(["test", "--lib"])
+            .current_dir(&copy)
+            .env("CARGO_TARGET_DIR", dir.join("target")),
+    )
 }
 
 /// rustfmt and clippy with warnings as errors, native and wasm.
