@@ -13,7 +13,8 @@
 //!   cargo xtask bench --devices 1000      the long run
 //!
 //! Options (after `--` when run through cargo bench): `--devices N`,
-//! `--seconds S`, `--tick-ms MS`.
+//! `--seconds S`, `--tick-ms MS`, and `--only ntm|js` to run one server
+//! (for profiling it; no ratios then).
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -30,6 +31,8 @@ struct Options {
     devices: usize,
     seconds: u64,
     tick: Duration,
+    /// Run only this server (`ntm` or `js`).
+    only: Option<String>,
 }
 
 fn options() -> Options {
@@ -44,6 +47,11 @@ fn options() -> Options {
         devices: value("--devices").unwrap_or(200) as usize & !1,
         seconds: value("--seconds").unwrap_or(20),
         tick: Duration::from_millis(value("--tick-ms").unwrap_or(100)),
+        only: args
+            .iter()
+            .position(|a| a == "--only")
+            .and_then(|i| args.get(i + 1))
+            .cloned(),
     }
 }
 
@@ -397,15 +405,48 @@ fn main() -> anyhow::Result<()> {
             options.tick.as_millis(),
             options.seconds
         );
-        let relay = rust_relay().await?;
-        let ours = run(&relay, &options).await?;
-        drop(relay);
-        let js = js_server().await?;
-        let theirs = run(&js, &options).await?;
-        drop(js);
-        print_table(&ours, &theirs);
+        let only = options.only.as_deref();
+        if let Some(name) = only.filter(|n| !["ntm", "js"].contains(n)) {
+            anyhow::bail!("--only takes `ntm` or `js`, not `{name}`");
+        }
+        let ours = if only != Some("js") {
+            let relay = rust_relay().await?;
+            let report = run(&relay, &options).await?;
+            drop(relay);
+            Some(report)
+        } else {
+            None
+        };
+        let theirs = if only != Some("ntm") {
+            let js = js_server().await?;
+            let report = run(&js, &options).await?;
+            drop(js);
+            Some(report)
+        } else {
+            None
+        };
+        match (ours, theirs) {
+            (Some(ours), Some(theirs)) => print_table(&ours, &theirs),
+            (Some(one), None) => print_one("ntm-relay", &one),
+            (None, Some(one)) => print_one("JS sync server", &one),
+            (None, None) => unreachable!("at least one server runs"),
+        }
         Ok(())
     })
+}
+
+/// One server's figures, when only one ran.
+fn print_one(name: &str, report: &Report) {
+    println!();
+    println!(
+        "{name}: {:.1} changes acknowledged/s, {:.1} delivered/s, latency p50 {:.1} ms, p99 {:.1} ms, peak RSS {:.1} MiB, {} devices failed",
+        report.acknowledged_per_s,
+        report.delivered_per_s,
+        report.p50_ms,
+        report.p99_ms,
+        report.peak_rss_mib,
+        report.devices_failed
+    );
 }
 
 fn print_table(ours: &Report, theirs: &Report) {

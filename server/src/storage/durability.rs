@@ -7,6 +7,12 @@
 //! that window: [`DurableStorage`] records which changes are on disk, and the
 //! sync endpoint holds each outgoing message until every head it advertises
 //! is durable and no write for that document is still running.
+//!
+//! Only a document's waiters are woken when its writes finish (one relay
+//! serves hundreds of documents at once), and each document remembers only
+//! its most recent durable changes: a message advertises the heads its
+//! document had when it was generated, and it waits milliseconds, not
+//! hundreds of changes.
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
@@ -15,19 +21,46 @@ use std::time::Duration;
 
 use automerge::ChangeHash;
 use samod::storage::{Storage, StorageKey};
-use tokio::sync::watch;
+use tokio::sync::Notify;
+
+/// How many durable change hashes a document keeps in each of its two
+/// generations: between this and twice this many of its latest changes
+/// are remembered.
+const GENERATION: usize = 256;
 
 #[derive(Default)]
 struct DocState {
+    /// Durable changes, the latest generation.
     durable: HashSet<ChangeHash>,
+    /// The generation before it.
+    older: HashSet<ChangeHash>,
     writes_in_flight: usize,
+    /// Wakes this document's waiters.
+    changed: Arc<Notify>,
+}
+
+impl DocState {
+    fn is_durable(&self, heads: &[ChangeHash]) -> bool {
+        self.writes_in_flight == 0
+            && heads
+                .iter()
+                .all(|h| self.durable.contains(h) || self.older.contains(h))
+    }
+
+    fn add(&mut self, hashes: impl IntoIterator<Item = ChangeHash>) {
+        for hash in hashes {
+            if self.durable.len() >= GENERATION {
+                self.older = std::mem::take(&mut self.durable);
+            }
+            self.durable.insert(hash);
+        }
+    }
 }
 
 /// Which changes of which documents are known to be on disk.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct DurabilityLedger {
     docs: Arc<Mutex<HashMap<String, DocState>>>,
-    version: Arc<watch::Sender<u64>>,
 }
 
 /// The outcome of waiting for durability.
@@ -40,33 +73,35 @@ pub enum Durability {
     TimedOut,
 }
 
-impl Default for DurabilityLedger {
-    fn default() -> Self {
-        Self {
-            docs: Arc::default(),
-            version: Arc::new(watch::channel(0).0),
-        }
-    }
-}
-
 impl DurabilityLedger {
     fn update(&self, doc: &str, f: impl FnOnce(&mut DocState)) {
-        f(self
-            .docs
-            .lock()
-            .expect("ledger lock")
-            .entry(doc.to_owned())
-            .or_default());
-        self.version.send_modify(|v| *v += 1);
+        let mut docs = self.docs.lock().expect("ledger lock");
+        let state = match docs.get_mut(doc) {
+            Some(state) => state,
+            None => docs.entry(doc.to_owned()).or_default(),
+        };
+        f(state);
+        state.changed.notify_waiters();
     }
 
-    fn is_durable(&self, doc: &str, heads: &[ChangeHash]) -> bool {
-        let docs = self.docs.lock().expect("ledger lock");
+    /// Counts a write as running (nobody waits for that).
+    fn begin_write(&self, doc: &str) {
+        let mut docs = self.docs.lock().expect("ledger lock");
+        match docs.get_mut(doc) {
+            Some(state) => state.writes_in_flight += 1,
+            None => docs.entry(doc.to_owned()).or_default().writes_in_flight += 1,
+        }
+    }
+
+    /// Whether `heads` are durable; if not, the signal that wakes the
+    /// document's waiters.
+    fn check(&self, doc: &str, heads: &[ChangeHash]) -> Result<(), Arc<Notify>> {
+        let mut docs = self.docs.lock().expect("ledger lock");
         match docs.get(doc) {
-            Some(state) => {
-                state.writes_in_flight == 0 && heads.iter().all(|h| state.durable.contains(h))
-            }
-            None => heads.is_empty(),
+            Some(state) if state.is_durable(heads) => Ok(()),
+            Some(state) => Err(state.changed.clone()),
+            None if heads.is_empty() => Ok(()),
+            None => Err(docs.entry(doc.to_owned()).or_default().changed.clone()),
         }
     }
 
@@ -77,15 +112,21 @@ impl DurabilityLedger {
         heads: &[ChangeHash],
         timeout: Duration,
     ) -> Durability {
-        let mut changes = self.version.subscribe();
         let wait = async {
             loop {
-                if self.is_durable(doc, heads) {
+                let changed = match self.check(doc, heads) {
+                    Ok(()) => return,
+                    Err(changed) => changed,
+                };
+                let notified = changed.notified();
+                tokio::pin!(notified);
+                // Registered before the second look, so a write finishing
+                // in between still wakes this waiter.
+                notified.as_mut().enable();
+                if self.check(doc, heads).is_ok() {
                     return;
                 }
-                if changes.changed().await.is_err() {
-                    return;
-                }
+                notified.await;
             }
         };
         match tokio::time::timeout(timeout, wait).await {
@@ -96,9 +137,27 @@ impl DurabilityLedger {
 
     fn record(&self, key: &StorageKey, data: &[u8]) {
         if let Some((doc, hashes)) = durable_hashes(key, data) {
-            self.update(&doc, |s| s.durable.extend(hashes));
+            self.update(&doc, |s| s.add(hashes));
         }
     }
+}
+
+/// The heads a sync message advertises, read from its start (type byte,
+/// then the length-prefixed heads) without decoding the changes it carries.
+pub fn sync_message_heads(message: &[u8]) -> Option<Vec<ChangeHash>> {
+    // automerge's sync message types: 0x42 (v1) and 0x43 (v2), same layout.
+    if !matches!(message.first()?, 0x42 | 0x43) {
+        return None;
+    }
+    let mut pos = 1;
+    let count = usize::try_from(read_uleb(message, &mut pos)?).ok()?;
+    (0..count)
+        .map(|_| {
+            let hash = message.get(pos..pos + 32)?;
+            pos += 32;
+            ChangeHash::try_from(hash).ok()
+        })
+        .collect()
 }
 
 /// The document and change hashes a stored value makes durable: an
@@ -197,12 +256,19 @@ impl<S: Storage + Sync> Storage for DurableStorage<S> {
     async fn put(&self, key: StorageKey, data: Vec<u8>) {
         let doc = (&key).into_iter().next().cloned();
         if let Some(doc) = &doc {
-            self.ledger.update(doc, |s| s.writes_in_flight += 1);
+            self.ledger.begin_write(doc);
         }
-        self.inner.put(key.clone(), data.clone()).await;
-        self.ledger.record(&key, &data);
+        let hashes = durable_hashes(&key, &data);
+        self.inner.put(key, data).await;
         if let Some(doc) = &doc {
-            self.ledger.update(doc, |s| s.writes_in_flight -= 1);
+            // One update, so waiters see the write's changes and its end
+            // together.
+            self.ledger.update(doc, |s| {
+                if let Some((_, hashes)) = hashes {
+                    s.add(hashes);
+                }
+                s.writes_in_flight -= 1;
+            });
         }
     }
 
@@ -234,6 +300,79 @@ mod tests {
         assert_eq!(parsed, expected);
         assert_eq!(snapshot_heads(b"not a document"), None);
         assert_eq!(snapshot_heads(&a.save()[..20]), None);
+    }
+
+    #[test]
+    fn sync_message_heads_match_automerge() {
+        use automerge::sync::{State, SyncDoc};
+        let mut a = AutoCommit::new();
+        a.put(ROOT, "x", 1).unwrap();
+        let mut b = a.fork();
+        a.put(ROOT, "y", 2).unwrap();
+        b.put(ROOT, "z", 3).unwrap();
+        a.merge(&mut b).unwrap();
+        let message = a
+            .sync()
+            .generate_sync_message(&mut State::new())
+            .expect("a first message")
+            .encode();
+        let decoded = automerge::sync::Message::decode(&message).unwrap();
+        assert_eq!(decoded.heads.len(), 2);
+        assert_eq!(sync_message_heads(&message), Some(decoded.heads.clone()));
+        // The v2 type byte has the same layout.
+        let mut v2 = message.clone();
+        v2[0] = 0x43;
+        assert_eq!(sync_message_heads(&v2), Some(decoded.heads));
+        assert_eq!(sync_message_heads(b"\x42"), None);
+        assert_eq!(sync_message_heads(&message[..20]), None);
+        assert_eq!(sync_message_heads(b"not a sync message"), None);
+    }
+
+    #[tokio::test]
+    async fn remembers_a_documents_latest_changes_only() {
+        let ledger = DurabilityLedger::default();
+        let hash = |i: u32| {
+            let mut bytes = [0u8; 32];
+            bytes[..4].copy_from_slice(&i.to_be_bytes());
+            ChangeHash(bytes)
+        };
+        let short = Duration::from_millis(20);
+        ledger.update("d", |s| s.add((0..3 * GENERATION as u32).map(hash)));
+        let latest = hash(3 * GENERATION as u32 - 1);
+        assert_eq!(
+            ledger.wait_durable("d", &[latest, hash(2 * GENERATION as u32)], short).await,
+            Durability::Durable
+        );
+        assert_eq!(
+            ledger.wait_durable("d", &[hash(0)], short).await,
+            Durability::TimedOut
+        );
+        let docs = ledger.docs.lock().unwrap();
+        let state = &docs["d"];
+        assert!(state.durable.len() + state.older.len() <= 2 * GENERATION);
+    }
+
+    #[tokio::test]
+    async fn a_write_wakes_only_its_documents_waiters() {
+        let storage = DurableStorage::new(InMemoryStorage::new());
+        let ledger = storage.ledger();
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "x", 1).unwrap();
+        let head = doc.get_heads()[0];
+        let waiter = tokio::spawn({
+            let ledger = ledger.clone();
+            async move { ledger.wait_durable("d", &[head], Duration::from_secs(5)).await }
+        });
+        tokio::task::yield_now().await;
+        // Another document's write leaves the waiter waiting...
+        let other = StorageKey::from_parts(["e", "incremental", &head.to_string()]).unwrap();
+        storage.put(other, vec![1]).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiter.is_finished());
+        // ...its own ends the wait.
+        let key = StorageKey::from_parts(["d", "incremental", &head.to_string()]).unwrap();
+        storage.put(key, vec![1]).await;
+        assert_eq!(waiter.await.unwrap(), Durability::Durable);
     }
 
     #[tokio::test]

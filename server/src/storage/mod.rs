@@ -13,5 +13,5 @@ mod kv;
 pub mod scale_out;
 
 pub use database::{redact, url_for, Backend, Database};
-pub use durability::{Durability, DurabilityLedger, DurableStorage};
+pub use durability::{sync_message_heads, Durability, DurabilityLedger, DurableStorage};
 pub use kv::SqlStorage;

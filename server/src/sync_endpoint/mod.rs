@@ -17,7 +17,7 @@ use ntm_core::limits::TokenBucket;
 use ntm_core::sync::WireMessage;
 
 use crate::auth::{Auth, AuthError};
-use crate::storage::{Durability, DurabilityLedger};
+use crate::storage::{sync_message_heads, Durability, DurabilityLedger};
 
 /// Messages a device may send at once, then per second on average (over
 /// all its connections): far above what a tablet's edits and sync rounds
@@ -133,12 +133,12 @@ pub(crate) async fn wait_until_durable(ledger: &DurabilityLedger, frame: &[u8]) 
     else {
         return;
     };
-    let Ok(message) = automerge::sync::Message::decode(&data) else {
+    let Some(heads) = sync_message_heads(&data) else {
         return;
     };
     let doc = document_id.to_string();
     if ledger
-        .wait_durable(&doc, &message.heads, DURABILITY_TIMEOUT)
+        .wait_durable(&doc, &heads, DURABILITY_TIMEOUT)
         .await
         == Durability::TimedOut
     {

@@ -408,8 +408,13 @@ impl DocumentActor {
                 }) = self.load_state.take_complete()
                 {
                     self.handle_load(now, out, &snapshots, &incrementals);
-                    self.on_disk_state
-                        .add_keys(snapshots.into_keys().chain(incrementals.into_keys()));
+                    // NTM patch: with sizes, for the compaction policy.
+                    self.on_disk_state.add_keys(
+                        snapshots
+                            .into_iter()
+                            .chain(incrementals)
+                            .map(|(key, value)| (key, value.len())),
+                    );
                 }
             }
             ActorInput::Tick => {}
