@@ -69,7 +69,8 @@ fn missing(program: &str) -> bool {
         .unwrap_or(true)
 }
 
-/// Debian packages for the browser tests, the PostgreSQL tests and the Tauri build.
+/// Debian packages for the browser tests, the PostgreSQL tests, the relay's
+/// allocator and the Tauri build.
 pub fn system_packages() -> Result<(), String> {
     let webkit = std::process::Command::new("pkg-config")
         .args(["--exists", "webkit2gtk-4.1", "gtk+-3.0", "libsoup-3.0"])
@@ -84,7 +85,13 @@ pub fn system_packages() -> Result<(), String> {
                 .any(|v| v.path().join("bin/postgres").exists())
         })
         .unwrap_or(false);
-    if !missing("chromium") && !missing("chromedriver") && !missing("node") && webkit && postgres {
+    if !missing("chromium")
+        && !missing("chromedriver")
+        && !missing("node")
+        && !missing("make")
+        && webkit
+        && postgres
+    {
         return Ok(());
     }
     let mut packages = vec![
@@ -99,6 +106,8 @@ pub fn system_packages() -> Result<(), String> {
         "libssl-dev",
         // A real server for the scale-out tests (they start their own).
         "postgresql",
+        // jemalloc's build (the relay's allocator).
+        "make",
     ];
     if missing("node") {
         packages.extend(["nodejs", "npm"]);

@@ -340,7 +340,9 @@ mod tests {
         ledger.update("d", |s| s.add((0..3 * GENERATION as u32).map(hash)));
         let latest = hash(3 * GENERATION as u32 - 1);
         assert_eq!(
-            ledger.wait_durable("d", &[latest, hash(2 * GENERATION as u32)], short).await,
+            ledger
+                .wait_durable("d", &[latest, hash(2 * GENERATION as u32)], short)
+                .await,
             Durability::Durable
         );
         assert_eq!(
@@ -361,7 +363,11 @@ mod tests {
         let head = doc.get_heads()[0];
         let waiter = tokio::spawn({
             let ledger = ledger.clone();
-            async move { ledger.wait_durable("d", &[head], Duration::from_secs(5)).await }
+            async move {
+                ledger
+                    .wait_durable("d", &[head], Duration::from_secs(5))
+                    .await
+            }
         });
         tokio::task::yield_now().await;
         // Another document's write leaves the waiter waiting...

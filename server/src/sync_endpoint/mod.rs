@@ -137,11 +137,7 @@ pub(crate) async fn wait_until_durable(ledger: &DurabilityLedger, frame: &[u8]) 
         return;
     };
     let doc = document_id.to_string();
-    if ledger
-        .wait_durable(&doc, &heads, DURABILITY_TIMEOUT)
-        .await
-        == Durability::TimedOut
-    {
+    if ledger.wait_durable(&doc, &heads, DURABILITY_TIMEOUT).await == Durability::TimedOut {
         tracing::warn!(%doc, "changes not durable after {DURABILITY_TIMEOUT:?}; sending anyway");
     }
 }

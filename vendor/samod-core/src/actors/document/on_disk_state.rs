@@ -36,7 +36,9 @@ struct Compaction {
 /// Whether a key names a snapshot (`<doc>/snapshot/<hash>`) rather than an
 /// incremental change.
 fn is_snapshot(key: &StorageKey) -> bool {
-    key.into_iter().nth(1).is_some_and(|kind| kind == "snapshot")
+    key.into_iter()
+        .nth(1)
+        .is_some_and(|kind| kind == "snapshot")
 }
 
 impl OnDiskState {
@@ -232,7 +234,11 @@ mod tests {
 
     /// Saves after every change, completing every storage task at once;
     /// returns how many snapshots were written and their total bytes.
-    fn save_each_change(state: &mut OnDiskState, doc: &mut Automerge, changes: usize) -> (usize, usize) {
+    fn save_each_change(
+        state: &mut OnDiskState,
+        doc: &mut Automerge,
+        changes: usize,
+    ) -> (usize, usize) {
         let doc_id = DocumentId::new(&mut rand::rng());
         let (mut snapshots, mut snapshot_bytes) = (0, 0);
         for i in 0..changes {
@@ -263,11 +269,18 @@ mod tests {
         let mut state = OnDiskState::new();
         let mut doc = Automerge::new();
         let (snapshots, snapshot_bytes) = save_each_change(&mut state, &mut doc, 2_000);
-        let change_bytes: usize = doc.get_changes(&[]).iter().map(|c| c.raw_bytes().len()).sum();
+        let change_bytes: usize = doc
+            .get_changes(&[])
+            .iter()
+            .map(|c| c.raw_bytes().len())
+            .sum();
         // Upstream's policy (a snapshot whenever more than ten chunks are on
         // disk) writes 181 snapshots here, about twice as many bytes as the
         // changes themselves, and the ratio grows with the document.
-        assert!(snapshots >= 2, "the document is still compacted: {snapshots}");
+        assert!(
+            snapshots >= 2,
+            "the document is still compacted: {snapshots}"
+        );
         assert!(snapshots < 150, "{snapshots} snapshots for 2,000 changes");
         assert!(
             snapshot_bytes <= change_bytes,
