@@ -27,6 +27,12 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::Message;
 
+/// The generator shares the machine with the server under test: glibc's
+/// allocator took a tenth of its CPU, which the server would have had.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 struct Options {
     devices: usize,
     seconds: u64,

@@ -88,22 +88,23 @@ async fn run(
     }
 }
 
+/// Rows per multi-row `INSERT` on SQLite, largest first: a run of puts is
+/// cut into these sizes, so that few distinct statements are prepared.
+const SQLITE_ROWS: [usize; 4] = [64, 16, 4, 1];
+
 async fn commit(
     db: &Database,
     instance: &str,
     batch: &[(Write, oneshot::Sender<()>)],
 ) -> sqlx::Result<()> {
     let mut tx = db.pool().begin().await?;
+    let mut puts: Vec<(&str, &[u8])> = Vec::new();
     for (write, _) in batch {
         match write {
             Write::Put { key, value } => match db.backend() {
-                Backend::Sqlite => {
-                    sqlx::query("INSERT INTO samod_kv (key, value) VALUES ($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-                        .bind(key)
-                        .bind(value)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                // Each statement is a round trip to SQLite's worker thread:
+                // puts go in multi-row statements, in order with deletes.
+                Backend::Sqlite => puts.push((key, value)),
                 Backend::Postgres => {
                     let changed = sqlx::query("INSERT INTO samod_kv (key, value) VALUES ($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE samod_kv.value <> excluded.value")
                         .bind(key)
@@ -124,6 +125,7 @@ async fn commit(
                 }
             },
             Write::Delete { key } => {
+                put_rows(&mut tx, &mut puts).await?;
                 sqlx::query("DELETE FROM samod_kv WHERE key = $1")
                     .bind(key)
                     .execute(&mut *tx)
@@ -131,5 +133,109 @@ async fn commit(
             }
         }
     }
+    put_rows(&mut tx, &mut puts).await?;
     tx.commit().await
+}
+
+/// Writes `puts` (SQLite) in multi-row upserts and empties it; of the same
+/// key, the last put wins, as it would one by one.
+async fn put_rows(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    puts: &mut Vec<(&str, &[u8])>,
+) -> sqlx::Result<()> {
+    let mut rest: &[(&str, &[u8])] = puts;
+    while !rest.is_empty() {
+        let rows = SQLITE_ROWS
+            .into_iter()
+            .find(|&n| n <= rest.len())
+            .unwrap_or(1);
+        let (chunk, tail) = rest.split_at(rows);
+        let mut query = sqlx::query(upsert_sql(rows));
+        for (key, value) in chunk {
+            query = query.bind(*key).bind(*value);
+        }
+        query.execute(&mut **tx).await?;
+        rest = tail;
+    }
+    puts.clear();
+    Ok(())
+}
+
+/// `INSERT … VALUES ($1, $2), ($3, $4), … ON CONFLICT …` for `rows` rows.
+fn upsert_sql(rows: usize) -> &'static str {
+    static CACHE: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = CACHE.get_or_init(|| {
+        (0..=SQLITE_ROWS[0])
+            .map(|n| {
+                let values: Vec<String> = (0..n)
+                    .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                    .collect();
+                format!(
+                    "INSERT INTO samod_kv (key, value) VALUES {} ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    values.join(", ")
+                )
+            })
+            .collect()
+    });
+    &all[rows]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upserts_name_every_row() {
+        assert_eq!(
+            upsert_sql(2),
+            "INSERT INTO samod_kv (key, value) VALUES ($1, $2), ($3, $4) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+        );
+        assert!(upsert_sql(64)
+            .ends_with("($127, $128) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+    }
+
+    #[tokio::test]
+    async fn a_batch_keeps_the_order_of_puts_and_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let db = Database::open(&url).await.unwrap();
+        let put = |key: &str, value: &[u8]| Write::Put {
+            key: key.to_owned(),
+            value: value.to_vec(),
+        };
+        let delete = |key: &str| Write::Delete {
+            key: key.to_owned(),
+        };
+        // 70 puts (a 64-row and smaller statements), a key put twice in one
+        // statement, a delete between puts of the same key.
+        let mut writes: Vec<Write> = (0..70).map(|i| put(&format!("k{i:02}"), b"v")).collect();
+        writes.extend([
+            put("twice", b"first"),
+            put("twice", b"second"),
+            put("gone", b"x"),
+            delete("gone"),
+            delete("k00"),
+            put("k00", b"again"),
+        ]);
+        let batch: Vec<_> = writes
+            .into_iter()
+            .map(|w| (w, oneshot::channel().0))
+            .collect();
+        commit(&db, "test", &batch).await.unwrap();
+        let rows: Vec<(String, Vec<u8>)> =
+            sqlx::query_as("SELECT key, value FROM samod_kv ORDER BY key")
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+        assert_eq!(rows.len(), 71);
+        let get = |k: &str| {
+            rows.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(get("twice").as_deref(), Some(&b"second"[..]));
+        assert_eq!(get("gone"), None);
+        assert_eq!(get("k00").as_deref(), Some(&b"again"[..]));
+        assert_eq!(get("k69").as_deref(), Some(&b"v"[..]));
+    }
 }
