@@ -112,9 +112,10 @@ pub async fn upgrade(
             }
         }
     }
-    // Small buffers: a tablet's messages are small, and hundreds of idle
-    // connections must not each hold the default 128 KiB twice.
-    ws.read_buffer_size(4 * 1024)
+    // Small buffers: a tablet's messages are small (a few hundred bytes),
+    // and a thousand connections must not each hold the default 128 KiB
+    // twice; a large first sync simply takes more reads.
+    ws.read_buffer_size(2 * 1024)
         .write_buffer_size(4 * 1024)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
