@@ -34,6 +34,9 @@ struct DocState {
     durable: HashSet<ChangeHash>,
     /// The generation before it.
     older: HashSet<ChangeHash>,
+    /// Changes read from disk when the document was loaded: all of them,
+    /// since they come in no order and the loaded heads are among them.
+    loaded: HashSet<ChangeHash>,
     writes_in_flight: usize,
     /// Wakes this document's waiters.
     changed: Arc<Notify>,
@@ -42,9 +45,9 @@ struct DocState {
 impl DocState {
     fn is_durable(&self, heads: &[ChangeHash]) -> bool {
         self.writes_in_flight == 0
-            && heads
-                .iter()
-                .all(|h| self.durable.contains(h) || self.older.contains(h))
+            && heads.iter().all(|h| {
+                self.durable.contains(h) || self.older.contains(h) || self.loaded.contains(h)
+            })
     }
 
     fn add(&mut self, hashes: impl IntoIterator<Item = ChangeHash>) {
@@ -135,9 +138,10 @@ impl DurabilityLedger {
         }
     }
 
-    fn record(&self, key: &StorageKey, data: &[u8]) {
+    /// Notes the changes of a chunk read from disk.
+    fn record_loaded(&self, key: &StorageKey, data: &[u8]) {
         if let Some((doc, hashes)) = durable_hashes(key, data) {
-            self.update(&doc, |s| s.add(hashes));
+            self.update(&doc, |s| s.loaded.extend(hashes));
         }
     }
 }
@@ -240,7 +244,7 @@ impl<S: Storage + Sync> Storage for DurableStorage<S> {
     async fn load(&self, key: StorageKey) -> Option<Vec<u8>> {
         let value = self.inner.load(key.clone()).await;
         if let Some(data) = &value {
-            self.ledger.record(&key, data);
+            self.ledger.record_loaded(&key, data);
         }
         value
     }
@@ -248,7 +252,7 @@ impl<S: Storage + Sync> Storage for DurableStorage<S> {
     async fn load_range(&self, prefix: StorageKey) -> HashMap<StorageKey, Vec<u8>> {
         let values = self.inner.load_range(prefix).await;
         for (key, data) in &values {
-            self.ledger.record(key, data);
+            self.ledger.record_loaded(key, data);
         }
         values
     }
@@ -352,6 +356,32 @@ mod tests {
         let docs = ledger.docs.lock().unwrap();
         let state = &docs["d"];
         assert!(state.durable.len() + state.older.len() <= 2 * GENERATION);
+    }
+
+    #[tokio::test]
+    async fn every_loaded_change_counts_however_many() {
+        let storage = DurableStorage::new(InMemoryStorage::new());
+        let mut doc = AutoCommit::new();
+        let mut hashes = Vec::new();
+        for i in 0..3 * GENERATION {
+            doc.put(ROOT, "x", i as i64).unwrap();
+            hashes.push(doc.get_heads()[0]);
+        }
+        for h in &hashes {
+            let key = StorageKey::from_parts(["d", "incremental", &h.to_string()]).unwrap();
+            storage.inner.put(key, vec![1]).await;
+        }
+        let reloaded = DurableStorage::new(storage.inner.clone());
+        reloaded
+            .load_range(StorageKey::from_parts(["d"]).unwrap())
+            .await;
+        let short = Duration::from_millis(20);
+        for h in [hashes[0], hashes[GENERATION], *hashes.last().unwrap()] {
+            assert_eq!(
+                reloaded.ledger().wait_durable("d", &[h], short).await,
+                Durability::Durable
+            );
+        }
     }
 
     #[tokio::test]
