@@ -364,6 +364,14 @@ async fn run(server: &Server, options: &Options) -> anyhow::Result<Report> {
     })
 }
 
+/// Runs the devices against `server`, then stops it (its port and memory
+/// are the next server's).
+async fn measure(server: Server, options: &Options) -> anyhow::Result<Report> {
+    let report = run(&server, options).await?;
+    drop(server);
+    Ok(report)
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -415,21 +423,13 @@ fn main() -> anyhow::Result<()> {
         if let Some(name) = only.filter(|n| !["ntm", "js"].contains(n)) {
             anyhow::bail!("--only takes `ntm` or `js`, not `{name}`");
         }
-        let ours = if only != Some("js") {
-            let relay = rust_relay().await?;
-            let report = run(&relay, &options).await?;
-            drop(relay);
-            Some(report)
-        } else {
-            None
+        let ours = match only {
+            Some("js") => None,
+            _ => Some(measure(rust_relay().await?, &options).await?),
         };
-        let theirs = if only != Some("ntm") {
-            let js = js_server().await?;
-            let report = run(&js, &options).await?;
-            drop(js);
-            Some(report)
-        } else {
-            None
+        let theirs = match only {
+            Some("ntm") => None,
+            _ => Some(measure(js_server().await?, &options).await?),
         };
         match (ours, theirs) {
             (Some(ours), Some(theirs)) => print_table(&ours, &theirs),

@@ -153,12 +153,17 @@ pub fn sync_message_heads(message: &[u8]) -> Option<Vec<ChangeHash>> {
     if !matches!(message.first()?, 0x42 | 0x43) {
         return None;
     }
-    let mut pos = 1;
-    let count = usize::try_from(read_uleb(message, &mut pos)?).ok()?;
+    read_hashes(message, &mut 1)
+}
+
+/// A length-prefixed list of change hashes (automerge's binary formats),
+/// from `pos`.
+fn read_hashes(bytes: &[u8], pos: &mut usize) -> Option<Vec<ChangeHash>> {
+    let count = read_uleb(bytes, pos)?;
     (0..count)
         .map(|_| {
-            let hash = message.get(pos..pos + 32)?;
-            pos += 32;
+            let hash = bytes.get(*pos..pos.checked_add(32)?)?;
+            *pos += 32;
             ChangeHash::try_from(hash).ok()
         })
         .collect()
@@ -207,14 +212,7 @@ pub fn snapshot_heads(bytes: &[u8]) -> Option<Vec<ChangeHash>> {
         let len = usize::try_from(read_uleb(bytes, &mut pos)?).ok()?;
         pos = pos.checked_add(len)?;
     }
-    let heads = read_uleb(bytes, &mut pos)?;
-    (0..heads)
-        .map(|_| {
-            let hash = bytes.get(pos..pos + 32)?;
-            pos += 32;
-            ChangeHash::try_from(hash).ok()
-        })
-        .collect()
+    read_hashes(bytes, &mut pos)
 }
 
 /// A `Storage` that reports to a [`DurabilityLedger`] what it has written
@@ -288,14 +286,20 @@ mod tests {
     use automerge::{AutoCommit, ROOT};
     use samod::storage::InMemoryStorage;
 
-    #[test]
-    fn snapshot_heads_match_automerge() {
+    /// A document with two heads (concurrent edits, merged).
+    fn two_heads() -> AutoCommit {
         let mut a = AutoCommit::new();
         a.put(ROOT, "x", 1).unwrap();
         let mut b = a.fork();
         a.put(ROOT, "y", 2).unwrap();
         b.put(ROOT, "z", 3).unwrap();
         a.merge(&mut b).unwrap();
+        a
+    }
+
+    #[test]
+    fn snapshot_heads_match_automerge() {
+        let mut a = two_heads();
         let mut expected = a.get_heads();
         expected.sort();
         assert_eq!(expected.len(), 2);
@@ -309,12 +313,7 @@ mod tests {
     #[test]
     fn sync_message_heads_match_automerge() {
         use automerge::sync::{State, SyncDoc};
-        let mut a = AutoCommit::new();
-        a.put(ROOT, "x", 1).unwrap();
-        let mut b = a.fork();
-        a.put(ROOT, "y", 2).unwrap();
-        b.put(ROOT, "z", 3).unwrap();
-        a.merge(&mut b).unwrap();
+        let mut a = two_heads();
         let message = a
             .sync()
             .generate_sync_message(&mut State::new())
