@@ -35,8 +35,9 @@ pub fn all() -> Result<(), String> {
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
     )?;
 
-    // samod-core's own unit tests, with our patches applied.
-    vendored_samod_core()?;
+    // The patched crates' own unit tests, with our patches applied.
+    vendored("samod-core")?;
+    vendored("automerge")?;
 
     // A short fuzz round on everything that parses untrusted bytes.
     crate::fuzz::run(15)?;
@@ -47,12 +48,12 @@ pub fn all() -> Result<(), String> {
     Ok(())
 }
 
-/// Runs the unit tests of the patched samod-core in `vendor/`. It is not a
-/// workspace member (its integration tests need samod's unpublished test
-/// harness), so a copy is made its own workspace and tested there.
-fn vendored_samod_core() -> Result<(), String> {
+/// Runs the unit tests of a patched crate in `vendor/`. Such a crate is not a
+/// workspace member (its integration tests need its authors' unpublished test
+/// harnesses), so a copy is made its own workspace and tested there.
+fn vendored(name: &str) -> Result<(), String> {
     let dir = crate::target_dir().join("vendor-tests");
-    let copy = dir.join("samod-core");
+    let copy = dir.join(name);
     if copy.exists() {
         std::fs::remove_dir_all(&copy).map_err(|e| format!("{}: {e}", copy.display()))?;
     }
@@ -60,7 +61,7 @@ fn vendored_samod_core() -> Result<(), String> {
     cmd::run(
         cmd::command("cp")
             .arg("-a")
-            .arg(crate::root().join("vendor/samod-core"))
+            .arg(crate::root().join("vendor").join(name))
             .arg(&copy),
     )?;
     let manifest = copy.join("Cargo.toml");
