@@ -59,11 +59,16 @@ impl Database {
         let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
         let pool = match backend {
             // WAL and `synchronous=FULL`: a write returns only once its
-            // commit is on disk.
+            // commit is on disk. A 256 KiB page cache per connection instead
+            // of SQLite's 2 MiB: the relay appends, and reads a document's
+            // chunks once when it loads it, while the kernel caches the file
+            // anyway. Four default caches were a tenth of the relay's memory
+            // at 1,000 devices (72 → 66 MiB peak RSS).
             Backend::Sqlite => options.max_connections(4).after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute(
-                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;",
+                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+                         PRAGMA busy_timeout=30000; PRAGMA cache_size=-256;",
                     )
                     .await?;
                     Ok(())
