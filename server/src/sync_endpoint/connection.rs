@@ -39,11 +39,20 @@ async fn revocation(mut revoked: watch::Receiver<bool>) {
     }
 }
 
-/// Logs and counts why the relay closes a connection; returns the message.
-fn closing(reason: &'static str, message: String, metrics: &crate::metrics::Metrics) -> String {
+/// What one frame from the device means for samod.
+enum Inbound {
+    /// A protocol message, passed on.
+    Message(Vec<u8>),
+    /// A control frame tungstenite answers itself.
+    Skip,
+    /// The connection is over (its reason already logged).
+    End,
+}
+
+/// Logs and counts why the relay closes a connection.
+fn closing(reason: &'static str, message: &str, metrics: &crate::metrics::Metrics) {
     tracing::warn!("closing a connection: {message}");
     metrics.refused(reason);
-    message
 }
 
 /// Hands the socket to samod.
@@ -101,38 +110,53 @@ pub fn accept(state: SyncState, socket: WebSocket, binding: Option<Binding>) {
                 .is_none_or(|bucket| bucket.take(now)),
             None => own_rate.take(now),
         };
-        let result = match frame {
-            Ok(Message::Binary(_)) if !within_rate => Some(Err(axum::Error::new(closing(
-                "rate_limit",
-                format!("over {RATE_PER_SECOND} messages/s"),
-                &counting,
-            )))),
+        let inbound = match frame {
+            Ok(Message::Binary(_)) if !within_rate => {
+                let message = format!("over {RATE_PER_SECOND} messages/s");
+                closing("rate_limit", &message, &counting);
+                Inbound::End
+            }
             Ok(Message::Binary(bytes)) => {
                 let doc = WireMessage::decode(&bytes)
                     .ok()
                     .and_then(|m| m.document_id());
                 if doc.is_some_and(|d| !documents.admit(d)) {
-                    Some(Err(axum::Error::new(closing(
-                        "too_many_documents",
-                        format!(
-                            "more than {} documents on one connection",
-                            limits.max_documents
-                        ),
-                        &counting,
-                    ))))
+                    let message = format!(
+                        "more than {} documents on one connection",
+                        limits.max_documents
+                    );
+                    closing("too_many_documents", &message, &counting);
+                    Inbound::End
                 } else {
                     counting.received(bytes.len());
-                    Some(Ok(bytes.to_vec()))
+                    Inbound::Message(bytes.to_vec())
                 }
             }
-            Ok(Message::Text(_)) => Some(Err(axum::Error::new(
-                "text frames are not part of the protocol",
-            ))),
-            Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_)) => None,
-            Err(e) => Some(Err(e)),
+            Ok(Message::Text(_)) => {
+                let message = "text frames are not part of the protocol";
+                closing("text_frame", message, &counting);
+                Inbound::End
+            }
+            Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_)) => Inbound::Skip,
+            // A device that loses its network mid-frame ends this way, all
+            // day long in the mountains: not a relay error.
+            Err(e) => {
+                tracing::debug!("connection ended by the network: {e}");
+                Inbound::End
+            }
         };
-        std::future::ready(result)
+        std::future::ready(Some(inbound))
     });
+    // samod sees a refused or broken connection end as if the device had
+    // left: it logs a receive error at ERROR, and the reason is logged above.
+    let incoming = incoming
+        .take_while(|i| std::future::ready(!matches!(i, Inbound::End)))
+        .filter_map(|i| {
+            std::future::ready(match i {
+                Inbound::Message(bytes) => Some(Ok::<_, axum::Error>(bytes)),
+                Inbound::Skip | Inbound::End => None,
+            })
+        });
 
     // samod writes into a small queue; the writer drains it to the socket.
     let (outgoing, queue) = mpsc::channel::<Vec<u8>>(16);
@@ -194,7 +218,7 @@ async fn write(
         }
     };
     if let Some((code, message)) = reason {
-        closing(code, message.to_owned(), &state.metrics);
+        closing(code, message, &state.metrics);
     }
     closed.send_replace(true);
     let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
