@@ -43,7 +43,7 @@ async fn revocation(mut revoked: watch::Receiver<bool>) {
 enum Inbound {
     /// A protocol message, passed on.
     Message(Vec<u8>),
-    /// A control frame tungstenite answers itself.
+    /// A control frame (ping, pong, close), which tungstenite answers.
     Skip,
     /// The connection is over (its reason already logged).
     End,
@@ -147,8 +147,10 @@ pub fn accept(state: SyncState, socket: WebSocket, binding: Option<Binding>) {
         };
         std::future::ready(Some(inbound))
     });
-    // samod sees a refused or broken connection end as if the device had
-    // left: it logs a receive error at ERROR, and the reason is logged above.
+    // samod is shown a refused or broken connection as a plain end of
+    // stream, as if the device had left. Handed the error instead, it would
+    // log it at ERROR: for every device that drops off the network, and a
+    // second time for every refusal (logged above with its reason).
     let incoming = incoming
         .take_while(|i| std::future::ready(!matches!(i, Inbound::End)))
         .filter_map(|i| {
