@@ -98,7 +98,7 @@ pub fn accept(state: SyncState, socket: WebSocket, binding: Option<Binding>) {
     let mut documents = DocumentCap::new(limits.max_documents);
     let heard = idle.clone();
     let counting = metrics.clone();
-    let incoming = stream.filter_map(move |frame| {
+    let incoming = stream.map(move |frame| {
         let _keep = &open;
         let now = now_ms();
         heard.lock().expect("idle lock").heard(now);
@@ -110,7 +110,7 @@ pub fn accept(state: SyncState, socket: WebSocket, binding: Option<Binding>) {
                 .is_none_or(|bucket| bucket.take(now)),
             None => own_rate.take(now),
         };
-        let inbound = match frame {
+        match frame {
             Ok(Message::Binary(_)) if !within_rate => {
                 let message = format!("over {RATE_PER_SECOND} messages/s");
                 closing("rate_limit", &message, &counting);
@@ -144,8 +144,7 @@ pub fn accept(state: SyncState, socket: WebSocket, binding: Option<Binding>) {
                 tracing::debug!("connection ended by the network: {e}");
                 Inbound::End
             }
-        };
-        std::future::ready(Some(inbound))
+        }
     });
     // samod is shown a refused or broken connection as a plain end of
     // stream, as if the device had left. Handed the error instead, it would
