@@ -23,20 +23,32 @@ use automerge::ChangeHash;
 use samod::storage::{Storage, StorageKey};
 use tokio::sync::Notify;
 
-/// How many durable change hashes a document keeps in each of its two
+/// How many durable changes a document remembers in each of its two
 /// generations: between this and twice this many of its latest changes
 /// are remembered.
 const GENERATION: usize = 256;
 
+/// A change as the ledger remembers it: the first 8 bytes of its hash, a
+/// quarter of the memory of the whole (the ledger holds up to 512 per
+/// document). Change hashes are SHA-256, so a recent change matching
+/// another's fingerprint would take a search of 2^64 hashes aimed at that
+/// one change; and a false match would only send an acknowledgement
+/// before its write finished, never lose a change.
+fn fingerprint(hash: &ChangeHash) -> u64 {
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&hash.0[..8]);
+    u64::from_le_bytes(first)
+}
+
 #[derive(Default)]
 struct DocState {
     /// Durable changes, the latest generation.
-    durable: HashSet<ChangeHash>,
+    durable: HashSet<u64>,
     /// The generation before it.
-    older: HashSet<ChangeHash>,
+    older: HashSet<u64>,
     /// Changes read from disk when the document was loaded: all of them,
     /// since they come in no order and the loaded heads are among them.
-    loaded: HashSet<ChangeHash>,
+    loaded: HashSet<u64>,
     writes_in_flight: usize,
     /// Wakes this document's waiters.
     changed: Arc<Notify>,
@@ -45,8 +57,8 @@ struct DocState {
 impl DocState {
     fn is_durable(&self, heads: &[ChangeHash]) -> bool {
         self.writes_in_flight == 0
-            && heads.iter().all(|h| {
-                self.durable.contains(h) || self.older.contains(h) || self.loaded.contains(h)
+            && heads.iter().map(fingerprint).all(|f| {
+                self.durable.contains(&f) || self.older.contains(&f) || self.loaded.contains(&f)
             })
     }
 
@@ -55,7 +67,7 @@ impl DocState {
             if self.durable.len() >= GENERATION {
                 self.older = std::mem::take(&mut self.durable);
             }
-            self.durable.insert(hash);
+            self.durable.insert(fingerprint(&hash));
         }
     }
 }
@@ -141,7 +153,7 @@ impl DurabilityLedger {
     /// Notes the changes of a chunk read from disk.
     fn record_loaded(&self, key: &StorageKey, data: &[u8]) {
         if let Some((doc, hashes)) = durable_hashes(key, data) {
-            self.update(&doc, |s| s.loaded.extend(hashes));
+            self.update(&doc, |s| s.loaded.extend(hashes.iter().map(fingerprint)));
         }
     }
 }
