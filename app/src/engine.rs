@@ -6,6 +6,9 @@
 //!
 //! Order of an edit: apply in `ntm-core` (one Automerge change) → append to
 //! IndexedDB and wait for the commit → show it (saved) → offer it to the relay.
+//! Nothing goes to the relay while any document is ahead of IndexedDB: the
+//! messages are held and sent once it has caught up, so the relay never
+//! holds a change this device could still lose.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -13,6 +16,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use automerge::{ActorId, Automerge, ChangeHash};
+use futures_channel::oneshot;
 use leptos::prelude::*;
 use ntm_core::access::{Enrolment, RelayInfo};
 use ntm_core::appraisal::{self, Appraisal};
@@ -68,6 +72,8 @@ pub struct View {
     pub offline_ready: RwSignal<bool>,
     /// The last problem worth telling the user about.
     pub problem: RwSignal<Option<String>>,
+    /// The browser may evict this site's data (persistent storage refused).
+    pub storage_at_risk: RwSignal<bool>,
     /// The commune's scorecards (one per catalog version), from durable data.
     pub scorecards: RwSignal<Vec<Scorecard>>,
     /// Infrastructure entries by id.
@@ -98,6 +104,7 @@ impl View {
             last_sync: RwSignal::new(None),
             offline_ready: RwSignal::new(false),
             problem: RwSignal::new(None),
+            storage_at_risk: RwSignal::new(false),
             scorecards: RwSignal::new(Vec::new()),
             infrastructure: RwSignal::new(Vec::new()),
             attestations: RwSignal::new(BTreeMap::new()),
@@ -149,6 +156,13 @@ struct Engine {
     /// This device's enrolment, if the relay requires one.
     enrolment: Option<Enrolment>,
     socket: Option<Socket>,
+    /// A connection ticket is being fetched: no second connection attempt.
+    connecting: bool,
+    /// Messages for the relay waiting until every document is durable.
+    held: Vec<Vec<u8>>,
+    /// A persist round is running; callers waiting for the next one.
+    persisting: bool,
+    persist_waiters: Vec<oneshot::Sender<Result<(), String>>>,
     backoff: Backoff,
     /// Persisted heads of every document when the views were last computed.
     shown_heads: Option<Vec<Vec<ChangeHash>>>,
@@ -157,6 +171,39 @@ struct Engine {
 impl Engine {
     fn survey_id(&self) -> DocumentId {
         self.commune.document_id
+    }
+
+    /// Whether every document in memory is already in IndexedDB.
+    fn all_durable(&self) -> bool {
+        self.docs.iter().all(|(id, t)| {
+            self.client
+                .document(id)
+                .is_none_or(|doc| doc.get_heads() == t.persisted)
+        })
+    }
+
+    /// Sends a message to the relay, or holds it while some document is
+    /// ahead of IndexedDB (it may carry those changes).
+    fn send(&mut self, bytes: Vec<u8>) {
+        if self.all_durable() && self.held.is_empty() {
+            if let Some(socket) = &self.socket {
+                socket.send(&bytes);
+            }
+        } else {
+            self.held.push(bytes);
+        }
+    }
+
+    /// Sends the held messages once everything is durable.
+    fn flush_held(&mut self) {
+        if !self.all_durable() {
+            return;
+        }
+        for bytes in std::mem::take(&mut self.held) {
+            if let Some(socket) = &self.socket {
+                socket.send(&bytes);
+            }
+        }
     }
 
     /// A document as durable on this device (the in-memory one can only be
@@ -188,12 +235,18 @@ pub fn boot(view: View) {
         if platform::register_service_worker().await {
             view.offline_ready.set(true);
         }
+        if platform::request_persistent_storage().await == Some(false) {
+            view.storage_at_risk.set(true);
+        }
     });
     leptos::task::spawn_local(async move {
         let store = match LocalStore::open().await {
             Ok(store) => store,
             Err(e) => return fail(view, format!("Không mở được bộ nhớ máy (IndexedDB): {e}")),
         };
+        if let Ok(Some(relay)) = store.meta(CHOSEN_RELAY).await {
+            platform::choose_relay(&relay);
+        }
         let enrolment = match store.meta(CREDENTIALS).await {
             Ok(Some(json)) => serde_json::from_str::<Enrolment>(&json).ok(),
             Ok(None) => None,
@@ -209,6 +262,8 @@ pub fn boot(view: View) {
 
 /// Where the device's enrolment is kept (IndexedDB settings).
 const CREDENTIALS: &str = "credentials";
+/// The relay the Tauri package enrolled with (the web app has its origin).
+const CHOSEN_RELAY: &str = "relay";
 
 fn fail(view: View, message: String) {
     platform::log(&message);
@@ -216,7 +271,7 @@ fn fail(view: View, message: String) {
 }
 
 async fn relay_requires_enrolment() -> bool {
-    match platform::fetch_json("GET", "/api/relay", None).await {
+    match platform::fetch_json("GET", "/api/relay", None, None).await {
         Ok((200, body)) => serde_json::from_str::<RelayInfo>(&body)
             .map(|info| info.enrolment_required)
             .unwrap_or(false),
@@ -226,15 +281,31 @@ async fn relay_requires_enrolment() -> bool {
 }
 
 /// Trades an enrolment code for this device's token, keeps it, and starts.
-pub async fn enrol(view: View, code: &str, name: &str) -> Result<(), String> {
+/// `relay` is the address typed into the Tauri package (the web app
+/// ignores it: it enrols with the origin that served it).
+pub async fn enrol(view: View, relay: &str, code: &str, name: &str) -> Result<(), String> {
+    let chosen =
+        platform::in_tablet_package().then(|| relay.trim().trim_end_matches('/').to_owned());
+    if let Some(relay) = &chosen {
+        if !relay.starts_with("https://") && !relay.starts_with("http://127.0.0.1") {
+            return Err("Địa chỉ máy chủ phải bắt đầu bằng https:// / the relay address must start with https://".into());
+        }
+        platform::choose_relay(relay);
+    }
     let body = serde_json::json!({ "code": code.trim(), "name": name.trim() }).to_string();
-    let (status, text) = platform::fetch_json("POST", "/enrol", Some(body)).await?;
+    let (status, text) = platform::fetch_json("POST", "/enrol", Some(body), None).await?;
     if status != 200 {
         return Err(text.trim().to_owned());
     }
     let enrolment: Enrolment =
         serde_json::from_str(&text).map_err(|e| format!("bad enrolment reply: {e}"))?;
     let store = LocalStore::open().await.map_err(|e| e.to_string())?;
+    if let Some(relay) = &chosen {
+        store
+            .set_meta(CHOSEN_RELAY, relay)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     store
         .set_meta(CREDENTIALS, &text)
         .await
@@ -279,20 +350,57 @@ async fn device_setting(
     Ok(value)
 }
 
-/// Loads a document's chunks; `None` when nothing is stored yet.
-async fn load(store: &LocalStore, id: &DocumentId) -> Result<(Automerge, Vec<String>), String> {
+/// A document as loaded from IndexedDB.
+pub struct Loaded {
+    /// Everything that loaded.
+    pub doc: Automerge,
+    /// Keys of the chunks in `doc`.
+    pub keys: Vec<String>,
+    /// How many chunks did not load and were set aside.
+    pub set_aside: usize,
+}
+
+/// Loads a document's chunks (an empty document when nothing is stored).
+/// A chunk that does not load (corrupt, or refused by Automerge) never
+/// stops the app: it is set aside in the store, kept, and counted; every
+/// other chunk opens.
+pub async fn load(store: &LocalStore, id: &DocumentId) -> Result<Loaded, String> {
     let chunks = store
         .load(id)
         .await
         .map_err(|e| format!("Không đọc được dữ liệu đã lưu: {e}"))?;
-    let mut doc = Automerge::new();
-    for bytes in &chunks.bytes {
-        // A chunk that does not load is a bug or corruption: stop rather
-        // than write over the user's data.
-        doc.load_incremental(bytes)
-            .map_err(|e| format!("Dữ liệu đã lưu bị hỏng: {e}"))?;
+    let mut loaded = Loaded {
+        doc: Automerge::new(),
+        keys: Vec::new(),
+        set_aside: 0,
+    };
+    let mut good: Vec<&[u8]> = Vec::new();
+    for (key, bytes) in chunks.keys.into_iter().zip(&chunks.bytes) {
+        match loaded.doc.load_incremental(bytes) {
+            Ok(_) => {
+                good.push(bytes);
+                loaded.keys.push(key);
+            }
+            Err(e) => {
+                platform::log(&format!("chunk {key} does not load ({e}): set aside"));
+                store
+                    .set_aside(&key, bytes.clone())
+                    .await
+                    .map_err(|e| format!("Không cất riêng được dữ liệu hỏng: {e}"))?;
+                loaded.set_aside += 1;
+                // A failed load may have applied part of the chunk: start
+                // again from the chunks that loaded.
+                loaded.doc = Automerge::new();
+                for bytes in &good {
+                    loaded
+                        .doc
+                        .load_incremental(bytes)
+                        .map_err(|e| format!("Dữ liệu đã lưu bị hỏng: {e}"))?;
+                }
+            }
+        }
     }
-    Ok((doc, chunks.keys))
+    Ok(loaded)
 }
 
 async fn open(
@@ -301,8 +409,10 @@ async fn open(
     commune: CommuneRef,
     enrolment: Option<Enrolment>,
 ) -> Result<Engine, String> {
-    let actor = device_setting(&store, "actor", || hex(&platform::random_bytes::<16>())).await?;
-    let actor = ActorId::try_from(actor.as_str()).map_err(|e| e.to_string())?;
+    // Every writing session (each tab, each start) writes as its own actor:
+    // two tabs sharing one actor would each mint "sequence number n" for
+    // different changes, which no document can hold.
+    let actor = ActorId::from(platform::random_bytes::<16>());
     let storage_id = device_setting(
         &store,
         "storage-id",
@@ -330,8 +440,11 @@ async fn open(
         }
     }
     let mut docs = BTreeMap::new();
+    let mut set_aside = 0;
     for (id, kind) in wanted {
-        let (mut doc, mut chunk_keys) = load(&store, &id).await?;
+        let loaded = load(&store, &id).await?;
+        set_aside += loaded.set_aside;
+        let (mut doc, mut chunk_keys) = (loaded.doc, loaded.keys);
         // The commune's own documents start from their shared genesis, so a
         // device that never met the relay still works and later merges.
         // An enrolled device's survey was created by the province's tooling:
@@ -372,6 +485,12 @@ async fn open(
             },
         );
     }
+    if set_aside > 0 {
+        view.problem.set(Some(format!(
+            "{set_aside} phần dữ liệu đã lưu không đọc được: đã cất riêng (không xoá), mọi dữ liệu khác vẫn mở. \
+             / {set_aside} stored chunk(s) could not be read: kept aside, not deleted; everything else is open."
+        )));
+    }
     Ok(Engine {
         view,
         store: Rc::new(store),
@@ -380,6 +499,10 @@ async fn open(
         docs,
         enrolment,
         socket: None,
+        connecting: false,
+        held: Vec::new(),
+        persisting: false,
+        persist_waiters: Vec::new(),
         backoff: Backoff::default(),
         shown_heads: None,
     })
@@ -454,11 +577,29 @@ fn publish() {
     });
 }
 
+/// Why an edit did not become a saved change.
+#[derive(Debug, Clone)]
+pub enum EditError {
+    /// The value was refused: nothing was written.
+    Refused(SurveyError),
+    /// The change was made but IndexedDB did not take it (full disk,
+    /// storage evicted): it is not saved, is not sent, and the engine keeps
+    /// trying to write it.
+    NotSaved(String),
+}
+
+impl From<SurveyError> for EditError {
+    fn from(e: SurveyError) -> Self {
+        EditError::Refused(e)
+    }
+}
+
 /// Applies one edit to the survey (one Automerge change); resolves once it
-/// is durable. Invalid values are refused and nothing is written.
+/// is durable in IndexedDB, and only then offers it to the relay. Invalid
+/// values are refused and nothing is written.
 pub async fn edit(
     change: impl FnOnce(&mut Automerge, i64) -> Result<(), SurveyError>,
-) -> Result<(), SurveyError> {
+) -> Result<(), EditError> {
     let now = platform::unix_seconds();
     let id = with_engine(|e| {
         let id = e.survey_id();
@@ -469,16 +610,77 @@ pub async fn edit(
         change(doc, now).map(|()| id)
     })
     .unwrap_or(Err(SurveyError::NotASurvey))?;
-    persist().await;
-    if let Some(Ok(outputs)) = with_engine(|e| e.client.handle(ClientEvent::LocalChange(id))) {
-        dispatch(outputs);
+    let saved = persist().await;
+    if saved.is_ok() {
+        if let Some(Ok(outputs)) = with_engine(|e| e.client.handle(ClientEvent::LocalChange(id))) {
+            dispatch(outputs);
+        }
     }
     publish();
-    Ok(())
+    saved.map_err(EditError::NotSaved)
 }
 
-/// Appends whatever each document has beyond what is stored.
-async fn persist() {
+/// Makes every document durable up to its heads at the time of the call.
+/// Rounds never overlap (an overlapping pair could record older heads after
+/// newer ones, and compaction would then drop a chunk the snapshot lacks):
+/// a caller arriving during a round waits for the next.
+async fn persist() -> Result<(), String> {
+    let (done, result) = oneshot::channel();
+    let start = with_engine(|e| {
+        e.persist_waiters.push(done);
+        !std::mem::replace(&mut e.persisting, true)
+    });
+    match start {
+        Some(true) => leptos::task::spawn_local(persist_rounds()),
+        Some(false) => {}
+        None => return Err("the engine is not running".into()),
+    }
+    result
+        .await
+        .unwrap_or_else(|_| Err("the engine stopped".into()))
+}
+
+async fn persist_rounds() {
+    loop {
+        let waiters = with_engine(|e| std::mem::take(&mut e.persist_waiters)).unwrap_or_default();
+        let result = persist_round().await;
+        if let Err(err) = &result {
+            platform::log(err);
+            with_engine(|e| {
+                e.view
+                    .problem
+                    .set(Some(format!("Chưa lưu được vào máy, sẽ thử lại: {err}")));
+            });
+            leptos::prelude::set_timeout(
+                || {
+                    leptos::task::spawn_local(async {
+                        let _ = persist().await;
+                    })
+                },
+                Duration::from_secs(2),
+            );
+        }
+        for waiter in waiters {
+            let _ = waiter.send(result.clone());
+        }
+        let finished = with_engine(|e| {
+            if e.persist_waiters.is_empty() {
+                e.persisting = false;
+                e.flush_held();
+                true
+            } else {
+                false
+            }
+        });
+        if finished != Some(false) {
+            break;
+        }
+    }
+    publish();
+}
+
+/// One round: appends whatever each document has beyond what is stored.
+async fn persist_round() -> Result<(), String> {
     let pending: Vec<(DocumentId, Vec<u8>, Vec<ChangeHash>)> = with_engine(|e| {
         e.docs
             .iter()
@@ -491,10 +693,12 @@ async fn persist() {
     })
     .unwrap_or_default();
     let Some(store) = with_engine(|e| e.store.clone()) else {
-        return;
+        return Err("the engine is not running".into());
     };
+    let mut outcome = Ok(());
     for (id, bytes, heads) in pending {
         if bytes.is_empty() {
+            with_engine(|e| e.docs.get_mut(&id).map(|t| t.persisted = heads));
             continue;
         }
         match store.append(&id, bytes).await {
@@ -511,21 +715,10 @@ async fn persist() {
                 });
                 compact_if_needed(id).await;
             }
-            Err(err) => {
-                platform::log(&err.to_string());
-                with_engine(|e| {
-                    e.view
-                        .problem
-                        .set(Some(format!("Chưa lưu được vào máy, sẽ thử lại: {err}")));
-                });
-                leptos::prelude::set_timeout(
-                    || leptos::task::spawn_local(persist()),
-                    Duration::from_secs(2),
-                );
-            }
+            Err(err) => outcome = Err(err.to_string()),
         }
     }
-    publish();
+    outcome
 }
 
 async fn compact_if_needed(id: DocumentId) {
@@ -560,13 +753,11 @@ fn dispatch(outputs: Vec<ClientOutput>) {
     for output in outputs {
         match output {
             ClientOutput::Send(bytes) => {
-                with_engine(|e| {
-                    if let Some(socket) = &e.socket {
-                        socket.send(&bytes);
-                    }
-                });
+                with_engine(|e| e.send(bytes));
             }
-            ClientOutput::DocumentChanged(_) => leptos::task::spawn_local(persist()),
+            ClientOutput::DocumentChanged(_) => leptos::task::spawn_local(async {
+                let _ = persist().await;
+            }),
             ClientOutput::DocumentUnavailable(id) => {
                 platform::log(&format!("relay does not have {id}"))
             }
@@ -582,32 +773,70 @@ fn dispatch(outputs: Vec<ClientOutput>) {
     }
 }
 
-/// Opens the connection to the relay unless one is open or opening.
+/// Opens the connection to the relay unless one is open or opening. An
+/// enrolled device first trades its token (sent in a header) for a
+/// single-use ticket; only the ticket goes into the WebSocket's URL.
 fn connect() {
-    let opened = with_engine(|e| {
-        if e.socket.is_some() {
-            return true;
+    let Some(Some(token)) = with_engine(|e| {
+        if e.socket.is_some() || e.connecting {
+            return None;
         }
-        let mut url = platform::relay_url();
-        if let Some(enrolment) = &e.enrolment {
-            let separator = if url.contains('?') { '&' } else { '?' };
-            url = format!(
-                "{url}{separator}token={}&peer={}",
-                enrolment.token,
-                e.client.peer_id()
-            );
-        }
-        match Socket::open(&url, on_socket_event) {
-            Ok(socket) => {
-                e.socket = Some(socket);
-                true
+        e.connecting = true;
+        Some(e.enrolment.as_ref().map(|en| en.token.clone()))
+    }) else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        let ticket = match token {
+            Some(token) => match fetch_ticket(&token).await {
+                Ok(ticket) => Some(ticket),
+                Err(message) => {
+                    platform::log(&message);
+                    with_engine(|e| e.connecting = false);
+                    schedule_reconnect();
+                    return;
+                }
+            },
+            None => None,
+        };
+        let opened = with_engine(|e| {
+            e.connecting = false;
+            let mut url = platform::relay_sync_url();
+            if let Some(ticket) = ticket {
+                url = format!("{url}?ticket={ticket}&peer={}", e.client.peer_id());
             }
-            Err(_) => false,
+            match Socket::open(&url, on_socket_event) {
+                Ok(socket) => {
+                    e.socket = Some(socket);
+                    true
+                }
+                Err(_) => false,
+            }
+        });
+        if opened == Some(false) {
+            schedule_reconnect();
         }
     });
-    if opened == Some(false) {
-        schedule_reconnect();
+}
+
+/// A single-use connection ticket for this device's token.
+async fn fetch_ticket(token: &str) -> Result<String, String> {
+    let (status, body) = platform::fetch_json("POST", "/sync/ticket", None, Some(token)).await?;
+    if status != 200 {
+        if status == 401 || status == 403 {
+            with_engine(|e| {
+                e.view.problem.set(Some(format!(
+                    "Máy chủ từ chối thiết bị này: {}",
+                    body.trim()
+                )))
+            });
+        }
+        return Err(format!("ticket refused ({status}): {}", body.trim()));
     }
+    serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["ticket"].as_str().map(str::to_owned))
+        .ok_or_else(|| "bad ticket reply".to_owned())
 }
 
 fn schedule_reconnect() {
@@ -635,6 +864,8 @@ fn on_socket_event(event: SocketEvent) {
         }
         SocketEvent::Closed => {
             e.socket = None;
+            // Held messages belong to the closed connection's sync round.
+            e.held.clear();
             e.client
                 .handle(ClientEvent::Disconnected)
                 .map_err(|err| err.to_string())

@@ -1,5 +1,6 @@
 //! What the browser supplies to the pure core: time, randomness, the relay
-//! address, and the service worker that keeps the app usable offline.
+//! address (only ever the app's own origin, or the Tauri package's chosen
+//! relay), and the service worker that keeps the app usable offline.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -27,23 +28,52 @@ pub fn log(message: &str) {
     web_sys::console::log_1(&message.into());
 }
 
-/// The relay's sync endpoint: `?relay=` if given, else the page's own origin
-/// (`/sync`), else the local default (e.g. inside the Tauri shell).
-pub fn relay_url() -> String {
-    let window = web_sys::window().expect("a window");
-    let location = window.location();
-    if let Ok(search) = location.search() {
-        if let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) {
-            if let Some(relay) = params.get("relay") {
-                return relay;
-            }
-        }
+thread_local! {
+    /// The relay chosen at enrolment, inside the Tauri package.
+    static CHOSEN_RELAY: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Whether the app runs inside the Tauri package (no relay served it).
+pub fn in_tablet_package() -> bool {
+    web_sys::window()
+        .is_some_and(|w| js_sys::Reflect::has(&w, &"__TAURI_INTERNALS__".into()).unwrap_or(false))
+}
+
+/// Sets the relay of the Tauri package (from its enrolment). Ignored in the
+/// web app, which talks only to the origin that served it.
+pub fn choose_relay(base: &str) {
+    if in_tablet_package() {
+        CHOSEN_RELAY.with(|r| *r.borrow_mut() = Some(base.trim_end_matches('/').to_owned()));
     }
-    match (location.protocol().as_deref(), location.host()) {
-        (Ok("https:"), Ok(host)) => format!("wss://{host}/sync"),
-        (Ok("http:"), Ok(host)) => format!("ws://{host}/sync"),
-        _ => "ws://127.0.0.1:8080/sync".to_owned(),
+}
+
+/// The relay's HTTP address (`https://host`). The web app talks only to the
+/// origin that served it: nothing in the page's address (a link from a chat
+/// app) can point it elsewhere. The Tauri package talks only to the relay
+/// chosen at enrolment (empty before: every request then fails).
+pub fn relay_http_base() -> String {
+    if in_tablet_package() {
+        return CHOSEN_RELAY
+            .with(|r| r.borrow().clone())
+            .unwrap_or_default();
     }
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
+}
+
+/// The relay's sync endpoint (`wss://host/sync`), from [`relay_http_base`].
+pub fn relay_sync_url() -> String {
+    let base = relay_http_base();
+    let ws = base
+        .strip_prefix("https://")
+        .map(|rest| format!("wss://{rest}"))
+        .or_else(|| {
+            base.strip_prefix("http://")
+                .map(|rest| format!("ws://{rest}"))
+        })
+        .unwrap_or(base);
+    format!("{ws}/sync")
 }
 
 /// Registers `sw.js` (which caches the app for offline starts) and resolves
@@ -67,6 +97,28 @@ pub async fn register_service_worker() -> bool {
             .is_ok_and(|r| r.is_instance_of::<web_sys::ServiceWorkerRegistration>()),
         Err(_) => false,
     }
+}
+
+/// Asks the browser to keep this site's data under storage pressure
+/// (`navigator.storage.persist()`). `Some(false)` when it may still evict
+/// it (the app then warns), `None` where the API is missing.
+pub async fn request_persistent_storage() -> Option<bool> {
+    let navigator = web_sys::window()?.navigator();
+    if !js_sys::Reflect::has(&navigator, &"storage".into()).unwrap_or(false) {
+        return None;
+    }
+    let storage = navigator.storage();
+    let already = JsFuture::from(storage.persisted().ok()?)
+        .await
+        .ok()?
+        .as_bool();
+    if already == Some(true) {
+        return Some(true);
+    }
+    JsFuture::from(storage.persist().ok()?)
+        .await
+        .ok()?
+        .as_bool()
 }
 
 /// Calls `f` whenever the browser reports that the network is back.
@@ -117,25 +169,13 @@ pub async fn current_position() -> Result<(f64, f64), String> {
     }
 }
 
-/// The relay's HTTP address, from its sync endpoint (`ws://h/sync` → `http://h`).
-pub fn relay_http_base() -> String {
-    let url = relay_url();
-    let url = url
-        .strip_prefix("wss://")
-        .map(|rest| format!("https://{rest}"))
-        .or_else(|| {
-            url.strip_prefix("ws://")
-                .map(|rest| format!("http://{rest}"))
-        })
-        .unwrap_or(url);
-    url.strip_suffix("/sync").unwrap_or(&url).to_owned()
-}
-
-/// A JSON request to the relay; the status and the body text, or why it failed.
+/// A JSON request to the relay (with the device token in a header when
+/// given); the status and the body text, or why it failed.
 pub async fn fetch_json(
     method: &str,
     path: &str,
     body: Option<String>,
+    bearer: Option<&str>,
 ) -> Result<(u16, String), String> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
@@ -147,6 +187,11 @@ pub async fn fetch_json(
         .map_err(|_| format!("bad request to {url}"))?;
     if body.is_some() {
         let _ = request.headers().set("content-type", "application/json");
+    }
+    if let Some(token) = bearer {
+        let _ = request
+            .headers()
+            .set("authorization", &format!("Bearer {token}"));
     }
     let window = web_sys::window().ok_or("no window")?;
     let response = JsFuture::from(window.fetch_with_request(&request))

@@ -12,6 +12,10 @@ use indexed_db_futures::typed_array::Uint8Array;
 use ntm_core::DocumentId;
 
 const DB_NAME: &str = "ntm-survey";
+/// Chunks that did not load are moved under this prefix: out of every
+/// document's key range (so they are never loaded, compacted or deleted
+/// again), kept for whoever can repair them.
+const SET_ASIDE: &str = "set-aside/";
 const CHUNKS: &str = "chunks";
 const META: &str = "meta";
 
@@ -140,6 +144,38 @@ impl LocalStore {
         }
         tx.commit().await?;
         Ok(key)
+    }
+
+    /// Moves a chunk that does not load out of its document, atomically and
+    /// durably: it is kept (under `set-aside/<key>`), never deleted.
+    pub async fn set_aside(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(CHUNKS)
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(strict())
+            .build()?;
+        let store = tx.object_store(CHUNKS)?;
+        store
+            .put(Uint8Array::from(bytes))
+            .with_key(format!("{SET_ASIDE}{key}"))
+            .primitive()?;
+        store.delete(key.to_owned()).primitive()?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Keys of the chunks set aside so far (of every document).
+    pub async fn set_aside_keys(&self) -> Result<Vec<String>, StoreError> {
+        let tx = self.db.transaction(CHUNKS).build()?;
+        let keys: Vec<String> = tx
+            .object_store(CHUNKS)?
+            .get_all_keys::<String>()
+            .with_query(SET_ASIDE.to_owned()..format!("{}\u{10FFFF}", SET_ASIDE))
+            .primitive()?
+            .await?
+            .collect::<Result<_, _>>()?;
+        Ok(keys)
     }
 
     /// A setting of this device.

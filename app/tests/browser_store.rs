@@ -103,3 +103,53 @@ fn sync_client_speaks_the_protocol_on_wasm() {
     ));
     assert!(client.handle(ClientEvent::Received(&[0xde, 0xad])).is_err());
 }
+
+/// A chunk that does not load (here, as seen in the field: two tabs that
+/// shared one actor, each wrote "change 1" of it) never stops the app: it is
+/// set aside, kept, reported, and every other chunk opens.
+#[wasm_bindgen_test]
+async fn a_chunk_that_does_not_load_is_set_aside_and_everything_else_opens() {
+    let store = fresh_store("set-aside").await;
+    let commune = survey::demo_commune();
+    let id = commune.document_id;
+    let genesis = survey::genesis(&commune);
+    store.append(&id, genesis.save()).await.unwrap();
+    let base = genesis.get_heads();
+    let tab = |n: u8| {
+        let mut doc = genesis.clone();
+        doc.set_actor(ActorId::from([7u8; 16]));
+        let hh = HouseholdId::from_random([n; 16]);
+        survey::add_household(
+            &mut doc,
+            &hh,
+            &format!("Hộ {n}"),
+            2,
+            "Bản Hồ",
+            1_700_000_000,
+        )
+        .unwrap();
+        doc
+    };
+    let (first, second) = (tab(1), tab(2));
+    let first_key = store.append(&id, first.save_after(&base)).await.unwrap();
+    let second_key = store.append(&id, second.save_after(&base)).await.unwrap();
+
+    let loaded = ntm_app::engine::load(&store, &id).await.unwrap();
+    assert_eq!(loaded.set_aside, 1);
+    // Chunks load in key order; two appends in one millisecond may swap.
+    let (kept, bad_key) = if loaded.keys.contains(&first_key) {
+        (&first, second_key)
+    } else {
+        (&second, first_key)
+    };
+    assert_eq!(loaded.doc.get_heads(), kept.get_heads());
+    assert_eq!(survey::households(&loaded.doc).len(), 1);
+    assert_eq!(loaded.keys.len(), 2);
+    assert!(!loaded.keys.contains(&bad_key));
+    // Kept, not deleted, and out of the document's chunks from now on.
+    let aside = store.set_aside_keys().await.unwrap();
+    assert!(aside.iter().any(|k| k.ends_with(&bad_key)), "{aside:?}");
+    let again = ntm_app::engine::load(&store, &id).await.unwrap();
+    assert_eq!(again.set_aside, 0);
+    assert_eq!(again.doc.get_heads(), kept.get_heads());
+}

@@ -94,12 +94,17 @@ async fn caller(
     let Some(auth) = &state.auth else {
         return Ok(None);
     };
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let token = bearer.or(params.get("token").map(String::as_str));
-    match auth.device_of_token(token).await {
+    if params.contains_key("token") {
+        state.metrics.refused("token_in_url");
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "mã thiết bị không được gửi trong địa chỉ / a device token never goes in a URL: use Authorization: Bearer",
+        ));
+    }
+    match auth
+        .device_of_token(crate::sync_endpoint::bearer(headers))
+        .await
+    {
         Ok((_, grant)) => Ok(Some(grant)),
         Err(e) => {
             state.metrics.refused(match e {

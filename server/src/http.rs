@@ -76,6 +76,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut router = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/sync", get(sync_endpoint::upgrade))
+        .route("/sync/ticket", post(sync_endpoint::ticket))
         .route("/enrol", post(enrol))
         .route("/metrics", get(metrics_text))
         .route("/api/relay", get(relay_info))
@@ -144,7 +145,10 @@ async fn relay_info(State(state): State<SyncState>) -> Response {
             province,
         })
         .into_response(),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")).into_response(),
+        Err(e) => {
+            tracing::error!("relay info: {}", e.detail());
+            (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")).into_response()
+        }
     }
 }
 
@@ -199,7 +203,7 @@ async fn enrol(
             (StatusCode::FORBIDDEN, format!("{e}\n")).into_response()
         }
         Err(e) => {
-            tracing::error!("enrolment failed: {e}");
+            tracing::error!("enrolment failed: {}", e.detail());
             (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response()
         }
     }

@@ -108,15 +108,20 @@ impl Device {
 
     /// Opens a WebSocket to the relay and starts the handshake.
     pub async fn connect(&mut self, url: &str) -> anyhow::Result<()> {
-        let url = match &self.credentials {
-            Some((token, peer)) => format!("{url}?token={token}&peer={peer}"),
-            None => url.to_owned(),
+        // A native client sends its token in a header, never in the URL.
+        let (url, token) = match &self.credentials {
+            Some((token, peer)) => (format!("{url}?peer={peer}"), Some(token.as_str())),
+            None => (url.to_owned(), None),
         };
         let connector = self.tls.clone().map(tokio_tungstenite::Connector::Rustls);
-        let (socket, _) =
-            tokio_tungstenite::connect_async_tls_with_config(&url, None, false, connector)
-                .await
-                .with_context(|| format!("connect {url}"))?;
+        let (socket, _) = tokio_tungstenite::connect_async_tls_with_config(
+            upgrade_request(&url, token)?,
+            None,
+            false,
+            connector,
+        )
+        .await
+        .with_context(|| format!("connect {url}"))?;
         self.socket = Some(socket);
         let out = self.client.handle(ClientEvent::Connected)?;
         self.dispatch(out).await
@@ -214,4 +219,20 @@ impl Device {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
+}
+
+/// A WebSocket upgrade request to `url`, with `Authorization: Bearer` when
+/// a token is given.
+pub fn upgrade_request(
+    url: &str,
+    token: Option<&str>,
+) -> anyhow::Result<tokio_tungstenite::tungstenite::handshake::client::Request> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = url.into_client_request()?;
+    if let Some(token) = token {
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse()?);
+    }
+    Ok(request)
 }

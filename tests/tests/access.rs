@@ -45,8 +45,9 @@ async fn a_device_of_one_commune_can_neither_read_nor_write_another() -> anyhow:
 
     // Another device's peer id with this token: refused.
     let mut impostor = Device::enrolled("impostor", &ta_van);
-    let stolen = format!("{url}?token={}&peer=someone.1", ta_van.token);
-    assert!(tokio_tungstenite::connect_async(&stolen).await.is_err());
+    let stolen =
+        ntm_e2e::device::upgrade_request(&format!("{url}?peer=someone.1"), Some(&ta_van.token))?;
+    assert!(tokio_tungstenite::connect_async(stolen).await.is_err());
 
     // Its own commune: read and write.
     let own = survey_of("sa-pa-ta-van");
@@ -120,5 +121,96 @@ async fn a_device_of_one_commune_can_neither_read_nor_write_another() -> anyhow:
     impostor.disconnect().await;
     let again = impostor.connect(&url).await.unwrap_err();
     assert!(format!("{again:#}").contains("403"), "{again:#}");
+    Ok(())
+}
+
+/// Browsers cannot put headers on a WebSocket upgrade, so the app trades its
+/// token (in a header) for a single-use ticket; the token itself is refused
+/// in any URL, where logs, proxies and a foreign server would see it.
+#[tokio::test]
+async fn tokens_never_travel_in_urls_and_a_ticket_opens_one_connection() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let relay = Relay::start_with(dir.path(), addr, None, &[]).await?;
+    let url = relay.sync_url();
+    let tablet = relay.enrol("enumerator", &["sa-pa-ta-van"]).await?;
+    let other = relay.enrol("enumerator", &["sa-pa-ta-van"]).await?;
+    let peer = format!("{}.tab", tablet.device_id);
+
+    let in_url = format!("{url}?token={}&peer={peer}", tablet.token);
+    let refused = tokio_tungstenite::connect_async(&in_url).await.unwrap_err();
+    assert!(refused.to_string().contains("400"), "{refused}");
+    let blob = relay
+        .request(
+            "GET",
+            &format!("/blobs/{}?token={}", "0".repeat(64), tablet.token),
+            &[],
+            vec![],
+        )
+        .await?;
+    assert_eq!(blob.status, 400, "{}", blob.text());
+
+    let no_token = relay.request("POST", "/sync/ticket", &[], vec![]).await?;
+    assert_eq!(no_token.status, 401);
+    let wrong = relay
+        .request(
+            "POST",
+            "/sync/ticket",
+            &[("authorization", "Bearer 00ff")],
+            vec![],
+        )
+        .await?;
+    assert_eq!(wrong.status, 401);
+
+    let ticket = |token: String| {
+        let relay = &relay;
+        async move {
+            let auth = format!("Bearer {token}");
+            let reply = relay
+                .request("POST", "/sync/ticket", &[("authorization", &auth)], vec![])
+                .await?;
+            anyhow::ensure!(
+                reply.status == 200,
+                "ticket: {} {}",
+                reply.status,
+                reply.text()
+            );
+            let ticket = reply.json()["ticket"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            assert_eq!(ticket.len(), 64);
+            assert_ne!(ticket, token, "a ticket is not the token");
+            anyhow::Ok(ticket)
+        }
+    };
+    let first = ticket(tablet.token.clone()).await?;
+    let (socket, _) =
+        tokio_tungstenite::connect_async(format!("{url}?ticket={first}&peer={peer}")).await?;
+    drop(socket);
+    let reused = tokio_tungstenite::connect_async(format!("{url}?ticket={first}&peer={peer}"))
+        .await
+        .unwrap_err();
+    assert!(
+        reused.to_string().contains("401"),
+        "a ticket opens once: {reused}"
+    );
+
+    // A ticket names its device: another device's peer id is refused.
+    let second = ticket(tablet.token.clone()).await?;
+    let foreign_peer = format!("{}.tab", other.device_id);
+    let stolen =
+        tokio_tungstenite::connect_async(format!("{url}?ticket={second}&peer={foreign_peer}"))
+            .await
+            .unwrap_err();
+    assert!(stolen.to_string().contains("403"), "{stolen}");
+
+    // A revoked device gets no more tickets.
+    relay.revoke(&tablet.device_id).await?;
+    let auth = format!("Bearer {}", tablet.token);
+    let revoked = relay
+        .request("POST", "/sync/ticket", &[("authorization", &auth)], vec![])
+        .await?;
+    assert_eq!(revoked.status, 403);
     Ok(())
 }

@@ -91,6 +91,23 @@ async fn offline_edit_survives_reload_and_reaches_a_second_browser() -> anyhow::
     )
     .await?;
 
+    // A second tab of the same profile opens (offline, from the service
+    // worker and IndexedDB) before either tab edits: each must write as its
+    // own actor, or the reload below finds two different changes with the
+    // same actor and sequence number.
+    let first_tab = tablet.window().await?;
+    let second_tab = tablet.new_window(true).await?.handle;
+    tablet.switch_to_window(second_tab.clone()).await?;
+    tablet.goto(&url).await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#app').dataset.phase === 'ready'",
+        T,
+        "the second tab to open offline",
+    )
+    .await?;
+    tablet.switch_to_window(first_tab.clone()).await?;
+
     // Add a household offline.
     tablet
         .find(Locator::Css("#new-head"))
@@ -132,7 +149,20 @@ async fn offline_edit_survives_reload_and_reaches_a_second_browser() -> anyhow::
 
     save_screenshot(&tablet, "tablet-offline").await?;
 
-    // Reload with no relay at all: the service worker serves the app, IndexedDB the data.
+    // The second tab adds another household, offline too.
+    tablet.switch_to_window(second_tab.clone()).await?;
+    type_into(&tablet, "#new-head", "Vàng Thị Mai").await?;
+    type_into(&tablet, "#new-members", "3").await?;
+    type_into(&tablet, "#new-village", "Bản Dền").await?;
+    click(&tablet, "#add-household-submit").await?;
+    let second_row =
+        "[...document.querySelectorAll('tr.household')].some(r => r.dataset.head === 'Vàng Thị Mai')";
+    wait_until(&tablet, second_row, T, "the second tab's household").await?;
+    tablet.close_window().await?;
+    tablet.switch_to_window(first_tab).await?;
+
+    // Reload with no relay at all: the service worker serves the app,
+    // IndexedDB the data, both tabs' work in it.
     tablet.refresh().await?;
     wait_until(
         &tablet,
@@ -142,6 +172,24 @@ async fn offline_edit_survives_reload_and_reaches_a_second_browser() -> anyhow::
     )
     .await?;
     wait_until(&tablet, row, T, "the household after reload").await?;
+    wait_until(
+        &tablet,
+        second_row,
+        T,
+        "the second tab's household after reload",
+    )
+    .await?;
+    let problems = tablet
+        .execute(
+            "return [...document.querySelectorAll('p.problem[role=alert]')].map(p => p.textContent).join(' | ')",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        problems,
+        serde_json::json!(""),
+        "nothing reported as unreadable"
+    );
 
     // The relay comes back: the tablet syncs on its own.
     let relay = Relay::start_on(data.path(), addr, Some(&dist)).await?;
@@ -157,6 +205,13 @@ async fn offline_edit_survives_reload_and_reaches_a_second_browser() -> anyhow::
     let office = driver.browser(&profiles.path().join("office")).await?;
     office.goto(&url).await?;
     wait_until(&office, row, T, "the household on the second browser").await?;
+    wait_until(
+        &office,
+        second_row,
+        T,
+        "the second tab's household on the second browser",
+    )
+    .await?;
     save_screenshot(&office, "office-synced").await?;
 
     // The province overview (synthetic demo province, scored in the browser).
@@ -464,6 +519,52 @@ async fn a_tablet_enrols_with_a_one_time_code_and_syncs_its_commune() -> anyhow:
         "the tablet still enrolled after a reload",
     )
     .await?;
+
+    // A crafted link (as from a chat app) naming another relay: the app
+    // still talks only to the origin that served it, and its token never
+    // reaches the foreign server (nor any URL: the relay refuses tokens in
+    // URLs, so syncing at all means it used a ticket).
+    let foreign = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let foreign_addr = foreign.local_addr()?;
+    let contacted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = contacted.clone();
+    let listener = tokio::spawn(async move {
+        while let Ok((mut socket, _)) = foreign.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut request = vec![0u8; 4096];
+            let _ = tokio::io::AsyncReadExt::read(&mut socket, &mut request).await;
+            eprintln!("foreign server got: {}", String::from_utf8_lossy(&request));
+        }
+    });
+    tablet
+        .goto(&format!(
+            "{}/?relay=ws://{foreign_addr}/sync&api=http://{foreign_addr}",
+            relay.http_url().trim_end_matches('/')
+        ))
+        .await?;
+    wait_until(&tablet, synced, T, "the tablet synced with its own relay").await?;
+    type_into(&tablet, "#new-head", "Giàng Seo Phủ").await?;
+    type_into(&tablet, "#new-members", "2").await?;
+    type_into(&tablet, "#new-village", "Bản Hồ").await?;
+    click(&tablet, "#add-household-submit").await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#sync-status').dataset.status === 'up-to-date' && document.querySelector('#unconfirmed').dataset.count === '0' && [...document.querySelectorAll('tr.household')].some(r => r.dataset.head === 'Giàng Seo Phủ')",
+        T,
+        "the new household on its own relay",
+    )
+    .await?;
+    listener.abort();
+    assert_eq!(
+        contacted.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the app contacted the relay named in the link"
+    );
+    let metrics = relay.request("GET", "/metrics", &[], vec![]).await?.text();
+    assert!(
+        !metrics.contains("token_in_url"),
+        "a token went into a URL: {metrics}"
+    );
     tablet.close().await?;
     relay.terminate().await?;
     Ok(())

@@ -22,8 +22,9 @@ async fn relay(dir: &std::path::Path, flags: &[&str]) -> anyhow::Result<Relay> {
     Relay::start_with(dir, addr, None, flags).await
 }
 
-async fn join(url: &str, peer: &str) -> anyhow::Result<Socket> {
-    let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
+async fn join(url: &str, token: Option<&str>, peer: &str) -> anyhow::Result<Socket> {
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(ntm_e2e::device::upgrade_request(url, token)?).await?;
     socket
         .send(Message::Binary(
             WireMessage::Join {
@@ -69,7 +70,7 @@ async fn a_silent_connection_is_closed_and_a_live_one_stays() -> anyhow::Result<
     );
 
     // A peer that stops reading (so it answers no ping) is closed.
-    let mut silent = join(&relay.sync_url(), "silent").await?;
+    let mut silent = join(&relay.sync_url(), None, "silent").await?;
     tokio::time::sleep(Duration::from_secs(6)).await;
     assert!(
         ends_within(&mut silent, Duration::from_secs(5)).await,
@@ -122,20 +123,13 @@ async fn a_device_rate_counts_over_all_its_connections() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let relay = relay(dir.path(), &[]).await?;
     let device = relay.enrol("enumerator", &["sa-pa-ta-van"]).await?;
-    let url = |session: &str| {
-        format!(
-            "{}?token={}&peer={}.{session}",
-            relay.sync_url(),
-            device.token,
-            device.device_id
-        )
-    };
+    let url = |session: &str| format!("{}?peer={}.{session}", relay.sync_url(), device.device_id);
     let (pa, pb) = (
         format!("{}.a", device.device_id),
         format!("{}.b", device.device_id),
     );
-    let mut a = join(&url("a"), &pa).await?;
-    let mut b = join(&url("b"), &pb).await?;
+    let mut a = join(&url("a"), Some(&device.token), &pa).await?;
+    let mut b = join(&url("b"), Some(&device.token), &pb).await?;
     let doc = ntm_core::survey::demo_commune().document_id;
     let frame = |sender: &str, n: u64| {
         Message::Binary(

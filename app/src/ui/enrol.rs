@@ -9,6 +9,9 @@ use crate::engine::{self, View};
 #[component]
 pub fn EnrolForm() -> impl IntoView {
     let view = expect_context::<View>();
+    let relay = RwSignal::new(String::new());
+    // Only the Tauri package asks: the web app enrols with the relay that served it.
+    let ask_relay = crate::platform::in_tablet_package();
     let code = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -17,7 +20,13 @@ pub fn EnrolForm() -> impl IntoView {
         ev.prevent_default();
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let result = engine::enrol(view, &code.get_untracked(), &name.get_untracked()).await;
+            let result = engine::enrol(
+                view,
+                &relay.get_untracked(),
+                &code.get_untracked(),
+                &name.get_untracked(),
+            )
+            .await;
             busy.set(false);
             error.set(result.err());
         });
@@ -28,6 +37,12 @@ pub fn EnrolForm() -> impl IntoView {
                 <h2>"Đăng ký thiết bị" <small lang="en">" · Enrol this device"</small></h2>
                 <p>"Máy chủ này chỉ nhận thiết bị đã đăng ký. Nhập mã đăng ký do quản trị viên cấp (dùng một lần). "
                     <small lang="en">"This relay admits enrolled devices only: enter the one-time code from your administrator."</small></p>
+                {ask_relay.then(|| view! {
+                    <label>"Địa chỉ máy chủ" <small lang="en">"Relay address"</small>
+                        <input id="enrol-relay" required type="url" autocomplete="off" placeholder="https://ntm.laocai.gov.vn"
+                            prop:value=relay on:input=move |ev| relay.set(event_target_value(&ev))/>
+                    </label>
+                })}
                 <label>"Mã đăng ký" <small lang="en">"Enrolment code"</small>
                     <input id="enrol-code" required autocomplete="off" placeholder="ABCDE-FGHJK"
                         prop:value=code on:input=move |ev| code.set(event_target_value(&ev))/>

@@ -5,16 +5,20 @@ use leptos::prelude::*;
 use ntm_core::format::date_vi;
 use ntm_core::survey::{self, Field, Household, HouseholdEdit, HouseholdId, SurveyError};
 
-use crate::engine::{self, View};
+use crate::engine::{self, EditError, View};
 use crate::platform;
 
 /// A refusal as the forms show it: Vietnamese, then English.
-pub(super) fn error_text(err: &SurveyError) -> String {
-    match err {
-        SurveyError::Invalid(invalid) => {
+pub(super) fn error_text<E: Clone + Into<EditError>>(err: &E) -> String {
+    match err.clone().into() {
+        EditError::Refused(SurveyError::Invalid(invalid)) => {
             format!("{} ({})", invalid.message_vi(), invalid.message_en())
         }
-        other => format!("Không lưu được: {other}"),
+        EditError::Refused(other) => format!("Không lưu được: {other}"),
+        EditError::NotSaved(reason) => format!(
+            "Chưa lưu được vào máy ({reason}); ứng dụng sẽ tự thử lại, đừng đóng ứng dụng. \
+             (Not saved on this device yet; retrying — keep the app open.)"
+        ),
     }
 }
 
@@ -135,7 +139,7 @@ fn EditableCell<T: Clone + ToString + Send + Sync + 'static>(
                 Ok(edit) => {
                     engine::edit(move |doc, now| survey::edit_household(doc, &id, edit, now)).await
                 }
-                Err(e) => Err(e),
+                Err(e) => Err(e.into()),
             };
             error.set(result.err().map(|e| error_text(&e)));
         });

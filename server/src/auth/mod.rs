@@ -21,6 +21,10 @@ use tokio::sync::watch;
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 /// Enrolment codes expire after a week.
 const CODE_LIFETIME_SECONDS: i64 = 7 * 24 * 3600;
+/// A connection ticket is good for one upgrade within this time: long
+/// enough for a slow link between the request and the upgrade, short
+/// enough that one seen in a log or a proxy's history is already dead.
+pub const TICKET_LIFETIME_SECONDS: i64 = 60;
 
 /// Why enrolment or authentication was refused (shown to the client).
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +35,9 @@ pub enum AuthError {
     /// No token, or not a valid one.
     #[error("thiếu mã thiết bị hoặc mã không hợp lệ / missing or unknown device token")]
     BadToken,
+    /// The connection ticket is unknown, used or expired.
+    #[error("vé kết nối không hợp lệ, đã dùng hoặc hết hạn / the connection ticket is unknown, used or expired")]
+    BadTicket,
     /// The device was revoked.
     #[error("thiết bị đã bị thu hồi quyền / this device has been revoked")]
     Revoked,
@@ -40,9 +47,22 @@ pub enum AuthError {
     /// A bad role or scope at enrolment.
     #[error("{0}")]
     Invalid(String),
-    /// The database failed.
-    #[error("database: {0}")]
+    /// The database failed. Clients see only this sentence: the database's
+    /// own text (table names, paths, SQL) goes to the log ([`AuthError::detail`]).
+    #[error(
+        "máy chủ đang lỗi lưu trữ, hãy thử lại sau / the relay's storage failed, try again later"
+    )]
     Database(#[from] sqlx::Error),
+}
+
+impl AuthError {
+    /// The full reason, for the relay's log (never sent to a client).
+    pub fn detail(&self) -> String {
+        match self {
+            AuthError::Database(e) => format!("database: {e}"),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// A device as listed by `device list`.
@@ -84,6 +104,17 @@ fn parse_scope(text: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// A device row's role, scope and revocation as a grant.
+fn grant_of_row(role: String, scope: String, revoked: Option<i64>) -> Result<Grant, AuthError> {
+    if revoked.is_some() {
+        return Err(AuthError::Revoked);
+    }
+    Ok(Grant {
+        role: Role::from_code(&role).ok_or(AuthError::BadToken)?,
+        scope: parse_scope(&scope),
+    })
 }
 
 struct Connected {
@@ -199,6 +230,61 @@ impl Auth {
         peer: &str,
     ) -> Result<(String, watch::Receiver<bool>), AuthError> {
         let (id, grant) = self.device_of_token(token).await?;
+        self.bind_connection(id, grant, peer)
+    }
+
+    /// Issues a single-use connection ticket for a token's device, good for
+    /// [`TICKET_LIFETIME_SECONDS`]. Expired tickets are swept at the same time.
+    pub async fn issue_ticket(&self, token: Option<&str>, now: i64) -> Result<String, AuthError> {
+        let (device, _) = self.device_of_token(token).await?;
+        sqlx::query("DELETE FROM sync_tickets WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        let ticket = hex(&rand::random::<[u8; 32]>());
+        sqlx::query(
+            "INSERT INTO sync_tickets (ticket_hash, device_id, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(sha256_hex(&ticket))
+        .bind(&device)
+        .bind(now + TICKET_LIFETIME_SECONDS)
+        .execute(&self.pool)
+        .await?;
+        Ok(ticket)
+    }
+
+    /// Redeems a connection ticket (once: the same statement that finds it
+    /// deletes it, so two upgrades racing with one ticket cannot both win)
+    /// and binds the connection as [`Auth::authenticate`] does.
+    pub async fn redeem_ticket(
+        &self,
+        ticket: &str,
+        peer: &str,
+        now: i64,
+    ) -> Result<(String, watch::Receiver<bool>), AuthError> {
+        let device: String = sqlx::query_scalar(
+            "DELETE FROM sync_tickets WHERE ticket_hash = $1 AND expires_at > $2 RETURNING device_id",
+        )
+        .bind(sha256_hex(ticket))
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(AuthError::BadTicket)?;
+        let row = sqlx::query("SELECT role, scope, revoked_at FROM devices WHERE id = $1")
+            .bind(&device)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(AuthError::BadTicket)?;
+        let grant = grant_of_row(row.get(0), row.get(1), row.get(2))?;
+        self.bind_connection(device, grant, peer)
+    }
+
+    fn bind_connection(
+        &self,
+        id: String,
+        grant: Grant,
+        peer: &str,
+    ) -> Result<(String, watch::Receiver<bool>), AuthError> {
         match peer.split_once('.') {
             Some((device, session)) if device == id && !session.is_empty() => {}
             _ => return Err(AuthError::WrongPeer(peer.to_owned())),
@@ -222,16 +308,8 @@ impl Auth {
                 .fetch_optional(&self.pool)
                 .await?
                 .ok_or(AuthError::BadToken)?;
-        let (id, role, scope, revoked): (String, String, String, Option<i64>) =
-            (row.get(0), row.get(1), row.get(2), row.get(3));
-        if revoked.is_some() {
-            return Err(AuthError::Revoked);
-        }
-        let grant = Grant {
-            role: Role::from_code(&role).ok_or(AuthError::BadToken)?,
-            scope: parse_scope(&scope),
-        };
-        Ok((id, grant))
+        let grant = grant_of_row(row.get(1), row.get(2), row.get(3))?;
+        Ok((row.get(0), grant))
     }
 
     /// The grant of a connected device, by peer id.
@@ -425,6 +503,50 @@ mod tests {
         assert!(matches!(
             auth.enrol(&code, "late", CODE_LIFETIME_SECONDS + 1).await,
             Err(AuthError::BadCode)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_ticket_opens_one_connection_of_its_own_device_within_its_lifetime() {
+        let (_dir, auth) = auth().await;
+        let code = auth.issue_code("office", &[], 1000).await.unwrap();
+        let device = auth.enrol(&code, "office", 1000).await.unwrap();
+        let peer = format!("{}.s1", device.device_id);
+        assert!(matches!(
+            auth.issue_ticket(Some("not a token"), 1000).await,
+            Err(AuthError::BadToken)
+        ));
+
+        let ticket = auth.issue_ticket(Some(&device.token), 1000).await.unwrap();
+        let (id, _) = auth.redeem_ticket(&ticket, &peer, 1001).await.unwrap();
+        assert_eq!(id, device.device_id);
+        assert!(matches!(
+            auth.redeem_ticket(&ticket, &peer, 1002).await,
+            Err(AuthError::BadTicket)
+        ));
+
+        let late = auth.issue_ticket(Some(&device.token), 2000).await.unwrap();
+        assert!(matches!(
+            auth.redeem_ticket(&late, &peer, 2000 + TICKET_LIFETIME_SECONDS)
+                .await,
+            Err(AuthError::BadTicket)
+        ));
+        let stored: Vec<String> = sqlx::query_scalar("SELECT ticket_hash FROM sync_tickets")
+            .fetch_all(&auth.pool)
+            .await
+            .unwrap();
+        assert!(!stored.contains(&late), "tickets are stored hashed");
+
+        let wrong_peer = auth.issue_ticket(Some(&device.token), 3000).await.unwrap();
+        assert!(matches!(
+            auth.redeem_ticket(&wrong_peer, "someone.s1", 3001).await,
+            Err(AuthError::WrongPeer(_))
+        ));
+        let revoked = auth.issue_ticket(Some(&device.token), 3000).await.unwrap();
+        auth.revoke(&device.device_id, 3000).await.unwrap();
+        assert!(matches!(
+            auth.redeem_ticket(&revoked, &peer, 3001).await,
+            Err(AuthError::Revoked)
         ));
     }
 }

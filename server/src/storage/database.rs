@@ -129,6 +129,11 @@ impl Database {
             // One-time enrolment codes and enrolled devices (hashes only).
             "CREATE TABLE IF NOT EXISTS enrolments (code_hash TEXT PRIMARY KEY NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, created_at BIGINT NOT NULL, used_at BIGINT)".to_owned(),
             "CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY NOT NULL, token_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, enrolled_at BIGINT NOT NULL, revoked_at BIGINT)".to_owned(),
+            // Single-use connection tickets (hashes only): a browser cannot
+            // set headers on a WebSocket upgrade, so it trades its token
+            // (in a header) for one of these and puts that in the URL. In
+            // the database, so a ticket issued by one relay opens another.
+            "CREATE TABLE IF NOT EXISTS sync_tickets (ticket_hash TEXT PRIMARY KEY NOT NULL, device_id TEXT NOT NULL, expires_at BIGINT NOT NULL)".to_owned(),
             // Photos and files: one row per blob, its bytes in chunks as
             // uploaded, and the documents that refer to it (its scope).
             "CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY NOT NULL, size BIGINT NOT NULL, received BIGINT NOT NULL, complete BIGINT NOT NULL, created_at BIGINT NOT NULL)".to_owned(),

@@ -69,9 +69,12 @@ pub struct ConnectionLimits {
 }
 
 /// Upgrades to a WebSocket and hands it to samod. With enrolment required,
-/// the token (`Authorization: Bearer`, or `?token=` for browsers) must be
-/// valid and the peer id (`?peer=<device id>.<session>`) its device's; the
-/// connection is then bound to that peer id.
+/// the device shows either a connection ticket (`?ticket=`, from
+/// [`ticket`]; what browsers use, since they cannot set headers on an
+/// upgrade) or its token in `Authorization: Bearer` (native clients), and
+/// a peer id of its own device (`?peer=<device id>.<session>`); the
+/// connection is then bound to that peer id. A token in the URL is refused:
+/// URLs end up in logs, proxies and browser history.
 pub async fn upgrade(
     State(state): State<SyncState>,
     Query(params): Query<HashMap<String, String>>,
@@ -80,13 +83,22 @@ pub async fn upgrade(
 ) -> Response {
     let mut binding = None;
     if let Some(auth) = &state.auth {
-        let bearer = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        let token = bearer.or(params.get("token").map(String::as_str));
         let peer = params.get("peer").cloned().unwrap_or_default();
-        match auth.authenticate(token, &peer).await {
+        let authenticated = if params.contains_key("token") {
+            state.metrics.refused("token_in_url");
+            tracing::warn!(%peer, "connection refused: a token in the URL");
+            return (
+                StatusCode::BAD_REQUEST,
+                "mã thiết bị không được gửi trong địa chỉ; hãy xin vé kết nối (POST /sync/ticket) / \
+                 a device token never goes in a URL: get a connection ticket from POST /sync/ticket\n",
+            )
+                .into_response();
+        } else if let Some(ticket) = params.get("ticket") {
+            auth.redeem_ticket(ticket, &peer, crate::unix_now()).await
+        } else {
+            auth.authenticate(bearer(&headers), &peer).await
+        };
+        match authenticated {
             Ok((device, revoked)) => {
                 tracing::info!(device = %device, %peer, "device connected");
                 binding = Some(connection::Binding {
@@ -96,11 +108,12 @@ pub async fn upgrade(
                 });
             }
             Err(e) => {
-                tracing::warn!(%peer, "connection refused: {e}");
+                tracing::warn!(%peer, "connection refused: {}", e.detail());
                 state.metrics.refused(match e {
                     AuthError::Revoked => "revoked",
                     AuthError::WrongPeer(_) => "wrong_peer",
                     AuthError::Database(_) => "database",
+                    AuthError::BadTicket => "bad_ticket",
                     _ => "bad_token",
                 });
                 let status = match e {
@@ -120,6 +133,50 @@ pub async fn upgrade(
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| async move { connection::accept(state, socket, binding) })
+}
+
+/// The token in an `Authorization: Bearer` header.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+}
+
+/// The reply to `POST /sync/ticket`.
+#[derive(serde::Serialize)]
+struct Ticket {
+    ticket: String,
+    expires_in: i64,
+}
+
+/// `POST /sync/ticket` with `Authorization: Bearer <token>`: a single-use
+/// ticket for one WebSocket upgrade within a minute. No body, no cookies, so
+/// another site's page cannot get one for a device (it has no token).
+pub async fn ticket(State(state): State<SyncState>, headers: HeaderMap) -> Response {
+    let Some(auth) = &state.auth else {
+        return (
+            StatusCode::NOT_FOUND,
+            "this relay is open (--open-access): no tickets needed\n",
+        )
+            .into_response();
+    };
+    match auth.issue_ticket(bearer(&headers), crate::unix_now()).await {
+        Ok(ticket) => axum::Json(Ticket {
+            ticket,
+            expires_in: crate::auth::TICKET_LIFETIME_SECONDS,
+        })
+        .into_response(),
+        Err(e) => {
+            tracing::warn!("ticket refused: {}", e.detail());
+            let status = match e {
+                AuthError::Revoked => StatusCode::FORBIDDEN,
+                AuthError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            (status, format!("{e}\n")).into_response()
+        }
+    }
 }
 
 pub(crate) async fn wait_until_durable(ledger: &DurabilityLedger, frame: &[u8]) {
