@@ -4,7 +4,7 @@
 // `cargo xtask` stamps BUILD with a hash of the build, so each build gets its own cache.
 const BUILD = "__BUILD__";
 const CACHE = "ntm-app-" + BUILD;
-const SHELL = ["./", "./index.html", "./ntm_app.js", "./ntm_app_bg.wasm", "./style.css", "./manifest.webmanifest"];
+const SHELL = ["./", "./index.html", "./boot.js", "./ntm_app.js", "./ntm_app_bg.wasm", "./style.css", "./manifest.webmanifest"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -21,8 +21,8 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  // The relay's own endpoints (sync, API, enrolment, metrics) always go to the network.
-  const relayPath = ["/sync", "/api/", "/enrol", "/metrics", "/healthz"].some((p) => url.pathname.startsWith(p));
+  // The relay's own endpoints (sync, API, enrolment, photos, metrics) always go to the network.
+  const relayPath = ["/sync", "/api/", "/enrol", "/blobs/", "/metrics", "/healthz"].some((p) => url.pathname.startsWith(p));
   if (request.method !== "GET" || url.origin !== self.location.origin || relayPath) {
     return;
   }

@@ -126,8 +126,14 @@ pub struct ServeArgs {
     /// Let any device read and write every document, without enrolment.
     /// For development and tests only: by default only enrolled devices may
     /// connect, each seeing only what its role and scope allow.
+    /// Refused on any address but loopback.
     #[arg(long, env = "NTM_OPEN_ACCESS")]
     pub open_access: bool,
+    /// A bearer token that opens `/metrics` to a monitoring system on
+    /// another machine. Without it, `/metrics` answers only on loopback
+    /// (and not at all behind a proxy, `--insecure-http`).
+    #[arg(long, env = "NTM_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
 }
 
 /// Where the relay keeps its data.

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,6 +21,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listen = args.listen_config();
     // Refuse a bad listening setup before touching the database.
     listen.check()?;
+    if args.open_access && !args.listen.ip().is_loopback() {
+        anyhow::bail!(
+            "refusing --open-access on {}: it lets anyone read and write every document; \
+             it is for development on loopback (127.0.0.1) only",
+            args.listen
+        );
+    }
     let db_url = args.store.url()?;
     let db = Database::open(&db_url).await?;
     let metrics = Metrics::new();
@@ -107,11 +114,21 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             },
             rates: Default::default(),
             started: std::time::Instant::now(),
+            metrics_access: crate::security::MetricsAccess {
+                loopback_trusted: !args.insecure_http,
+                token: args.metrics_token.clone().filter(|t| !t.is_empty()),
+            },
         });
     if let Some(app_dir) = &args.app_dir {
         let index = app_dir.join("index.html");
         router = router.fallback_service(ServeDir::new(app_dir).fallback(ServeFile::new(index)));
     }
+
+    router = if args.tls_cert.is_some() {
+        router.layer(axum::middleware::from_fn(crate::security::headers_tls))
+    } else {
+        router.layer(axum::middleware::from_fn(crate::security::headers_plain))
+    };
 
     // Open WebSockets would hold a graceful shutdown forever: stop the
     // repository first, which closes them and finishes pending writes.
@@ -152,8 +169,22 @@ async fn relay_info(State(state): State<SyncState>) -> Response {
     }
 }
 
-/// `GET /metrics`: Prometheus text format.
-async fn metrics_text(State(state): State<SyncState>) -> Response {
+/// `GET /metrics`: Prometheus text format, to loopback or `--metrics-token`.
+async fn metrics_text(
+    State(state): State<SyncState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if !state
+        .metrics_access
+        .allows(peer.ip(), sync_endpoint::bearer(&headers))
+    {
+        return (
+            StatusCode::FORBIDDEN,
+            "/metrics answers on loopback, or with the --metrics-token bearer\n",
+        )
+            .into_response();
+    }
     match state.storage.document_count().await {
         Ok(n) => {
             state.metrics.documents.set(n);

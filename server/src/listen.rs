@@ -80,7 +80,8 @@ pub async fn serve(
         shutdown.await;
         stopping.graceful_shutdown(Some(Duration::from_secs(10)));
     });
-    let service = router.into_make_service();
+    // Handlers see the caller's address (`/metrics` answers loopback only).
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
     match &config.tls {
         Some((cert, key)) => {
             // One crypto provider for the whole process (ring: no C toolchain

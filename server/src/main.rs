@@ -12,6 +12,7 @@ mod cli;
 mod http;
 mod listen;
 mod metrics;
+mod security;
 mod storage;
 mod sync_endpoint;
 

@@ -77,6 +77,12 @@ async fn devices_sync_over_wss_and_plain_connections_are_refused() -> anyhow::Re
     .await??;
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     assert!(health.ends_with("ok\n"), "{health}");
+    assert!(
+        health
+            .to_ascii_lowercase()
+            .contains("strict-transport-security: max-age=31536000"),
+        "HSTS over TLS: {health}"
+    );
 
     let mut a = Device::with_demo_survey("a").with_tls(client.clone());
     let id = survey::demo_commune().document_id;
@@ -125,7 +131,7 @@ async fn plain_http_off_loopback_is_refused_unless_forced() -> anyhow::Result<()
     let dir = tempfile::tempdir()?;
     let serve = |extra: &[&str]| {
         let mut cmd = std::process::Command::new(ntm_e2e::workspace::relay_binary());
-        cmd.args(["serve", "--open-access", "--listen"])
+        cmd.args(["serve", "--listen"])
             .arg(format!("0.0.0.0:{}", free_port()))
             .arg("--data-dir")
             .arg(dir.path())

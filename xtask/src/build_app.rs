@@ -6,7 +6,13 @@ use std::path::PathBuf;
 
 use crate::{cmd, install, root};
 
-const STATIC_FILES: &[&str] = &["index.html", "style.css", "manifest.webmanifest", "sw.js"];
+const STATIC_FILES: &[&str] = &[
+    "index.html",
+    "boot.js",
+    "style.css",
+    "manifest.webmanifest",
+    "sw.js",
+];
 
 /// Builds the app; returns the `dist/` folder.
 pub fn build() -> Result<PathBuf, String> {
@@ -61,9 +67,16 @@ pub fn build() -> Result<PathBuf, String> {
         after / 1024
     );
 
+    // Every file the service worker caches counts: a change to any of them
+    // is a new build with its own cache.
     let mut hasher = DefaultHasher::new();
     for file in ["ntm_app_bg.wasm", "ntm_app.js"] {
         std::fs::read(dist.join(file))
+            .map_err(|e| format!("read {file}: {e}"))?
+            .hash(&mut hasher);
+    }
+    for file in STATIC_FILES {
+        std::fs::read(root().join("app/static").join(file))
             .map_err(|e| format!("read {file}: {e}"))?
             .hash(&mut hasher);
     }

@@ -56,6 +56,8 @@ pub struct SyncState {
     pub rates: Arc<Mutex<HashMap<String, TokenBucket>>>,
     /// When the relay started: the clock of the rate buckets.
     pub started: Instant,
+    /// Who may read `/metrics`.
+    pub metrics_access: crate::security::MetricsAccess,
 }
 
 /// Limits on each connection (flags of `serve`).

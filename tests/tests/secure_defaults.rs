@@ -1,0 +1,116 @@
+//! Secure defaults of the real relay binary: the headers on everything it
+//! serves, who may read `/metrics`, and `--open-access` kept to loopback.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ntm_e2e::{relay::free_port, workspace, Relay};
+
+fn loopback() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], free_port()))
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers_and_metrics_stay_private() -> anyhow::Result<()>
+{
+    let dist = workspace::app_dist();
+    let dir = tempfile::tempdir()?;
+    let app = dist.join("index.html").is_file().then_some(dist.as_path());
+    let relay = Relay::start_with(dir.path(), loopback(), app, &[]).await?;
+    for path in [
+        "/",
+        "/healthz",
+        "/api/relay",
+        "/sync/ticket",
+        "/no-such-thing",
+    ] {
+        let method = if path == "/sync/ticket" {
+            "POST"
+        } else {
+            "GET"
+        };
+        let response = relay.request(method, path, &[], vec![]).await?;
+        let csp = response.header("content-security-policy").unwrap_or("");
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval'")
+                && csp.contains("frame-ancestors 'none'"),
+            "{path}: CSP {csp:?}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(
+            response.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(
+            response.header("referrer-policy"),
+            Some("no-referrer"),
+            "{path}"
+        );
+        assert_eq!(
+            response.header("strict-transport-security"),
+            None,
+            "{path}: no HSTS over plain HTTP"
+        );
+    }
+    // On its own machine, with no proxy in front, monitoring reads freely.
+    let metrics = relay.request("GET", "/metrics", &[], vec![]).await?;
+    assert_eq!(metrics.status, 200);
+    assert!(metrics.text().contains("ntm_"), "{}", metrics.text());
+    relay.terminate().await?;
+
+    // Behind a TLS-terminating proxy every request comes from the proxy:
+    // only the metrics token opens /metrics.
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start_with(
+        dir.path(),
+        loopback(),
+        None,
+        &["--insecure-http", "--metrics-token", "m0nit0r"],
+    )
+    .await?;
+    let refused = relay.request("GET", "/metrics", &[], vec![]).await?;
+    assert_eq!(refused.status, 403);
+    let wrong = relay
+        .request(
+            "GET",
+            "/metrics",
+            &[("authorization", "Bearer guess")],
+            vec![],
+        )
+        .await?;
+    assert_eq!(wrong.status, 403);
+    let allowed = relay
+        .request(
+            "GET",
+            "/metrics",
+            &[("authorization", "Bearer m0nit0r")],
+            vec![],
+        )
+        .await?;
+    assert_eq!(allowed.status, 200);
+    relay.terminate().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn open_access_is_refused_beyond_loopback() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::process::Command::new(workspace::relay_binary())
+            .args(["serve", "--open-access", "--insecure-http", "--listen"])
+            .arg(format!("0.0.0.0:{}", free_port()))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .output(),
+    )
+    .await??;
+    assert!(
+        !out.status.success(),
+        "the relay started with --open-access on 0.0.0.0"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("refusing --open-access"), "{stderr}");
+    Ok(())
+}
