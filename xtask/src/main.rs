@@ -6,6 +6,8 @@
 //! - `lint`: rustfmt and clippy (native and wasm), warnings as errors.
 //! - `fuzz [SECONDS]`: every fuzz target (frame decoder, catalog loader,
 //!   typed input) for SECONDS each.
+//! - `vendor-check`: the vendored crates are the published ones plus `ntm.patch`.
+//! - `vendor-diff CRATE`: record `vendor/CRATE`'s edits as `ntm.patch`.
 //! - `bench [--devices N] [--seconds S]`: benchmarks; the relay load
 //!   benchmark runs the same simulated devices against `ntm-relay` and the
 //!   JS automerge-repo sync server and prints the side-by-side table (evaluation of the demo province).
@@ -17,6 +19,7 @@ mod cmd;
 mod fuzz;
 mod install;
 mod test;
+mod vendor_check;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,7 +48,7 @@ pub fn target_dir() -> PathBuf {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask <run [--listen ADDR] [--data-dir DIR] | test | build-app | lint | fuzz [SECONDS] | bench>"
+        "usage: cargo xtask <run [--listen ADDR] [--data-dir DIR] | test | build-app | lint | fuzz [SECONDS] | bench | vendor-diff CRATE>"
     );
     ExitCode::from(2)
 }
@@ -59,6 +62,13 @@ fn main() -> ExitCode {
         Some("lint") => test::lint(),
         Some("fuzz") => fuzz::run(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60)),
         Some("bench") => bench(&args[1..]),
+        Some("vendor-check") => {
+            vendor_check::check("samod-core").and_then(|()| vendor_check::check("automerge"))
+        }
+        Some("vendor-diff") => match args.get(1) {
+            Some(name) => vendor_check::record(name),
+            None => return usage(),
+        },
         _ => return usage(),
     };
     match result {
