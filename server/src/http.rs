@@ -81,7 +81,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     ))?)?;
 
     let mut router = Router::new()
-        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/healthz", get(healthz))
         .route("/sync", get(sync_endpoint::upgrade))
         .route("/sync/ticket", post(sync_endpoint::ticket))
         .route("/enrol", post(enrol))
@@ -154,6 +154,22 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `GET /healthz`: 200 while storage makes writes durable, else 503 with
+/// the reason's class (the database's own text stays in the log).
+async fn healthz(State(state): State<SyncState>) -> Response {
+    match state.storage.health().failure() {
+        None => "ok\n".into_response(),
+        Some(failure) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "storage failing ({}): nothing new is acknowledged until writes succeed again\n",
+                failure.reason
+            ),
+        )
+            .into_response(),
+    }
+}
+
 /// `GET /api/relay`: whether devices must enrol, and the province served.
 async fn relay_info(State(state): State<SyncState>) -> Response {
     match state.enrolments.province().await {
@@ -185,6 +201,7 @@ async fn metrics_text(
         )
             .into_response();
     }
+    state.metrics.storage_health(&state.storage.health());
     match state.storage.document_count().await {
         Ok(n) => {
             state.metrics.documents.set(n);

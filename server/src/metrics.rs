@@ -27,6 +27,8 @@ pub struct Metrics {
     pub storage_put_seconds: Histogram,
     blobs: Counter,
     blob_bytes: Counter,
+    storage_failing: Family<Labels, Gauge>,
+    storage_write_errors: Counter,
 }
 
 impl Default for Metrics {
@@ -80,8 +82,22 @@ impl Metrics {
             "Bytes of photos and files stored",
             blob_bytes.clone(),
         );
+        let storage_failing = Family::<Labels, Gauge>::default();
+        let storage_write_errors = Counter::default();
+        registry.register(
+            "storage_failing",
+            "1 while storage cannot make writes durable, by reason (disk_full, error): nothing is acknowledged then",
+            storage_failing.clone(),
+        );
+        registry.register(
+            "storage_write_errors",
+            "Storage commits that failed (each is retried)",
+            storage_write_errors.clone(),
+        );
         Self {
             registry: Arc::new(registry),
+            storage_failing,
+            storage_write_errors,
             connections,
             documents,
             messages,
@@ -91,6 +107,20 @@ impl Metrics {
             blobs,
             blob_bytes,
         }
+    }
+
+    /// Copies the store's health into the metrics (at each scrape).
+    pub fn storage_health(&self, health: &crate::storage::StorageHealth) {
+        let failure = health.failure();
+        for reason in ["disk_full", "error"] {
+            let on = failure.as_ref().is_some_and(|f| f.reason == reason);
+            self.storage_failing
+                .get_or_create(&vec![("reason", reason)])
+                .set(i64::from(on));
+        }
+        let seen = self.storage_write_errors.get();
+        self.storage_write_errors
+            .inc_by(health.errors().saturating_sub(seen));
     }
 
     /// Counts a finished (verified) blob upload.

@@ -83,8 +83,8 @@ pub struct DurabilityLedger {
 pub enum Durability {
     /// Everything advertised is on disk.
     Durable,
-    /// Gave up waiting; the message goes out anyway (logged), since holding
-    /// it forever would stall the peer for good.
+    /// Gave up waiting: the message must not go out (the connection is
+    /// closed instead; the device offers its changes again later).
     TimedOut,
 }
 

@@ -5,8 +5,12 @@
 //!
 //! A write is awaited until its transaction has committed; a failed
 //! transaction is retried (the disk may be full for a while), never
-//! reported as done.
+//! reported as done. While it fails, [`StorageHealth`] says so (`/healthz`
+//! answers 503, `/metrics` names the reason), and the queue in front of the
+//! writer is bounded: samod's writes wait for room instead of piling up.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -34,25 +38,93 @@ pub enum Write {
 /// time its first writer waits.
 const MAX_BATCH: usize = 512;
 
+/// Writes that may wait for the writer: far more than one burst of a
+/// thousand devices needs; a failing disk stops the flow here.
+const QUEUE: usize = 8192;
+
+/// Why storage cannot make writes durable right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// `disk_full` or `error` (for `/metrics` and `/healthz`; the
+    /// database's own text goes to the log only).
+    pub reason: &'static str,
+}
+
+/// Whether the store's writes currently succeed; shared with `/healthz`,
+/// `/metrics` and the sync endpoint.
+#[derive(Clone, Default)]
+pub struct StorageHealth {
+    failure: Arc<Mutex<Option<Failure>>>,
+    errors: Arc<AtomicU64>,
+}
+
+impl StorageHealth {
+    /// The current failure, if writes are failing.
+    pub fn failure(&self) -> Option<Failure> {
+        self.failure.lock().expect("health lock").clone()
+    }
+
+    /// Failed commits since the relay started.
+    pub fn errors(&self) -> u64 {
+        self.errors.load(Ordering::Relaxed)
+    }
+
+    fn failed(&self, error: &sqlx::Error) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        *self.failure.lock().expect("health lock") = Some(Failure {
+            reason: classify(error),
+        });
+    }
+
+    fn succeeded(&self) {
+        if self.failure.lock().expect("health lock").take().is_some() {
+            tracing::warn!("storage writes succeed again");
+        }
+    }
+}
+
+/// `disk_full` for SQLite's SQLITE_FULL and PostgreSQL's class 53
+/// (insufficient resources), else `error`.
+fn classify(error: &sqlx::Error) -> &'static str {
+    let code = error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .map(|c| c.into_owned())
+        .unwrap_or_default();
+    if code == "13" || code.starts_with("53") || error.to_string().contains("disk is full") {
+        "disk_full"
+    } else {
+        "error"
+    }
+}
+
 /// The queue to the writer task.
 #[derive(Clone)]
 pub struct Writer {
-    queue: mpsc::UnboundedSender<(Write, oneshot::Sender<()>)>,
+    queue: mpsc::Sender<(Write, oneshot::Sender<()>)>,
+    health: StorageHealth,
 }
 
 impl Writer {
     /// Starts the writer task of `db`; on PostgreSQL each changed key is
     /// announced to other relay processes as `<instance> <key>`.
     pub fn spawn(db: Database, instance: String) -> Self {
-        let (queue, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(db, instance, rx));
-        Self { queue }
+        let (queue, rx) = mpsc::channel(QUEUE);
+        let health = StorageHealth::default();
+        tokio::spawn(run(db, instance, rx, health.clone()));
+        Self { queue, health }
     }
 
-    /// Writes, and returns once the write is committed.
+    /// Whether writes currently succeed.
+    pub fn health(&self) -> StorageHealth {
+        self.health.clone()
+    }
+
+    /// Writes, and returns once the write is committed (waiting for room
+    /// in the queue first, while the writer is behind).
     pub async fn write(&self, write: Write) {
         let (done, committed) = oneshot::channel();
-        if self.queue.send((write, done)).is_err() {
+        if self.queue.send((write, done)).await.is_err() {
             // The writer task ends only with the runtime.
             std::future::pending::<()>().await;
         }
@@ -63,7 +135,8 @@ impl Writer {
 async fn run(
     db: Database,
     instance: String,
-    mut queue: mpsc::UnboundedReceiver<(Write, oneshot::Sender<()>)>,
+    mut queue: mpsc::Receiver<(Write, oneshot::Sender<()>)>,
+    health: StorageHealth,
 ) {
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
@@ -75,6 +148,7 @@ async fn run(
         }
         let mut delay = Duration::from_millis(50);
         while let Err(e) = commit(&db, &instance, &batch).await {
+            health.failed(&e);
             tracing::error!(
                 writes = batch.len(),
                 "storage write failed, retrying in {delay:?}: {e}"
@@ -82,6 +156,7 @@ async fn run(
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
         }
+        health.succeeded();
         for (_, done) in batch {
             let _ = done.send(());
         }
@@ -97,7 +172,33 @@ async fn commit(
     instance: &str,
     batch: &[(Write, oneshot::Sender<()>)],
 ) -> sqlx::Result<()> {
-    let mut tx = db.pool().begin().await?;
+    use sqlx::Connection;
+    let mut conn = db.pool().acquire().await?;
+    let result = async {
+        let mut tx = conn.begin().await?;
+        write_batch(db, instance, batch, &mut tx).await?;
+        tx.commit().await
+    }
+    .await;
+    if result.is_err() {
+        // A connection whose write or COMMIT failed (a full disk fails the
+        // COMMIT) can still be inside its transaction; reused, sqlx would
+        // open the next batch as a SAVEPOINT in it and "commit" that by
+        // releasing it — reporting writes durable that never were, and
+        // holding SQLite's write lock. It is closed, never reused.
+        if let Err(e) = conn.close().await {
+            tracing::warn!("closing a failed storage connection: {e}");
+        }
+    }
+    result
+}
+
+async fn write_batch(
+    db: &Database,
+    instance: &str,
+    batch: &[(Write, oneshot::Sender<()>)],
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+) -> sqlx::Result<()> {
     let mut puts: Vec<(&str, &[u8])> = Vec::new();
     for (write, _) in batch {
         match write {
@@ -109,7 +210,7 @@ async fn commit(
                     let changed = sqlx::query("INSERT INTO samod_kv (key, value) VALUES ($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE samod_kv.value <> excluded.value")
                         .bind(key)
                         .bind(value)
-                        .execute(&mut *tx)
+                        .execute(&mut **tx)
                         .await?
                         .rows_affected()
                         > 0;
@@ -119,22 +220,21 @@ async fn commit(
                         sqlx::query("SELECT 1 FROM (SELECT pg_notify($1, $2)) AS n")
                             .bind(CHANGES_CHANNEL)
                             .bind(format!("{instance} {key}"))
-                            .execute(&mut *tx)
+                            .execute(&mut **tx)
                             .await?;
                     }
                 }
             },
             Write::Delete { key } => {
-                put_rows(&mut tx, &mut puts).await?;
+                put_rows(tx, &mut puts).await?;
                 sqlx::query("DELETE FROM samod_kv WHERE key = $1")
                     .bind(key)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
             }
         }
     }
-    put_rows(&mut tx, &mut puts).await?;
-    tx.commit().await
+    put_rows(tx, &mut puts).await
 }
 
 /// Writes `puts` (SQLite) in multi-row upserts and empties it; of the same

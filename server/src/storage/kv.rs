@@ -70,6 +70,11 @@ impl SqlStorage {
         sqlx::query_scalar(sql).fetch_one(self.db.pool()).await
     }
 
+    /// Whether the store's writes currently succeed.
+    pub fn health(&self) -> super::group_commit::StorageHealth {
+        self.writer.health()
+    }
+
     /// The database (the enrolment tables live in it too).
     pub fn database(&self) -> &Database {
         &self.db

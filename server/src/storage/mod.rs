@@ -14,4 +14,5 @@ pub mod scale_out;
 
 pub use database::{redact, url_for, Backend, Database};
 pub use durability::{sync_message_heads, Durability, DurabilityLedger, DurableStorage};
+pub use group_commit::StorageHealth;
 pub use kv::SqlStorage;

@@ -192,7 +192,12 @@ async fn write(
         let message = tokio::select! {
             next = queue.next() => match next {
                 Some(bytes) => {
-                    wait_until_durable(&state.ledger, &bytes).await;
+                    if !wait_until_durable(&state.ledger, &bytes).await {
+                        break Some((
+                            "not_durable",
+                            "changes not on disk in time: closing rather than acknowledging them",
+                        ));
+                    }
                     state.metrics.sent(bytes.len());
                     Message::Binary(bytes.into())
                 }

@@ -30,7 +30,9 @@ const RATE_PER_SECOND: u32 = 100;
 /// and stops a client from making the relay buffer arbitrary amounts.
 const MAX_FRAME_BYTES: usize = 8 * 1024 * 1024;
 
-/// How long an outgoing message may wait for its changes to reach the disk.
+/// How long an outgoing message may wait for its changes to reach the disk;
+/// past it the connection is closed instead (the device keeps its changes
+/// unconfirmed and offers them again when it reconnects).
 const DURABILITY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Shared state of the endpoint.
@@ -83,6 +85,18 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    if let Some(failure) = state.storage.health().failure() {
+        // Nothing it sends could be made durable: let it retry later.
+        state.metrics.refused("storage_failing");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "máy chủ đang lỗi lưu trữ, hãy thử lại sau / the relay cannot store changes right now ({}); try again later\n",
+                failure.reason
+            ),
+        )
+            .into_response();
+    }
     let mut binding = None;
     if let Some(auth) = &state.auth {
         let peer = params.get("peer").cloned().unwrap_or_default();
@@ -181,7 +195,9 @@ pub async fn ticket(State(state): State<SyncState>, headers: HeaderMap) -> Respo
     }
 }
 
-pub(crate) async fn wait_until_durable(ledger: &DurabilityLedger, frame: &[u8]) {
+/// Waits until every head `frame` advertises is durable. `false` when that
+/// did not happen within [`DURABILITY_TIMEOUT`]: the frame must not be sent.
+pub(crate) async fn wait_until_durable(ledger: &DurabilityLedger, frame: &[u8]) -> bool {
     let Ok(
         WireMessage::Sync {
             document_id, data, ..
@@ -191,13 +207,11 @@ pub(crate) async fn wait_until_durable(ledger: &DurabilityLedger, frame: &[u8]) 
         },
     ) = WireMessage::decode(frame)
     else {
-        return;
+        return true;
     };
     let Some(heads) = sync_message_heads(&data) else {
-        return;
+        return true;
     };
     let doc = document_id.to_string();
-    if ledger.wait_durable(&doc, &heads, DURABILITY_TIMEOUT).await == Durability::TimedOut {
-        tracing::warn!(%doc, "changes not durable after {DURABILITY_TIMEOUT:?}; sending anyway");
-    }
+    ledger.wait_durable(&doc, &heads, DURABILITY_TIMEOUT).await == Durability::Durable
 }
