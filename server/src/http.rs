@@ -114,6 +114,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             },
             rates: Default::default(),
             started: std::time::Instant::now(),
+            attribution: crate::auth::attribution::Attribution::new(db.pool().clone()),
             metrics_access: crate::security::MetricsAccess {
                 loopback_trusted: !args.insecure_http,
                 token: args.metrics_token.clone().filter(|t| !t.is_empty()),

@@ -28,6 +28,7 @@ pub struct Metrics {
     blobs: Counter,
     blob_bytes: Counter,
     storage_failing: Family<Labels, Gauge>,
+    dropped: Family<Labels, Counter>,
     storage_write_errors: Counter,
 }
 
@@ -94,8 +95,15 @@ impl Metrics {
             "Storage commits that failed (each is retried)",
             storage_write_errors.clone(),
         );
+        let dropped = Family::<Labels, Counter>::default();
+        registry.register(
+            "dropped_messages",
+            "Messages from devices dropped unread, by kind (ephemeral: the product sends none)",
+            dropped.clone(),
+        );
         Self {
             registry: Arc::new(registry),
+            dropped,
             storage_failing,
             storage_write_errors,
             connections,
@@ -143,6 +151,11 @@ impl Metrics {
         let labels = vec![("direction", direction)];
         self.messages.get_or_create(&labels).inc();
         self.bytes.get_or_create(&labels).inc_by(len as u64);
+    }
+
+    /// Counts a message dropped without passing it on.
+    pub fn dropped(&self, kind: &'static str) {
+        self.dropped.get_or_create(&vec![("kind", kind)]).inc();
     }
 
     /// Counts a refused connection.

@@ -214,3 +214,84 @@ async fn tokens_never_travel_in_urls_and_a_ticket_opens_one_connection() -> anyh
     assert_eq!(revoked.status, 403);
     Ok(())
 }
+
+/// Each change's actor belongs to the device that first sent it: a hostile
+/// co-writer of the same commune can neither forge a colleague's changes
+/// nor block them by taking their actor and next sequence number, nor
+/// write as admin tooling.
+#[tokio::test]
+async fn a_device_can_neither_forge_nor_block_a_colleague_s_changes() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let relay = Relay::start_with(dir.path(), addr, None, &["--demo"]).await?;
+    let url = relay.sync_url();
+    let own = survey_of("sa-pa-ta-van");
+    let add = |name: &'static str, h: HouseholdId| {
+        move |d: &mut Automerge| survey::add_household(d, &h, name, 2, "Bản Hồ", 1_750_000_000)
+    };
+
+    let mut colleague = Device::enrolled(
+        "colleague",
+        &relay.enrol("enumerator", &["sa-pa-ta-van"]).await?,
+    );
+    colleague.fetch(&url, own, T).await?;
+    let first = HouseholdId::from_random(rand::random());
+    colleague.edit(&own, add("Thào Thị Chi", first.clone())).await??;
+    colleague.sync(T).await?;
+    let actor = colleague.doc(&own).get_actor().clone();
+
+    // The squatter writes as the colleague's actor, with its next sequence number.
+    let mut squatter = Device::enrolled(
+        "squatter",
+        &relay.enrol("enumerator", &["sa-pa-ta-van"]).await?,
+    );
+    squatter.fetch(&url, own, T).await?;
+    let forged = HouseholdId::from_random(rand::random());
+    squatter
+        .edit(&own, |d| {
+            d.set_actor(actor.clone());
+            add("Hộ giả mạo", forged.clone())(d)
+        })
+        .await??;
+    let refused = squatter.sync(Duration::from_secs(20)).await.unwrap_err();
+    assert!(format!("{refused:#}").contains("closed"), "{refused:#}");
+
+    // The colleague carries on with that same sequence number, unblocked.
+    let second = HouseholdId::from_random(rand::random());
+    colleague.edit(&own, add("Thào A Páo", second.clone())).await??;
+    colleague.sync(T).await?;
+
+    // Nor can anyone write as admin tooling (the demo seed's actor).
+    let mut impostor = Device::enrolled(
+        "impostor",
+        &relay.enrol("enumerator", &["sa-pa-ta-van"]).await?,
+    );
+    impostor.fetch(&url, own, T).await?;
+    let seeded = HouseholdId::from_random(rand::random());
+    impostor
+        .edit(&own, |d| {
+            d.set_actor(automerge::ActorId::from(&b"ntm-demo-seed:sa-pa-ta-van"[..]));
+            add("Hộ của quản trị", seeded.clone())(d)
+        })
+        .await??;
+    assert!(impostor.sync(Duration::from_secs(20)).await.is_err());
+
+    let mut office = Device::enrolled("office", &relay.enrol("office", &[]).await?);
+    office.fetch(&url, own, T).await?;
+    let households = survey::households(office.doc(&own));
+    let has = |id: &HouseholdId| households.iter().any(|h| h.id == *id);
+    assert!(
+        has(&first) && has(&second),
+        "the colleague's work is all there"
+    );
+    assert!(!has(&forged), "a forged change reached the relay");
+    assert!(!has(&seeded), "a device wrote as admin tooling");
+    let metrics = relay.request("GET", "/metrics", &[], vec![]).await?.text();
+    assert!(
+        metrics.contains("reason=\"actor_squatting\"")
+            && metrics.contains("reason=\"reserved_actor\""),
+        "{metrics}"
+    );
+    relay.terminate().await?;
+    Ok(())
+}

@@ -5,6 +5,7 @@
 //! document to each device from `ntm_core::access`. Revoking a device (from
 //! any relay process sharing the database) disconnects it within a second.
 
+pub mod attribution;
 pub mod policy;
 
 use std::collections::HashMap;

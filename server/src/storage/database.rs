@@ -133,6 +133,9 @@ impl Database {
             // set headers on a WebSocket upgrade, so it trades its token
             // (in a header) for one of these and puts that in the URL. In
             // the database, so a ticket issued by one relay opens another.
+            // Which enrolled device writes with which Automerge actor (the
+            // first to send it): attribution, and refusal of squatters.
+            "CREATE TABLE IF NOT EXISTS actors (actor TEXT PRIMARY KEY NOT NULL, device_id TEXT NOT NULL, bound_at BIGINT NOT NULL)".to_owned(),
             "CREATE TABLE IF NOT EXISTS sync_tickets (ticket_hash TEXT PRIMARY KEY NOT NULL, device_id TEXT NOT NULL, expires_at BIGINT NOT NULL)".to_owned(),
             // Photos and files: one row per blob, its bytes in chunks as
             // uploaded, and the documents that refer to it (its scope).

@@ -55,6 +55,36 @@ fn closing(reason: &'static str, message: &str, metrics: &crate::metrics::Metric
     metrics.refused(reason);
 }
 
+/// Checks that every change a message carries is the device's own
+/// (attribution); the refusal's metric label and reason otherwise.
+async fn admit(
+    attribution: &crate::auth::attribution::Attribution,
+    device: &str,
+    frame: &[u8],
+) -> Result<(), (&'static str, String)> {
+    let data = match WireMessage::decode(frame) {
+        Ok(WireMessage::Sync { data, .. } | WireMessage::Request { data, .. }) => data,
+        _ => return Ok(()),
+    };
+    let authors = ntm_core::sync::sync_message_authors(&data)
+        .map_err(|e| ("bad_changes", format!("unreadable changes: {e}")))?;
+    if authors.is_empty() {
+        return Ok(());
+    }
+    match attribution.admit(device, &authors, crate::unix_now()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(refusal @ crate::auth::attribution::Refusal::Squatted { .. })) => {
+            Err(("actor_squatting", refusal.to_string()))
+        }
+        Ok(Err(refusal)) => Err(("reserved_actor", refusal.to_string())),
+        // Not known to be its own: not passed on (the device retries later).
+        Err(e) => Err((
+            "database",
+            format!("attribution unavailable: {}", e.detail()),
+        )),
+    }
+}
+
 /// Hands the socket to samod.
 pub fn accept(state: SyncState, socket: WebSocket, binding: Option<Binding>) {
     let (sink, stream) = socket.split();
@@ -117,10 +147,15 @@ pub fn accept(state: SyncState, socket: WebSocket, binding: Option<Binding>) {
                 Inbound::End
             }
             Ok(Message::Binary(bytes)) => {
-                let doc = WireMessage::decode(&bytes)
-                    .ok()
-                    .and_then(|m| m.document_id());
-                if doc.is_some_and(|d| !documents.admit(d)) {
+                let decoded = WireMessage::decode(&bytes).ok();
+                let doc = decoded.as_ref().and_then(|m| m.document_id());
+                if matches!(decoded, Some(WireMessage::Ephemeral { .. })) {
+                    // The product sends none; forwarded, one device could
+                    // broadcast 8 MiB messages to every tablet it shares a
+                    // document with.
+                    counting.dropped("ephemeral");
+                    Inbound::Skip
+                } else if doc.is_some_and(|d| !documents.admit(d)) {
                     let message = format!(
                         "more than {} documents on one connection",
                         limits.max_documents
@@ -146,11 +181,37 @@ pub fn accept(state: SyncState, socket: WebSocket, binding: Option<Binding>) {
             }
         }
     });
+    // Changes go on only from the device their actors belong to.
+    let checked = {
+        let attribution = binding
+            .as_ref()
+            .map(|b| (state.attribution.clone(), b.device.clone(), b.peer.clone()));
+        let metrics = metrics.clone();
+        incoming.then(move |inbound| {
+            let attribution = attribution.clone();
+            let metrics = metrics.clone();
+            async move {
+                match (inbound, attribution) {
+                    (Inbound::Message(bytes), Some((attribution, device, peer))) => {
+                        match admit(&attribution, &device, &bytes).await {
+                            Ok(()) => Inbound::Message(bytes),
+                            Err((reason, message)) => {
+                                tracing::warn!(%device, %peer, "refusing a message: {message}");
+                                closing(reason, &message, &metrics);
+                                Inbound::End
+                            }
+                        }
+                    }
+                    (inbound, _) => inbound,
+                }
+            }
+        })
+    };
     // samod is shown a refused or broken connection as a plain end of
     // stream, as if the device had left. Handed the error instead, it would
     // log it at ERROR: for every device that drops off the network, and a
     // second time for every refusal (logged above with its reason).
-    let incoming = incoming
+    let incoming = checked
         .take_while(|i| std::future::ready(!matches!(i, Inbound::End)))
         .filter_map(|i| {
             std::future::ready(match i {

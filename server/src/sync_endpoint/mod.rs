@@ -60,6 +60,8 @@ pub struct SyncState {
     pub started: Instant,
     /// Who may read `/metrics`.
     pub metrics_access: crate::security::MetricsAccess,
+    /// Which device each change's actor belongs to.
+    pub attribution: crate::auth::attribution::Attribution,
 }
 
 /// Limits on each connection (flags of `serve`).

@@ -18,8 +18,9 @@ use crate::document::{commit, genesis as document_genesis, schema};
 /// The schema tag written at the document root.
 pub const SCHEMA: &str = "ntm-appraisal/1";
 
-/// Same on every device: departments may open a commune's appraisal offline.
-const GENESIS_ACTOR: &[u8] = b"ntm-appraisal-genesis";
+/// The fixed actor of every appraisal's shared genesis change: the same
+/// on every device, so departments may open a commune's appraisal offline.
+pub const GENESIS_ACTOR: &[u8] = b"ntm-appraisal-genesis";
 
 /// A department's verdict on a criterion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]

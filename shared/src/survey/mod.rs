@@ -24,7 +24,7 @@ pub const SCHEMA: &str = "ntm-survey/2";
 /// The actor of the genesis change: the same on every device, so every
 /// device that creates a commune's document offline creates the *same* first
 /// change, and their later work merges instead of forking the root objects.
-const GENESIS_ACTOR: &[u8] = b"ntm-survey-genesis";
+pub const GENESIS_ACTOR: &[u8] = b"ntm-survey-genesis";
 
 /// A commune whose survey document can be created offline by anyone.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 //! The automerge-repo sync protocol: wire format and the client state machine.
 
+pub mod authors;
 pub mod backoff;
 pub mod client;
 pub mod wire;
@@ -9,6 +10,7 @@ mod convergence;
 #[cfg(test)]
 mod tests;
 
+pub use authors::{sync_message_authors, Author, AuthorKind};
 pub use backoff::Backoff;
 pub use client::{ClientError, ClientEvent, ClientOutput, SyncClient, SyncStatus};
 pub use wire::{DecodeError, PeerMetadata, WireMessage, PROTOCOL_VERSION};
