@@ -1,12 +1,16 @@
-//! Admin tooling that writes documents straight into the relay's store:
-//! the demo province (`serve --demo`) and a province's own catalog version
-//! (`catalog import`). Each document is registered with its kind and unit.
+//! Admin tooling that works on the relay's store directly: the demo
+//! province (`serve --demo`), a province's own catalog version (`catalog
+//! import`), a document's history and the revert of one change (`document
+//! history | revert`). Each document is registered with its kind and unit.
 
 use std::path::Path;
 
 use ntm_core::catalog;
 use ntm_core::demo::{self, DemoParams};
+use ntm_core::history;
+use ntm_core::sync::AuthorKind;
 
+use crate::auth::attribution::Attribution;
 use crate::storage::SqlStorage;
 
 /// The districts whose communes get survey and appraisal documents in the
@@ -90,4 +94,135 @@ pub async fn import_catalog(
             ""
         }
     ))
+}
+
+/// A document as stored (every chunk merged).
+async fn load_document(storage: &SqlStorage, id: &str) -> anyhow::Result<automerge::Automerge> {
+    let chunks = storage.document_chunks(id).await?;
+    if chunks.is_empty() {
+        anyhow::bail!("no document {id} in this relay's store");
+    }
+    let mut doc = automerge::Automerge::new();
+    for chunk in chunks {
+        doc.load_incremental(&chunk)
+            .map_err(|e| anyhow::anyhow!("a stored chunk of {id} does not load: {e}"))?;
+    }
+    Ok(doc)
+}
+
+/// Who an actor is: a device (id, name, role), a shared genesis, or admin tooling.
+async fn author(attribution: &Attribution, summary: &history::ChangeSummary) -> String {
+    let kind = ntm_core::sync::Author {
+        actor: summary.actor.clone(),
+        seq: summary.seq,
+        hash: summary.hash,
+    }
+    .kind();
+    match kind {
+        AuthorKind::SharedGenesis => "genesis (shared by every device)".to_owned(),
+        AuthorKind::Reserved => format!(
+            "admin tooling ({})",
+            String::from_utf8_lossy(summary.actor.to_bytes())
+        ),
+        AuthorKind::Device => match attribution.writer(&summary.actor.to_hex_string()).await {
+            Ok(Some(w)) => format!("device {} \"{}\" ({})", w.device, w.name, w.role),
+            Ok(None) => format!("unattributed actor {}", summary.actor.to_hex_string()),
+            Err(e) => format!(
+                "actor {} (attribution unavailable: {})",
+                summary.actor.to_hex_string(),
+                e.detail()
+            ),
+        },
+    }
+}
+
+/// `ntm-relay document history ID`: one line per change, oldest first.
+pub async fn print_history(storage: &SqlStorage, id: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let doc = load_document(storage, id).await?;
+    let attribution = Attribution::new(storage.database().pool().clone());
+    let mut out = std::io::stdout().lock();
+    for summary in history::history(&doc) {
+        let listed: Vec<String> = summary
+            .touched
+            .iter()
+            .take(3)
+            .map(|t| {
+                let sign = match t.how {
+                    history::How::Added => '+',
+                    history::How::Removed => '-',
+                    history::How::Changed => '~',
+                };
+                format!("{sign}{}/{}", t.container, t.key)
+            })
+            .collect();
+        let more = summary.touched.len().saturating_sub(listed.len());
+        let written = writeln!(
+            out,
+            "{}\t{}\t{}\t+{} -{} ~{}\t{}{}\t{}",
+            summary.hash,
+            // The shared genesis carries time 0 by design.
+            if summary.time > 0 {
+                ntm_core::format::datetime_vi(summary.time)
+            } else {
+                "—".to_owned()
+            },
+            author(&attribution, &summary).await,
+            summary.count(history::How::Added),
+            summary.count(history::How::Removed),
+            summary.count(history::How::Changed),
+            listed.join(" "),
+            if more > 0 {
+                format!(" … {more} more")
+            } else {
+                String::new()
+            },
+            summary.message.as_deref().unwrap_or(""),
+        );
+        if written.is_err() {
+            // The reader went away (`| head`): not an error of ours.
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// `ntm-relay document revert ID CHANGE`: one new change, written as admin
+/// tooling (an actor of its own, never used again), stored as any device's
+/// change would be; running relays merge it and pass it to every device.
+pub async fn revert(
+    storage: &SqlStorage,
+    id: &str,
+    change: &str,
+    unix_seconds: i64,
+) -> anyhow::Result<()> {
+    let mut doc = load_document(storage, id).await?;
+    let hash = history::find_change(&doc, change)?;
+    let before = doc.get_heads();
+    let restored = history::revert(&mut doc, hash, admin_actor("revert"), unix_seconds)?;
+    if doc.get_heads() == before {
+        println!("nothing to revert: change {hash} touched no entry");
+        return Ok(());
+    }
+    let new = doc
+        .get_changes(&before)
+        .first()
+        .map(|c| c.hash())
+        .ok_or_else(|| anyhow::anyhow!("the revert wrote no change"))?;
+    storage
+        .store_external_change(id, &new, doc.save_after(&before))
+        .await?;
+    println!(
+        "reverted {hash} in {id} with change {new}: {} entries put back as they were",
+        restored.len()
+    );
+    Ok(())
+}
+
+/// A fresh actor for one admin write: `ntm-admin:<what>:<random>`. Reserved
+/// (devices cannot send it), and never shared by two writes, so two admin
+/// processes can never mint different changes with one actor and sequence.
+pub fn admin_actor(what: &str) -> automerge::ActorId {
+    let random = ntm_core::format::hex(&rand::random::<[u8; 8]>());
+    automerge::ActorId::from(format!("ntm-admin:{what}:{random}").as_bytes())
 }

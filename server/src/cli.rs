@@ -23,6 +23,35 @@ pub enum Command {
     /// Devices: enrolment codes, the enrolled devices, revocation.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Documents: who changed what, and undoing a destructive change.
+    #[command(subcommand)]
+    Document(DocumentCommand),
+}
+
+/// `ntm-relay document …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum DocumentCommand {
+    /// Every change of a document, oldest first: hash, time, device (name,
+    /// role), and the entries it added (+), removed (−) and changed (~).
+    History {
+        /// The document id (as the registry lists it).
+        id: String,
+        /// Where the relay's data is.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Write a new change that puts back every entry one change touched, as
+    /// it was before it (deleted households return with their records);
+    /// it syncs to every device like any other change.
+    Revert {
+        /// The document id.
+        id: String,
+        /// The change to undo: its hash, or the first 8+ characters of it.
+        change: String,
+        /// Where the relay's data is.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 /// `ntm-relay device …`.

@@ -73,6 +73,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     if db.backend() == Backend::Postgres {
         scale_out::spawn(sqlite.clone(), repo.clone());
+    } else {
+        scale_out::poll_external_writes(sqlite.clone(), repo.clone());
     }
     let acceptor = repo.make_acceptor(url::Url::parse(&format!(
         "{}://{}/sync",

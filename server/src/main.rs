@@ -62,6 +62,23 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         cli::Command::Device(command) => device(command).await,
+        cli::Command::Document(command) => {
+            let store = match &command {
+                cli::DocumentCommand::History { store, .. }
+                | cli::DocumentCommand::Revert { store, .. } => store.clone(),
+            };
+            let storage = open_storage(&store).await?;
+            let outcome = match command {
+                cli::DocumentCommand::History { id, .. } => {
+                    admin::print_history(&storage, &id).await
+                }
+                cli::DocumentCommand::Revert { id, change, .. } => {
+                    admin::revert(&storage, &id, &change, unix_now()).await
+                }
+            };
+            storage.close().await;
+            outcome
+        }
     }
 }
 

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod document;
 pub mod evaluation;
 pub mod format;
+pub mod history;
 pub mod ids;
 pub mod limits;
 pub mod overview;

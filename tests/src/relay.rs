@@ -190,7 +190,7 @@ impl Relay {
     }
 
     /// Runs an admin command of `ntm-relay` on this relay's store; its stdout.
-    async fn admin(&self, args: &[&str]) -> anyhow::Result<String> {
+    pub async fn admin(&self, args: &[&str]) -> anyhow::Result<String> {
         let out = Command::new(crate::workspace::relay_binary())
             .args(args)
             .arg("--data-dir")

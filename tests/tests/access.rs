@@ -236,7 +236,9 @@ async fn a_device_can_neither_forge_nor_block_a_colleague_s_changes() -> anyhow:
     );
     colleague.fetch(&url, own, T).await?;
     let first = HouseholdId::from_random(rand::random());
-    colleague.edit(&own, add("Thào Thị Chi", first.clone())).await??;
+    colleague
+        .edit(&own, add("Thào Thị Chi", first.clone()))
+        .await??;
     colleague.sync(T).await?;
     let actor = colleague.doc(&own).get_actor().clone();
 
@@ -258,7 +260,9 @@ async fn a_device_can_neither_forge_nor_block_a_colleague_s_changes() -> anyhow:
 
     // The colleague carries on with that same sequence number, unblocked.
     let second = HouseholdId::from_random(rand::random());
-    colleague.edit(&own, add("Thào A Páo", second.clone())).await??;
+    colleague
+        .edit(&own, add("Thào A Páo", second.clone()))
+        .await??;
     colleague.sync(T).await?;
 
     // Nor can anyone write as admin tooling (the demo seed's actor).

@@ -114,6 +114,10 @@ impl Database {
     }
 
     async fn create_tables(&self) -> sqlx::Result<()> {
+        let serial = match self.backend {
+            Backend::Sqlite => "INTEGER",
+            Backend::Postgres => "BIGSERIAL",
+        };
         let (bytes, text_key, without_rowid) = match self.backend {
             Backend::Sqlite => ("BLOB", "TEXT", " WITHOUT ROWID"),
             // Keys are compared by byte, as in SQLite, so that a prefix is
@@ -136,6 +140,9 @@ impl Database {
             // Which enrolled device writes with which Automerge actor (the
             // first to send it): attribution, and refusal of squatters.
             "CREATE TABLE IF NOT EXISTS actors (actor TEXT PRIMARY KEY NOT NULL, device_id TEXT NOT NULL, bound_at BIGINT NOT NULL)".to_owned(),
+            // Chunks written by admin tooling (a revert) while relays serve:
+            // relays on SQLite, which has no NOTIFY, poll this.
+            format!("CREATE TABLE IF NOT EXISTS external_writes (seq {serial} PRIMARY KEY, key TEXT NOT NULL)"),
             "CREATE TABLE IF NOT EXISTS sync_tickets (ticket_hash TEXT PRIMARY KEY NOT NULL, device_id TEXT NOT NULL, expires_at BIGINT NOT NULL)".to_owned(),
             // Photos and files: one row per blob, its bytes in chunks as
             // uploaded, and the documents that refer to it (its scope).

@@ -128,6 +128,38 @@ impl SqlStorage {
         Ok(())
     }
 
+    /// Every stored chunk of a document.
+    pub async fn document_chunks(&self, id: &str) -> sqlx::Result<Vec<Vec<u8>>> {
+        let prefix =
+            StorageKey::from_parts([id]).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        Ok(self.try_load_range(&prefix).await?.into_values().collect())
+    }
+
+    /// Stores one change written by admin tooling while relays may be
+    /// serving the document: under samod's own key for it, and announced
+    /// (PostgreSQL notifies through the writer; on SQLite the row in
+    /// `external_writes` is what serving relays poll for).
+    pub async fn store_external_change(
+        &self,
+        id: &str,
+        hash: &automerge::ChangeHash,
+        bytes: Vec<u8>,
+    ) -> sqlx::Result<()> {
+        let key = StorageKey::from_parts([id, "incremental", &hash.to_string()])
+            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        self.writer
+            .write(Write::Put {
+                key: encode_key(&key),
+                value: bytes,
+            })
+            .await;
+        sqlx::query("INSERT INTO external_writes (key) VALUES ($1)")
+            .bind(encode_key(&key))
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
+    }
+
     /// Whether any data is stored for a document.
     pub async fn has_data(&self, id: &str) -> sqlx::Result<bool> {
         let prefix =

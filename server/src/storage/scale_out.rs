@@ -73,6 +73,58 @@ async fn listen(storage: &SqlStorage, repo: &samod::Repo) -> anyhow::Result<()> 
     }
 }
 
+/// On SQLite (no NOTIFY): polls `external_writes` once a second for chunks
+/// admin tooling wrote while this relay serves (a revert), and merges those
+/// of loaded documents. Older rows were on disk before this relay read them.
+pub fn poll_external_writes(storage: SqlStorage, repo: samod::Repo) {
+    tokio::spawn(async move {
+        let pool = storage.database().pool().clone();
+        let mut seen: i64 = loop {
+            match sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM external_writes")
+                .fetch_one(&pool)
+                .await
+            {
+                Ok(max) => break max.unwrap_or(0),
+                Err(e) => {
+                    tracing::warn!("cannot read external writes yet: {e}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        };
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let rows: Vec<(i64, String)> = match sqlx::query_as(
+                "SELECT seq, key FROM external_writes WHERE seq > $1 ORDER BY seq",
+            )
+            .bind(seen)
+            .fetch_all(&pool)
+            .await
+            {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!("cannot read external writes: {e}");
+                    continue;
+                }
+            };
+            for (seq, key) in rows {
+                seen = seq;
+                let Some(doc) = key.split('/').next() else {
+                    continue;
+                };
+                if !storage.is_active(doc) {
+                    continue;
+                }
+                if let Some(chunk) = decode_key(&key) {
+                    if let Some(bytes) = storage.load(chunk).await {
+                        tracing::info!(doc, "merging a change written by admin tooling");
+                        merge(&repo, doc, vec![bytes]).await;
+                    }
+                }
+            }
+        }
+    });
+}
+
 async fn merge_document(storage: &SqlStorage, repo: &samod::Repo, doc: &str) {
     let Some(prefix) = decode_key(doc) else {
         return;
