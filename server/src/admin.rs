@@ -17,12 +17,35 @@ use crate::storage::SqlStorage;
 /// demo (the registry and catalogs cover the whole province).
 const DEMO_DISTRICTS: &[&str] = &["sa-pa"];
 
+/// The claim of the demo seed (`admin_claims`).
+const DEMO_CLAIM: &str = "demo-seed";
+/// A claim unfinished this long is a dead claimant's: taken over.
+const CLAIM_STALE_SECONDS: i64 = 600;
+
 /// Stores the demo province unless its registry is already there. Returns
 /// how many documents were written.
 pub async fn seed_demo(storage: &SqlStorage, unix_seconds: i64) -> anyhow::Result<usize> {
     let registry_id = ntm_core::registry::document::document_id(demo::PROVINCE_CODE).to_string();
     if storage.has_data(&registry_id).await? {
         tracing::info!("demo province already stored");
+        return Ok(0);
+    }
+    // Its documents are made with fixed actors and this relay's clock: two
+    // relays seeding one database at once would mint different changes with
+    // the same actor and sequence number. One claims the seed; the others
+    // wait for it to finish.
+    if !storage
+        .claim(DEMO_CLAIM, unix_seconds, CLAIM_STALE_SECONDS)
+        .await?
+    {
+        tracing::info!("another relay is storing the demo province: waiting for it");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+        while !storage.claim_done(DEMO_CLAIM).await? {
+            if std::time::Instant::now() > deadline {
+                anyhow::bail!("another relay claimed the demo seed and did not finish it");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
         return Ok(0);
     }
     tracing::info!("seeding the demo province (synthetic data)…");
@@ -47,6 +70,7 @@ pub async fn seed_demo(storage: &SqlStorage, unix_seconds: i64) -> anyhow::Resul
             .await?;
         written += 1;
     }
+    storage.finish_claim(DEMO_CLAIM, crate::unix_now()).await?;
     tracing::info!(documents = written, "demo province stored");
     Ok(written)
 }
@@ -75,7 +99,13 @@ pub async fn import_catalog(
         )
     })?;
     let id = catalog::document::document_id(&parsed.id).to_string();
-    if storage.has_data(&id).await? {
+    // One import per version, even with two admins importing at once.
+    let claim = format!("catalog/{}", parsed.id);
+    if storage.has_data(&id).await?
+        || !storage
+            .claim(&claim, unix_seconds, CLAIM_STALE_SECONDS)
+            .await?
+    {
         anyhow::bail!(
             "catalog {:?} is already imported (document {id}); a changed catalog needs a new id",
             parsed.id
@@ -84,6 +114,7 @@ pub async fn import_catalog(
     storage
         .store_document(&id, "catalog", &parsed.id, None, &doc)
         .await?;
+    storage.finish_claim(&claim, unix_seconds).await?;
     Ok(format!(
         "imported {} ({}) as document {id}{}",
         parsed.id,

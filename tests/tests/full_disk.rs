@@ -45,12 +45,8 @@ impl SmallDisk {
                 Err(e) => return Err(e.into()),
             }
         }
-        loop {
-            match file.write_all(&[0]) {
-                Ok(()) => {}
-                Err(_) => break,
-            }
-        }
+        // The last bytes, one at a time.
+        while file.write_all(&[0]).is_ok() {}
         let _ = file.sync_all();
         Ok(path)
     }

@@ -143,6 +143,9 @@ impl Database {
             // Chunks written by admin tooling (a revert) while relays serve:
             // relays on SQLite, which has no NOTIFY, poll this.
             format!("CREATE TABLE IF NOT EXISTS external_writes (seq {serial} PRIMARY KEY, key TEXT NOT NULL)"),
+            // Admin writes that must happen once however many relays try at
+            // once (the demo seed, a catalog import): whoever claims the row.
+            "CREATE TABLE IF NOT EXISTS admin_claims (name TEXT PRIMARY KEY NOT NULL, claimed_at BIGINT NOT NULL, done_at BIGINT)".to_owned(),
             "CREATE TABLE IF NOT EXISTS sync_tickets (ticket_hash TEXT PRIMARY KEY NOT NULL, device_id TEXT NOT NULL, expires_at BIGINT NOT NULL)".to_owned(),
             // Photos and files: one row per blob, its bytes in chunks as
             // uploaded, and the documents that refer to it (its scope).

@@ -128,6 +128,49 @@ impl SqlStorage {
         Ok(())
     }
 
+    /// Claims the admin write `name` for this process: `true` if it is ours
+    /// to do (nobody claimed it, or a claimant died: unfinished after
+    /// `stale_after` seconds), `false` if it is done or under way elsewhere.
+    /// One statement, so two relays racing cannot both win.
+    pub async fn claim(&self, name: &str, now: i64, stale_after: i64) -> sqlx::Result<bool> {
+        Ok(sqlx::query(
+            "INSERT INTO admin_claims (name, claimed_at) VALUES ($1, $2) \
+             ON CONFLICT (name) DO UPDATE SET claimed_at = excluded.claimed_at \
+             WHERE admin_claims.done_at IS NULL AND admin_claims.claimed_at < $3",
+        )
+        .bind(name)
+        .bind(now)
+        .bind(now - stale_after)
+        .execute(self.db.pool())
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Marks a claimed admin write done.
+    pub async fn finish_claim(&self, name: &str, now: i64) -> sqlx::Result<()> {
+        sqlx::query("UPDATE admin_claims SET done_at = $1 WHERE name = $2")
+            .bind(now)
+            .bind(name)
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Whether a claimed admin write is done.
+    pub async fn claim_done(&self, name: &str) -> sqlx::Result<bool> {
+        Ok(
+            sqlx::query_scalar::<_, Option<i64>>(
+                "SELECT done_at FROM admin_claims WHERE name = $1",
+            )
+            .bind(name)
+            .fetch_optional(self.db.pool())
+            .await?
+            .flatten()
+            .is_some(),
+        )
+    }
+
     /// Every stored chunk of a document.
     pub async fn document_chunks(&self, id: &str) -> sqlx::Result<Vec<Vec<u8>>> {
         let prefix =
@@ -291,6 +334,24 @@ mod tests {
 
     fn key(parts: &[&str]) -> StorageKey {
         StorageKey::from_parts(parts).unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_admin_write_is_claimed_by_one_process_and_taken_over_only_when_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = super::super::database::url_for(None, dir.path()).unwrap();
+        let db = Database::open(&url).await.unwrap();
+        let (a, b) = (SqlStorage::new(db.clone(), "a"), SqlStorage::new(db, "b"));
+        // Racing: exactly one wins.
+        let (x, y) = tokio::join!(a.claim("seed", 1000, 600), b.claim("seed", 1000, 600));
+        assert!(x.unwrap() ^ y.unwrap(), "exactly one claimant");
+        assert!(!b.claim("seed", 1500, 600).await.unwrap(), "still fresh");
+        assert!(!a.claim_done("seed").await.unwrap());
+        // A claimant that died: taken over once stale; a finished one never.
+        assert!(b.claim("seed", 1700, 600).await.unwrap());
+        b.finish_claim("seed", 1701).await.unwrap();
+        assert!(a.claim_done("seed").await.unwrap());
+        assert!(!a.claim("seed", 99_999, 600).await.unwrap());
     }
 
     #[tokio::test]
