@@ -149,6 +149,12 @@ pub struct ServeArgs {
     /// wait for a device that stopped reading.
     #[arg(long, env = "NTM_IDLE_TIMEOUT", default_value_t = 90)]
     pub idle_timeout: u64,
+    /// Open WebSocket connections in all; more are refused with 429.
+    #[arg(long, env = "NTM_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+    /// Open WebSocket connections of one enrolled device.
+    #[arg(long, env = "NTM_MAX_CONNECTIONS_PER_DEVICE", default_value_t = 8)]
+    pub max_connections_per_device: usize,
     /// Largest photo or file accepted, in bytes (larger: 413 naming the limit).
     #[arg(long, env = "NTM_MAX_BLOB_BYTES", default_value_t = 20 * 1024 * 1024)]
     pub max_blob_bytes: u64,

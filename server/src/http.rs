@@ -16,6 +16,13 @@ use crate::metrics::Metrics;
 use crate::storage::{scale_out, Backend, Database, DurableStorage, SqlStorage};
 use crate::sync_endpoint::{self, SyncState};
 
+/// `/enrol` attempts one address may make at once, then per second.
+const ENROL_BURST: u32 = 10;
+const ENROL_PER_SECOND: u32 = 1;
+
+/// Longest wait for the next piece of a request body.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Runs the relay until SIGINT or SIGTERM.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listen = args.listen_config();
@@ -113,7 +120,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             limits: sync_endpoint::ConnectionLimits {
                 max_documents: args.max_documents_per_connection,
                 idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
+                max_connections: args.max_connections.max(1),
+                max_connections_per_device: args.max_connections_per_device.max(1),
             },
+            slots: Default::default(),
+            enrol_attempts: Default::default(),
             rates: Default::default(),
             started: std::time::Instant::now(),
             attribution: crate::auth::attribution::Attribution::new(db.pool().clone()),
@@ -127,6 +138,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         router = router.fallback_service(ServeDir::new(app_dir).fallback(ServeFile::new(index)));
     }
 
+    // A request body that stops arriving is cut (a stalled photo upload
+    // resumes from its offset later).
+    router = router.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+        BODY_READ_TIMEOUT,
+    ));
     router = if args.tls_cert.is_some() {
         router.layer(axum::middleware::from_fn(crate::security::headers_tls))
     } else {
@@ -231,8 +247,31 @@ struct EnrolRequest {
 /// `POST /enrol {"code": "…", "name": "…"}` → the device's token, role and scope.
 async fn enrol(
     State(state): State<SyncState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     body: Result<Json<EnrolRequest>, JsonRejection>,
 ) -> Response {
+    // Codes are guessed one attempt at a time: a few at once per address,
+    // then one every few seconds.
+    let now_ms = state.started.elapsed().as_millis() as u64;
+    let allowed = {
+        let mut attempts = state.enrol_attempts.lock().expect("enrol lock");
+        if attempts.len() > 10_000 {
+            attempts.clear();
+        }
+        attempts
+            .entry(peer.ip())
+            .or_insert_with(|| ntm_core::limits::TokenBucket::new(ENROL_BURST, ENROL_PER_SECOND))
+            .take(now_ms)
+    };
+    if !allowed {
+        state.metrics.refused("enrol_rate");
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(axum::http::header::RETRY_AFTER, "5")],
+            "quá nhiều lần thử đăng ký, hãy đợi vài giây / too many enrolment attempts: wait a few seconds\n",
+        )
+            .into_response();
+    }
     let Ok(Json(request)) = body else {
         return (
             StatusCode::BAD_REQUEST,

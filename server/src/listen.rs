@@ -100,13 +100,22 @@ pub async fn serve(
                 .acceptor(acceptor)
                 .handle(handle);
             server = server.first_request_timeout(config.first_request_timeout);
+            // Every request's headers, not only the first one's.
+            server
+                .http_builder()
+                .http1()
+                .header_read_timeout(config.first_request_timeout);
             on_listening(address);
             server.serve(service).await?;
         }
         None => {
-            let server = axum_server::from_tcp(listener)?
+            let mut server = axum_server::from_tcp(listener)?
                 .handle(handle)
                 .first_request_timeout(config.first_request_timeout);
+            server
+                .http_builder()
+                .http1()
+                .header_read_timeout(config.first_request_timeout);
             on_listening(address);
             server.serve(service).await?;
         }

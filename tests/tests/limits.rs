@@ -159,3 +159,90 @@ async fn a_device_rate_counts_over_all_its_connections() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// A device asking for documents it may not see (here 150 random ids) gets
+/// "unavailable" for each from the relay itself, which keeps no document
+/// for them; its own commune still syncs on the same connection.
+#[tokio::test]
+async fn requests_for_documents_a_device_may_not_see_are_answered_unavailable() -> anyhow::Result<()>
+{
+    let dir = tempfile::tempdir()?;
+    let relay = relay(dir.path(), &["--demo"]).await?;
+    let device = relay.enrol("enumerator", &["sa-pa-ta-van"]).await?;
+    let mut probe = ntm_e2e::Device::enrolled("probe", &device);
+    let random: Vec<DocumentId> = (0..150)
+        .map(|_| DocumentId::from_bytes(rand::random()))
+        .collect();
+    for id in &random {
+        probe.track(*id, automerge::Automerge::new());
+    }
+    probe.connect(&relay.sync_url()).await?;
+    probe
+        .run_until(Duration::from_secs(60), |c| {
+            random.iter().all(|id| c.is_unavailable(id))
+        })
+        .await?;
+    let metrics = relay.request("GET", "/metrics", &[], vec![]).await?.text();
+    assert!(
+        metrics.contains("ntm_dropped_messages_total{kind=\"not_visible\"} 150"),
+        "{metrics}"
+    );
+    let own = ntm_core::registry::CommuneDocuments::derived(
+        ntm_core::demo::PROVINCE_CODE,
+        "sa-pa-ta-van",
+    )
+    .survey_id()
+    .expect("derived id");
+    probe.disconnect().await;
+    probe
+        .fetch(&relay.sync_url(), own, Duration::from_secs(60))
+        .await?;
+    assert!(ntm_core::survey::households(probe.doc(&own)).len() >= 300);
+    Ok(())
+}
+
+/// One device cannot hold all of the relay's sockets, and enrolment codes
+/// cannot be guessed at speed.
+#[tokio::test]
+async fn connections_per_device_and_enrolment_attempts_are_capped() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let relay = relay(dir.path(), &["--max-connections-per-device", "2"]).await?;
+    let device = relay.enrol("enumerator", &["sa-pa-ta-van"]).await?;
+    let url = |session: &str| format!("{}?peer={}.{session}", relay.sync_url(), device.device_id);
+    let open = |session: &'static str| {
+        let url = url(session);
+        let token = device.token.clone();
+        async move {
+            tokio_tungstenite::connect_async(ntm_e2e::device::upgrade_request(&url, Some(&token))?)
+                .await
+                .map(|(socket, _)| socket)
+                .map_err(anyhow::Error::from)
+        }
+    };
+    let first = open("a").await?;
+    let _second = open("b").await?;
+    let third = open("c").await.unwrap_err();
+    assert!(format!("{third:#}").contains("429"), "{third:#}");
+    drop(first);
+    // Its slot comes back once the relay sees the close.
+    let mut reopened = None;
+    for _ in 0..50 {
+        if let Ok(socket) = open("d").await {
+            reopened = Some(socket);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(reopened.is_some(), "a freed slot is usable again");
+
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let (status, _) = relay
+            .post_json("/enrol", &serde_json::json!({ "code": "AAAAA-BBBBB" }))
+            .await?;
+        statuses.push(status);
+    }
+    assert!(statuses[..9].iter().all(|&s| s == 403), "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    Ok(())
+}

@@ -114,3 +114,43 @@ async fn open_access_is_refused_beyond_loopback() -> anyhow::Result<()> {
     assert!(stderr.contains("refusing --open-access"), "{stderr}");
     Ok(())
 }
+
+/// Not only the first request: a later request on the same connection
+/// whose headers stall is cut too (slowloris on a kept-alive connection).
+#[tokio::test]
+async fn a_stalled_request_on_a_kept_alive_connection_is_cut() -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start_with(
+        dir.path(),
+        loopback(),
+        None,
+        &["--first-request-timeout", "1"],
+    )
+    .await?;
+    let mut socket = tokio::net::TcpStream::connect(relay.addr()).await?;
+    socket
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await?;
+    let mut buf = vec![0u8; 4096];
+    let n = socket.read(&mut buf).await?;
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    socket.write_all(b"GET /healthz HTTP/1.1\r\nHo").await?;
+    let started = std::time::Instant::now();
+    let closed = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match socket.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "a stalled second request held its connection"
+    );
+    eprintln!("cut after {:?}", started.elapsed());
+    relay.terminate().await?;
+    Ok(())
+}

@@ -129,7 +129,16 @@ pub struct Auth {
     pool: AnyPool,
     connected: Arc<Mutex<HashMap<String, Connected>>>,
     documents: Arc<Mutex<HashMap<String, Option<DocumentInfo>>>>,
+    /// Ids the table did not have, and when that was looked up: a device
+    /// asking for random ids costs one query per id per [`UNKNOWN_TTL`],
+    /// and at most [`UNKNOWN_CAP`] entries.
+    unknown: Arc<Mutex<HashMap<String, std::time::Instant>>>,
 }
+
+/// How long "no such document" is believed (admin tooling may create it).
+const UNKNOWN_TTL: Duration = Duration::from_secs(30);
+/// Most unknown ids remembered; past it the memory starts again.
+const UNKNOWN_CAP: usize = 100_000;
 
 impl Auth {
     /// Works on the relay's database (its tables are created when it opens).
@@ -138,6 +147,7 @@ impl Auth {
             pool: db.pool().clone(),
             connected: Arc::default(),
             documents: Arc::default(),
+            unknown: Arc::default(),
         }
     }
 
@@ -328,6 +338,11 @@ impl Auth {
         if let Some(Some(info)) = self.documents.lock().expect("auth lock").get(id) {
             return Ok(Some(info.clone()));
         }
+        if let Some(seen) = self.unknown.lock().expect("auth lock").get(id) {
+            if seen.elapsed() < UNKNOWN_TTL {
+                return Ok(None);
+            }
+        }
         let row = sqlx::query("SELECT kind, unit, district FROM documents WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -344,6 +359,12 @@ impl Auth {
                 .lock()
                 .expect("auth lock")
                 .insert(id.to_owned(), info.clone());
+        } else {
+            let mut unknown = self.unknown.lock().expect("auth lock");
+            if unknown.len() >= UNKNOWN_CAP {
+                unknown.clear();
+            }
+            unknown.insert(id.to_owned(), std::time::Instant::now());
         }
         Ok(info)
     }

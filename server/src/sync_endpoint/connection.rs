@@ -55,6 +55,29 @@ fn closing(reason: &'static str, message: &str, metrics: &crate::metrics::Metric
     metrics.refused(reason);
 }
 
+/// Whether the document a message is about is one the device may see.
+enum Visible {
+    Yes,
+    No(ntm_core::DocumentId),
+}
+
+async fn visible(auth: &crate::auth::Auth, peer: &str, frame: &[u8]) -> Visible {
+    let document_id = match WireMessage::decode(frame) {
+        Ok(WireMessage::Sync { document_id, .. } | WireMessage::Request { document_id, .. }) => {
+            document_id
+        }
+        _ => return Visible::Yes,
+    };
+    let Some((grant, _)) = auth.grant_of_peer(peer) else {
+        return Visible::No(document_id);
+    };
+    match auth.document(&document_id.to_string()).await {
+        Ok(info) if grant.access(info.as_ref()) != ntm_core::access::Access::None => Visible::Yes,
+        // Unknown, not its own, or the table unreadable: not passed on.
+        _ => Visible::No(document_id),
+    }
+}
+
 /// Checks that every change a message carries is the device's own
 /// (attribution); the refusal's metric label and reason otherwise.
 async fn admit(
@@ -86,7 +109,7 @@ async fn admit(
 }
 
 /// Hands the socket to samod.
-pub fn accept(state: SyncState, socket: WebSocket, binding: Option<Binding>) {
+pub fn accept(state: SyncState, socket: WebSocket, binding: Option<Binding>, slot: super::Slot) {
     let (sink, stream) = socket.split();
     let metrics = state.metrics.clone();
     let limits = state.limits;
@@ -115,7 +138,7 @@ pub fn accept(state: SyncState, socket: WebSocket, binding: Option<Binding>) {
 
     metrics.connections.inc();
     // Decremented when samod drops the stream, whoever ends the connection.
-    let open = ConnectionGauge(metrics.clone());
+    let open = (ConnectionGauge(metrics.clone()), slot);
     // Enrolled devices share one bucket over all their connections.
     let shared_rate = binding.as_ref().map(|b| {
         let mut rates = state.rates.lock().expect("rates lock");
@@ -181,28 +204,53 @@ pub fn accept(state: SyncState, socket: WebSocket, binding: Option<Binding>) {
             }
         }
     });
-    // Changes go on only from the device their actors belong to.
+    // samod writes into a small queue; the writer drains it to the socket.
+    // The relay answers some requests itself through the same queue.
+    let (outgoing, queue) = mpsc::channel::<Vec<u8>>(16);
+    // Documents the device may not see are answered "unavailable" here,
+    // before samod would spawn a document actor for them; and changes go
+    // on only from the device their actors belong to.
     let checked = {
-        let attribution = binding
-            .as_ref()
-            .map(|b| (state.attribution.clone(), b.device.clone(), b.peer.clone()));
+        let enrolled = binding.as_ref().map(|b| {
+            (
+                state.attribution.clone(),
+                state.enrolments.clone(),
+                b.device.clone(),
+                b.peer.clone(),
+            )
+        });
         let metrics = metrics.clone();
+        let reply = outgoing.clone();
         incoming.then(move |inbound| {
-            let attribution = attribution.clone();
+            let enrolled = enrolled.clone();
             let metrics = metrics.clone();
+            let mut reply = reply.clone();
             async move {
-                match (inbound, attribution) {
-                    (Inbound::Message(bytes), Some((attribution, device, peer))) => {
-                        match admit(&attribution, &device, &bytes).await {
-                            Ok(()) => Inbound::Message(bytes),
-                            Err((reason, message)) => {
-                                tracing::warn!(%device, %peer, "refusing a message: {message}");
-                                closing(reason, &message, &metrics);
-                                Inbound::End
-                            }
-                        }
+                let (Inbound::Message(bytes), Some((attribution, auth, device, peer))) =
+                    (&inbound, enrolled)
+                else {
+                    return inbound;
+                };
+                match visible(&auth, &peer, bytes).await {
+                    Visible::Yes => {}
+                    Visible::No(document_id) => {
+                        let answer = WireMessage::DocUnavailable {
+                            document_id,
+                            sender_id: ntm_core::PeerId::new("ntm-relay"),
+                            target_id: ntm_core::PeerId::new(peer.as_str()),
+                        };
+                        metrics.dropped("not_visible");
+                        let _ = reply.send(answer.encode()).await;
+                        return Inbound::Skip;
                     }
-                    (inbound, _) => inbound,
+                }
+                match admit(&attribution, &device, bytes).await {
+                    Ok(()) => inbound,
+                    Err((reason, message)) => {
+                        tracing::warn!(%device, %peer, "refusing a message: {message}");
+                        closing(reason, &message, &metrics);
+                        Inbound::End
+                    }
                 }
             }
         })
@@ -220,8 +268,6 @@ pub fn accept(state: SyncState, socket: WebSocket, binding: Option<Binding>) {
             })
         });
 
-    // samod writes into a small queue; the writer drains it to the socket.
-    let (outgoing, queue) = mpsc::channel::<Vec<u8>>(16);
     let outgoing = outgoing.sink_map_err(|_| axum::Error::new("connection closed"));
     tokio::spawn(write(state.clone(), sink, queue, idle, closed_tx));
 

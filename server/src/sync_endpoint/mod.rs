@@ -62,6 +62,61 @@ pub struct SyncState {
     pub metrics_access: crate::security::MetricsAccess,
     /// Which device each change's actor belongs to.
     pub attribution: crate::auth::attribution::Attribution,
+    /// Open connections under their caps.
+    pub slots: ConnectionSlots,
+    /// `/enrol` attempts per client address.
+    pub enrol_attempts: Arc<Mutex<HashMap<std::net::IpAddr, TokenBucket>>>,
+}
+
+/// Open connections, in total and per enrolled device, under caps: a
+/// hostile or broken device cannot hold all of the relay's sockets.
+#[derive(Clone, Default)]
+pub struct ConnectionSlots {
+    open: Arc<Mutex<(usize, HashMap<String, usize>)>>,
+}
+
+/// One open connection's slot, given back when dropped.
+pub struct Slot {
+    slots: ConnectionSlots,
+    device: Option<String>,
+}
+
+impl ConnectionSlots {
+    /// A slot for a new connection (of `device`, if enrolled), or `None`
+    /// when a cap is reached.
+    pub fn take(&self, device: Option<&str>, limits: &ConnectionLimits) -> Option<Slot> {
+        let mut open = self.open.lock().expect("slots lock");
+        if open.0 >= limits.max_connections {
+            return None;
+        }
+        if let Some(device) = device {
+            let n = open.1.entry(device.to_owned()).or_default();
+            if *n >= limits.max_connections_per_device {
+                return None;
+            }
+            *n += 1;
+        }
+        open.0 += 1;
+        Some(Slot {
+            slots: self.clone(),
+            device: device.map(str::to_owned),
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.slots.open.lock().expect("slots lock");
+        open.0 -= 1;
+        if let Some(device) = &self.device {
+            if let Some(n) = open.1.get_mut(device) {
+                *n -= 1;
+                if *n == 0 {
+                    open.1.remove(device);
+                }
+            }
+        }
+    }
 }
 
 /// Limits on each connection (flags of `serve`).
@@ -72,6 +127,10 @@ pub struct ConnectionLimits {
     /// Silence (no frame, no answer to pings) after which it is closed; also
     /// how long one outgoing message may wait for a slow reader.
     pub idle_timeout: Duration,
+    /// Open connections in all.
+    pub max_connections: usize,
+    /// Open connections of one enrolled device (tabs, reconnects overlapping).
+    pub max_connections_per_device: usize,
 }
 
 /// Upgrades to a WebSocket and hands it to samod. With enrolment required,
@@ -143,6 +202,18 @@ pub async fn upgrade(
             }
         }
     }
+    let Some(slot) = state
+        .slots
+        .take(binding.as_ref().map(|b| b.device.as_str()), &state.limits)
+    else {
+        state.metrics.refused("too_many_connections");
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "30")],
+            "quá nhiều kết nối, hãy thử lại sau / too many connections (of this device, or in all): try again later\n",
+        )
+            .into_response();
+    };
     // Small buffers: a tablet's messages are small (a few hundred bytes),
     // and a thousand connections must not each hold the default 128 KiB
     // twice; a large first sync simply takes more reads.
@@ -150,7 +221,7 @@ pub async fn upgrade(
         .write_buffer_size(4 * 1024)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| async move { connection::accept(state, socket, binding) })
+        .on_upgrade(move |socket| async move { connection::accept(state, socket, binding, slot) })
 }
 
 /// The token in an `Authorization: Bearer` header.
