@@ -19,6 +19,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use futures::StreamExt;
 use ntm_core::access::{Access, Grant};
 use ntm_core::blobs::{BlobError, BlobHash};
 
@@ -31,11 +32,19 @@ use crate::sync_endpoint::SyncState;
 pub struct Refusal {
     status: StatusCode,
     body: serde_json::Value,
+    /// Seconds for `Retry-After` (quotas).
+    retry_after: Option<u64>,
 }
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            if let Ok(v) = header::HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
     }
 }
 
@@ -43,6 +52,7 @@ fn refuse(status: StatusCode, message: impl std::fmt::Display) -> Refusal {
     Refusal {
         status,
         body: serde_json::json!({ "error": message.to_string() }),
+        retry_after: None,
     }
 }
 
@@ -56,6 +66,7 @@ impl From<BlobStoreError> for Refusal {
                     }
                     BlobError::WrongOffset { expected, .. } => {
                         return Refusal {
+                            retry_after: None,
                             status: StatusCode::CONFLICT,
                             body: serde_json::json!({
                                 "error": refusal.to_string(),
@@ -63,6 +74,15 @@ impl From<BlobStoreError> for Refusal {
                             }),
                         }
                     }
+                    BlobError::OverQuota { kind, .. } => {
+                        let mut refusal = refuse(StatusCode::TOO_MANY_REQUESTS, &refusal);
+                        refusal.retry_after = Some(match kind {
+                            ntm_core::blobs::QuotaKind::InFlight => 60,
+                            ntm_core::blobs::QuotaKind::Daily => 3600,
+                        });
+                        return refusal;
+                    }
+                    BlobError::UploadedElsewhere => StatusCode::CONFLICT,
                     BlobError::HashMismatch => StatusCode::UNPROCESSABLE_ENTITY,
                     BlobError::BadHash(_) | BlobError::PastEnd { .. } => StatusCode::BAD_REQUEST,
                     BlobError::SizeChanged { .. } => StatusCode::CONFLICT,
@@ -84,15 +104,15 @@ impl From<sqlx::Error> for Refusal {
     }
 }
 
-/// The caller's grant: `None` with `--open-access` (everyone may do
-/// everything), else from its token.
+/// The caller: its device id and grant (`None` with `--open-access`, where
+/// everyone may do everything and counts as one device), from its token.
 async fn caller(
     state: &SyncState,
     headers: &HeaderMap,
     params: &HashMap<String, String>,
-) -> Result<Option<Grant>, Refusal> {
+) -> Result<(String, Option<Grant>), Refusal> {
     let Some(auth) = &state.auth else {
-        return Ok(None);
+        return Ok((OPEN_ACCESS_DEVICE.to_owned(), None));
     };
     if params.contains_key("token") {
         state.metrics.refused("token_in_url");
@@ -105,7 +125,7 @@ async fn caller(
         .device_of_token(crate::sync_endpoint::bearer(headers))
         .await
     {
-        Ok((_, grant)) => Ok(Some(grant)),
+        Ok((device, grant)) => Ok((device, Some(grant))),
         Err(e) => {
             state.metrics.refused(match e {
                 AuthError::Revoked => "revoked",
@@ -121,6 +141,9 @@ async fn caller(
     }
 }
 
+/// Who uploads under `--open-access`.
+const OPEN_ACCESS_DEVICE: &str = "open-access";
+
 /// The caller's access to one document.
 async fn access(state: &SyncState, grant: &Option<Grant>, document: &str) -> Access {
     let Some(grant) = grant else {
@@ -135,7 +158,8 @@ async fn access(state: &SyncState, grant: &Option<Grant>, document: &str) -> Acc
     }
 }
 
-/// The best access the caller has to any document referring to the blob.
+/// The best access the caller has to a document that refers to the blob in
+/// its content (naming a document at upload grants nothing by itself).
 async fn blob_access(state: &SyncState, grant: &Option<Grant>, hash: &BlobHash) -> Access {
     let documents = match state.blobs.documents(hash).await {
         Ok(d) => d,
@@ -146,13 +170,51 @@ async fn blob_access(state: &SyncState, grant: &Option<Grant>, hash: &BlobHash) 
     };
     let mut best = Access::None;
     for d in documents {
-        match access(state, grant, &d).await {
+        let access = access(state, grant, &d).await;
+        if access == Access::None || !refers_to(state, &d, hash).await {
+            continue;
+        }
+        match access {
             Access::ReadWrite => return Access::ReadWrite,
             Access::ReadOnly => best = Access::ReadOnly,
             Access::None => {}
         }
     }
     best
+}
+
+/// Whether document `id`'s content names the blob (its set of referenced
+/// blobs is cached per document heads).
+async fn refers_to(state: &SyncState, id: &str, hash: &BlobHash) -> bool {
+    let Ok(doc_id) = id.parse::<samod::DocumentId>() else {
+        return false;
+    };
+    let Ok(Some(handle)) = state.repo.find(doc_id).await else {
+        return false;
+    };
+    let cached = state.blob_refs.lock().expect("refs lock").get(id).cloned();
+    let refs = handle
+        .with_document_async(move |doc| {
+            let heads = doc.get_heads();
+            match cached {
+                Some((at, refs)) if at == heads => (heads, refs),
+                _ => (
+                    heads,
+                    std::sync::Arc::new(ntm_core::blobs::referenced_blobs(doc)),
+                ),
+            }
+        })
+        .await;
+    let Ok((heads, refs)) = refs else {
+        return false;
+    };
+    let found = refs.contains(hash);
+    let mut cache = state.blob_refs.lock().expect("refs lock");
+    if cache.len() > 4096 {
+        cache.clear();
+    }
+    cache.insert(id.to_owned(), (heads, refs));
+    found
 }
 
 /// The blob named `text`, if the caller may read it; anything else is a 404
@@ -164,7 +226,7 @@ async fn readable(
     params: &HashMap<String, String>,
 ) -> Result<BlobHash, Refusal> {
     let hash = parse_hash(text)?;
-    let grant = caller(state, headers, params).await?;
+    let (_, grant) = caller(state, headers, params).await?;
     if blob_access(state, &grant, &hash).await == Access::None {
         return Err(BlobStoreError::NotFound.into());
     }
@@ -196,7 +258,7 @@ pub async fn start(
     headers: HeaderMap,
 ) -> Result<Response, Refusal> {
     let hash = parse_hash(&hash)?;
-    let grant = caller(&state, &headers, &params).await?;
+    let (device, grant) = caller(&state, &headers, &params).await?;
     let size = number(&params, "size")?;
     let Some(document) = params.get("document") else {
         return Err(refuse(
@@ -212,7 +274,7 @@ pub async fn start(
     }
     let status = state
         .blobs
-        .start(&hash, size, document, crate::unix_now())
+        .start(&hash, size, document, &device, crate::unix_now())
         .await?;
     Ok(Json(status).into_response())
 }
@@ -226,14 +288,8 @@ pub async fn append(
     body: Body,
 ) -> Result<Response, Refusal> {
     let hash = parse_hash(&hash)?;
-    let grant = caller(&state, &headers, &params).await?;
+    let (device, _) = caller(&state, &headers, &params).await?;
     let offset = number(&params, "offset")?;
-    if blob_access(&state, &grant, &hash).await != Access::ReadWrite {
-        return Err(refuse(
-            StatusCode::NOT_FOUND,
-            "không có lần tải lên này / no such upload (POST it first)",
-        ));
-    }
     let limit = state.blobs.limits().max_chunk_bytes;
     // Read one byte past the limit, so an oversized chunk is told apart.
     let chunk: Bytes = match axum::body::to_bytes(body, limit as usize + 1).await {
@@ -246,21 +302,30 @@ pub async fn append(
             .into())
         }
     };
-    let appended = state.blobs.append(&hash, offset, &chunk).await?;
+    let appended = state
+        .blobs
+        .append(&hash, offset, &chunk, &device, crate::unix_now())
+        .await?;
     if appended.finished {
         state.metrics.blob_stored(appended.status.size);
     }
     Ok(Json(appended.status).into_response())
 }
 
-/// `GET /blobs/<hash>/upload`.
+/// `GET /blobs/<hash>/upload`: for the device uploading it, or any device
+/// that may read it.
 pub async fn upload_status(
     State(state): State<SyncState>,
     Path(hash): Path<String>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, Refusal> {
-    let hash = readable(&state, &hash, &headers, &params).await?;
+    let hash = parse_hash(&hash)?;
+    let (device, grant) = caller(&state, &headers, &params).await?;
+    let own = state.blobs.uploader(&hash).await?.as_deref() == Some(device.as_str());
+    if !own && blob_access(&state, &grant, &hash).await == Access::None {
+        return Err(BlobStoreError::NotFound.into());
+    }
     match state.blobs.status(&hash).await? {
         Some(status) => Ok(Json(status).into_response()),
         None => Err(BlobStoreError::NotFound.into()),
@@ -301,18 +366,31 @@ pub async fn download(
     let (from, to) = range
         .clone()
         .map_or((0, size.saturating_sub(1)), |r| (*r.start(), *r.end()));
-    let chunks = state.blobs.chunks(&hash, from).await?;
-    let mut bytes = Vec::with_capacity((to + 1 - from) as usize);
-    for (start, data) in chunks {
-        let end = start + data.len() as u64; // exclusive
-        let lo = from.max(start);
-        let hi = (to + 1).min(end);
-        if lo < hi {
-            bytes.extend_from_slice(&data[(lo - start) as usize..(hi - start) as usize]);
-        }
-    }
-    let mut response = Response::new(Body::from(bytes));
+    // Streamed one stored chunk (≤ 1 MiB) at a time: a 20 MiB photo is
+    // never held whole, however many devices download at once.
+    let starts = state.blobs.chunk_starts(&hash, from).await?;
+    let store = state.blobs.clone();
+    let body = futures::stream::iter(starts)
+        .then(move |start| {
+            let store = store.clone();
+            async move { store.chunk(&hash, start).await.map(|data| (start, data)) }
+        })
+        .map(move |read| {
+            let (start, data) = read.map_err(std::io::Error::other)?;
+            let end = start + data.len() as u64; // exclusive
+            let (lo, hi) = (from.max(start), (to + 1).min(end));
+            Ok::<_, std::io::Error>(if lo < hi {
+                Bytes::copy_from_slice(&data[(lo - start) as usize..(hi - start) as usize])
+            } else {
+                Bytes::new()
+            })
+        });
+    let mut response = Response::new(Body::from_stream(body));
     let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_LENGTH,
+        header::HeaderValue::from(to + 1 - from),
+    );
     h.insert(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("application/octet-stream"),

@@ -158,6 +158,15 @@ pub struct ServeArgs {
     /// Largest photo or file accepted, in bytes (larger: 413 naming the limit).
     #[arg(long, env = "NTM_MAX_BLOB_BYTES", default_value_t = 20 * 1024 * 1024)]
     pub max_blob_bytes: u64,
+    /// Bytes of unfinished uploads one device may have at once (more: 429).
+    #[arg(long, env = "NTM_BLOB_QUOTA_IN_FLIGHT", default_value_t = 100 * 1024 * 1024)]
+    pub blob_quota_in_flight: u64,
+    /// Bytes of photos and files one device may store per 24 hours (more: 429).
+    #[arg(long, env = "NTM_BLOB_QUOTA_PER_DAY", default_value_t = 1024 * 1024 * 1024)]
+    pub blob_quota_per_day: u64,
+    /// Hours after which an unfinished upload is dropped, freeing its bytes.
+    #[arg(long, env = "NTM_UPLOAD_LIFETIME_HOURS", default_value_t = 24)]
+    pub upload_lifetime_hours: u64,
     /// Let any device read and write every document, without enrolment.
     /// For development and tests only: by default only enrolled devices may
     /// connect, each seeing only what its role and scope allow.

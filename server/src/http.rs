@@ -89,6 +89,16 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         args.listen
     ))?)?;
 
+    let state_blobs = crate::storage::blobs::BlobStore::new(
+        db.clone(),
+        ntm_core::blobs::BlobLimits {
+            max_blob_bytes: args.max_blob_bytes,
+            max_in_flight_bytes: args.blob_quota_in_flight,
+            max_daily_bytes: args.blob_quota_per_day,
+            upload_lifetime_seconds: args.upload_lifetime_hours.max(1) as i64 * 3600,
+            ..Default::default()
+        },
+    );
     let mut router = Router::new()
         .route("/healthz", get(healthz))
         .route("/sync", get(sync_endpoint::upgrade))
@@ -110,13 +120,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             enrolments: auth,
             metrics,
             storage: sqlite.clone(),
-            blobs: crate::storage::blobs::BlobStore::new(
-                db.clone(),
-                ntm_core::blobs::BlobLimits {
-                    max_blob_bytes: args.max_blob_bytes,
-                    ..Default::default()
-                },
-            ),
+            blobs: state_blobs.clone(),
             limits: sync_endpoint::ConnectionLimits {
                 max_documents: args.max_documents_per_connection,
                 idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
@@ -124,6 +128,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 max_connections_per_device: args.max_connections_per_device.max(1),
             },
             slots: Default::default(),
+            repo: repo.clone(),
+            blob_refs: Default::default(),
             enrol_attempts: Default::default(),
             rates: Default::default(),
             started: std::time::Instant::now(),
@@ -148,6 +154,17 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         router.layer(axum::middleware::from_fn(crate::security::headers_plain))
     };
+
+    // Abandoned uploads expire, freeing their bytes.
+    let expiring = state_blobs.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(600)).await;
+            if let Err(e) = expiring.expire(crate::unix_now()).await {
+                tracing::warn!("cannot expire unfinished uploads: {e}");
+            }
+        }
+    });
 
     // Open WebSockets would hold a graceful shutdown forever: stop the
     // repository first, which closes them and finishes pending writes.

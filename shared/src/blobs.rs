@@ -66,6 +66,12 @@ pub struct BlobLimits {
     pub max_blob_bytes: u64,
     /// Largest chunk in one request, in bytes.
     pub max_chunk_bytes: u64,
+    /// Bytes of unfinished uploads one device may have open.
+    pub max_in_flight_bytes: u64,
+    /// Bytes one device may store per 24 hours.
+    pub max_daily_bytes: u64,
+    /// Seconds after which an unfinished upload is dropped, freeing its bytes.
+    pub upload_lifetime_seconds: i64,
 }
 
 impl Default for BlobLimits {
@@ -75,11 +81,75 @@ impl Default for BlobLimits {
         Self {
             max_blob_bytes: 20 * 1024 * 1024,
             max_chunk_bytes: 1024 * 1024,
+            // Five photos under way; a week's photos of a busy enumerator a day.
+            max_in_flight_bytes: 100 * 1024 * 1024,
+            max_daily_bytes: 1024 * 1024 * 1024,
+            upload_lifetime_seconds: 24 * 3600,
         }
     }
 }
 
 /// Why an upload step is refused.
+/// Which of a device's byte quotas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaKind {
+    /// Unfinished uploads at once.
+    InFlight,
+    /// Stored in the last 24 hours.
+    Daily,
+}
+
+fn quota_message(kind: QuotaKind, limit: u64) -> String {
+    let mib = limit / (1024 * 1024);
+    match kind {
+        QuotaKind::InFlight => format!(
+            "thiết bị đang tải lên quá nhiều tệp cùng lúc (tối đa {mib} MiB), hãy đợi các tệp đang tải xong / too many unfinished uploads on this device (at most {mib} MiB): let them finish first"
+        ),
+        QuotaKind::Daily => format!(
+            "thiết bị đã tải lên {mib} MiB trong 24 giờ qua, hãy thử lại sau / this device stored its {mib} MiB for the last 24 hours: try again later"
+        ),
+    }
+}
+
+/// Every blob a document refers to in its content: any text value that is
+/// a blob hash (household photos, evidence of infrastructure and attested
+/// indicators…). A device may read a blob only if a document it may read
+/// refers to it this way.
+pub fn referenced_blobs(doc: &automerge::Automerge) -> std::collections::BTreeSet<BlobHash> {
+    use automerge::{ReadDoc, Value};
+    let mut found = std::collections::BTreeSet::new();
+    let mut stack = vec![automerge::ROOT];
+    while let Some(obj) = stack.pop() {
+        let values: Vec<(Value<'_>, automerge::ObjId)> = match doc.object_type(&obj) {
+            Ok(automerge::ObjType::Map | automerge::ObjType::Table) => doc
+                .keys(&obj)
+                .filter_map(|k| doc.get(&obj, k.as_str()).ok().flatten())
+                .collect(),
+            Ok(automerge::ObjType::List) => (0..doc.length(&obj))
+                .filter_map(|i| doc.get(&obj, i).ok().flatten())
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (value, id) in values {
+            match value {
+                Value::Object(_) => stack.push(id),
+                Value::Scalar(s) => collect(&s, &mut found),
+            }
+        }
+    }
+    found
+}
+
+fn collect(value: &automerge::ScalarValue, found: &mut std::collections::BTreeSet<BlobHash>) {
+    if let automerge::ScalarValue::Str(text) = value {
+        if text.len() == 64 {
+            if let Ok(hash) = text.parse() {
+                found.insert(hash);
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BlobError {
     /// Not a SHA-256 in hex.
@@ -116,6 +186,17 @@ pub enum BlobError {
         /// Declared size.
         size: u64,
     },
+    /// A device's quota of bytes is used up for now.
+    #[error("{}", quota_message(*kind, *limit))]
+    OverQuota {
+        /// Which quota.
+        kind: QuotaKind,
+        /// Its limit in bytes.
+        limit: u64,
+    },
+    /// Another device is uploading this file.
+    #[error("một thiết bị khác đang tải tệp này lên, hãy thử lại sau / another device is uploading this file: try again later")]
+    UploadedElsewhere,
     /// The bytes do not hash to the name: the upload starts over.
     #[error("nội dung không khớp mã SHA-256, cần tải lại từ đầu / the content does not match its SHA-256; upload it again")]
     HashMismatch,
@@ -131,6 +212,24 @@ pub enum BlobError {
 
 impl BlobLimits {
     /// Checks a declared size before any byte is sent.
+    /// Whether a device with `in_flight` bytes of unfinished uploads and
+    /// `today` bytes stored in the last 24 hours may start one of `size`.
+    pub fn check_quota(&self, size: u64, in_flight: u64, today: u64) -> Result<(), BlobError> {
+        if in_flight.saturating_add(size) > self.max_in_flight_bytes {
+            return Err(BlobError::OverQuota {
+                kind: QuotaKind::InFlight,
+                limit: self.max_in_flight_bytes,
+            });
+        }
+        if today.saturating_add(size) > self.max_daily_bytes {
+            return Err(BlobError::OverQuota {
+                kind: QuotaKind::Daily,
+                limit: self.max_daily_bytes,
+            });
+        }
+        Ok(())
+    }
+
     pub fn check_size(&self, size: u64) -> Result<(), BlobError> {
         if size > self.max_blob_bytes {
             return Err(BlobError::TooLarge {
@@ -185,6 +284,40 @@ pub struct UploadStatus {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_document_refers_to_the_blobs_named_in_its_content_only() {
+        use crate::survey::{self, record, HouseholdId};
+        let mut doc = survey::genesis(&survey::demo_commune());
+        let h = HouseholdId::from_random([3; 16]);
+        survey::add_household(&mut doc, &h, "Lò Thị Hoa", 2, "Bản Hồ", 10).unwrap();
+        let photo = BlobHash::of(b"a photo of the house");
+        record::update_record(&mut doc, &h, 11, |r| r.photos.push(photo.to_string())).unwrap();
+        let found = referenced_blobs(&doc);
+        assert!(found.contains(&photo));
+        assert_eq!(
+            found.len(),
+            1,
+            "ids and other text are not blobs: {found:?}"
+        );
+        assert!(!referenced_blobs(&survey::genesis(&survey::demo_commune())).contains(&photo));
+    }
+
+    #[test]
+    fn quotas_count_what_is_under_way_and_what_was_stored_today() {
+        let limits = BlobLimits::default();
+        let mib = 1024 * 1024;
+        assert!(limits.check_quota(5 * mib, 90 * mib, 0).is_ok());
+        assert!(matches!(
+            limits.check_quota(11 * mib, 90 * mib, 0),
+            Err(BlobError::OverQuota {
+                kind: QuotaKind::InFlight,
+                ..
+            })
+        ));
+        let daily = limits.check_quota(5 * mib, 0, 1020 * mib).unwrap_err();
+        assert!(daily.to_string().contains("24"), "{daily}");
+    }
+
     use super::*;
 
     #[test]
@@ -204,6 +337,7 @@ mod tests {
         let limits = BlobLimits {
             max_blob_bytes: 100,
             max_chunk_bytes: 40,
+            ..Default::default()
         };
         assert!(limits.check_size(100).is_ok());
         let too_large = limits.check_size(101).unwrap_err();

@@ -66,11 +66,19 @@ impl Client<'_> {
 async fn photos_upload_in_resumable_chunks_and_stay_in_their_commune() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
-    let relay = Relay::start_with(dir.path(), addr, None, &["--demo"]).await?;
+    // 3 MiB of unfinished uploads per device: the photo, not two at once.
+    let relay = Relay::start_with(
+        dir.path(),
+        addr,
+        None,
+        &["--demo", "--blob-quota-in-flight", "3145728"],
+    )
+    .await?;
     let ta_van = survey_of("sa-pa-ta-van");
+    let tablet_enrolment = relay.enrol("enumerator", &["sa-pa-ta-van"]).await?;
     let tablet = Client {
         relay: &relay,
-        token: relay.enrol("enumerator", &["sa-pa-ta-van"]).await?.token,
+        token: tablet_enrolment.token.clone(),
     };
     let second = Client {
         relay: &relay,
@@ -100,6 +108,14 @@ async fn photos_upload_in_resumable_chunks_and_stay_in_their_commune() -> anyhow
     assert_eq!(oversized.status, 413);
     assert!(oversized.text().contains("1048576"), "{}", oversized.text());
 
+    // A second upload at the same time would pass the device's quota of
+    // unfinished uploads: 429, with when to try again.
+    let other = BlobHash::of(b"another photo");
+    let over = tablet.start(&other, &ta_van, MIB).await?;
+    assert_eq!(over.status, 429, "{}", over.text());
+    assert!(over.header("retry-after").is_some());
+    assert!(over.text().contains("MiB"), "{}", over.text());
+
     // First chunk; then the connection "drops" and the tablet resends it:
     // the relay says where to resume.
     let first = tablet.chunk(&hash, 0, &photo[..MIB]).await?;
@@ -107,6 +123,10 @@ async fn photos_upload_in_resumable_chunks_and_stay_in_their_commune() -> anyhow
     let again = tablet.chunk(&hash, 0, &photo[..MIB]).await?;
     assert_eq!(again.status, 409);
     assert_eq!(again.json()["received"], MIB);
+    // The unfinished upload is the tablet's: a colleague cannot add to it.
+    let junk = second.chunk(&hash, MIB, &[0u8; 100]).await?;
+    assert_eq!(junk.status, 409, "{}", junk.text());
+    assert_eq!(second.start(&hash, &ta_van, photo.len()).await?.status, 409);
     let status = tablet
         .send("GET", &format!("/blobs/{hash}/upload"), &[], vec![])
         .await?;
@@ -133,12 +153,43 @@ async fn photos_upload_in_resumable_chunks_and_stay_in_their_commune() -> anyhow
     let dedup = second.start(&hash, &ta_van, photo.len()).await?;
     assert_eq!(dedup.json()["complete"], true, "{}", dedup.text());
 
+    // Readable only once a document names it in its content: the tablet
+    // puts it in a household's record.
+    let unreferenced = second
+        .send("GET", &format!("/blobs/{hash}"), &[], vec![])
+        .await?;
+    assert_eq!(unreferenced.status, 404, "named at upload is not enough");
+    let survey_id: ntm_core::DocumentId = ta_van.parse()?;
+    let mut device = ntm_e2e::Device::enrolled("tablet", &tablet_enrolment);
+    device
+        .fetch(
+            &relay.sync_url(),
+            survey_id,
+            std::time::Duration::from_secs(60),
+        )
+        .await?;
+    let household = ntm_core::survey::households(device.doc(&survey_id))[0]
+        .id
+        .clone();
+    device
+        .edit(&survey_id, |d| {
+            ntm_core::survey::record::update_record(d, &household, 1_750_000_000, |r| {
+                r.photos.push(hash.to_string())
+            })
+        })
+        .await??;
+    device.sync(std::time::Duration::from_secs(60)).await?;
+
     // Download, whole and resumed from a byte.
     let whole = second
         .send("GET", &format!("/blobs/{hash}"), &[], vec![])
         .await?;
     assert_eq!(whole.status, 200);
     assert!(whole.body == photo, "the downloaded bytes are the photo");
+    assert_eq!(
+        whole.header("content-length"),
+        Some(photo.len().to_string().as_str())
+    );
     let part = second
         .send(
             "GET",
@@ -162,6 +213,19 @@ async fn photos_upload_in_resumable_chunks_and_stay_in_their_commune() -> anyhow
     assert_eq!(hidden.status, 404);
     let foreign = stranger.start(&hash, &ta_van, photo.len()).await?;
     assert_eq!(foreign.status, 403, "{}", foreign.text());
+    // Naming its own commune's survey at upload does not open it either.
+    let muong_hoa = survey_of("sa-pa-muong-hoa");
+    assert_eq!(
+        stranger.start(&hash, &muong_hoa, photo.len()).await?.status,
+        200
+    );
+    let still_hidden = stranger
+        .send("GET", &format!("/blobs/{hash}"), &[], vec![])
+        .await?;
+    assert_eq!(
+        still_hidden.status, 404,
+        "a hash and an upload request opened another commune's photo"
+    );
     let anonymous = relay
         .request("GET", &format!("/blobs/{hash}"), &[], vec![])
         .await?;

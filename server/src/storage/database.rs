@@ -152,6 +152,10 @@ impl Database {
             "CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY NOT NULL, size BIGINT NOT NULL, received BIGINT NOT NULL, complete BIGINT NOT NULL, created_at BIGINT NOT NULL)".to_owned(),
             format!("CREATE TABLE IF NOT EXISTS blob_chunks (hash TEXT NOT NULL, start_at BIGINT NOT NULL, data {bytes} NOT NULL, PRIMARY KEY (hash, start_at))"),
             "CREATE TABLE IF NOT EXISTS blob_documents (hash TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (hash, document))".to_owned(),
+            // Who started each upload (only that device may add to it while
+            // unfinished), when, and when it finished: ownership, expiry of
+            // abandoned uploads, and each device's byte quotas.
+            "CREATE TABLE IF NOT EXISTS blob_uploads (hash TEXT PRIMARY KEY NOT NULL, device_id TEXT NOT NULL, size BIGINT NOT NULL, started_at BIGINT NOT NULL, completed_at BIGINT)".to_owned(),
         ];
         for sql in statements {
             if self.backend == Backend::Postgres {

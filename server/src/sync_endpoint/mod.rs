@@ -64,9 +64,22 @@ pub struct SyncState {
     pub attribution: crate::auth::attribution::Attribution,
     /// Open connections under their caps.
     pub slots: ConnectionSlots,
+    /// The repository (documents' content, for who may read a photo).
+    pub repo: samod::Repo,
+    /// Blobs each document refers to, as of its heads.
+    pub blob_refs: Arc<Mutex<BlobRefs>>,
     /// `/enrol` attempts per client address.
     pub enrol_attempts: Arc<Mutex<HashMap<std::net::IpAddr, TokenBucket>>>,
 }
+
+/// Per document: the heads at which its referenced blobs were read, and them.
+pub type BlobRefs = HashMap<
+    String,
+    (
+        Vec<automerge::ChangeHash>,
+        Arc<std::collections::BTreeSet<ntm_core::blobs::BlobHash>>,
+    ),
+>;
 
 /// Open connections, in total and per enrolled device, under caps: a
 /// hostile or broken device cannot hold all of the relay's sockets.
