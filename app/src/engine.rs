@@ -163,6 +163,9 @@ struct Engine {
     /// A persist round is running; callers waiting for the next one.
     persisting: bool,
     persist_waiters: Vec<oneshot::Sender<Result<(), String>>>,
+    /// A local edit that could not be saved yet: offered to the relay once
+    /// a later persist round saves it.
+    unannounced: bool,
     backoff: Backoff,
     /// Persisted heads of every document when the views were last computed.
     shown_heads: Option<Vec<Vec<ChangeHash>>>,
@@ -503,6 +506,7 @@ async fn open(
         held: Vec::new(),
         persisting: false,
         persist_waiters: Vec::new(),
+        unannounced: false,
         backoff: Backoff::default(),
         shown_heads: None,
     })
@@ -611,9 +615,10 @@ pub async fn edit(
     })
     .unwrap_or(Err(SurveyError::NotASurvey))?;
     let saved = persist().await;
-    if saved.is_ok() {
-        if let Some(Ok(outputs)) = with_engine(|e| e.client.handle(ClientEvent::LocalChange(id))) {
-            dispatch(outputs);
+    match saved {
+        Ok(()) => announce(id),
+        Err(_) => {
+            with_engine(|e| e.unannounced = true);
         }
     }
     publish();
@@ -640,6 +645,13 @@ async fn persist() -> Result<(), String> {
         .unwrap_or_else(|_| Err("the engine stopped".into()))
 }
 
+/// Tells the sync client about a local change that is now durable.
+fn announce(id: DocumentId) {
+    if let Some(Ok(outputs)) = with_engine(|e| e.client.handle(ClientEvent::LocalChange(id))) {
+        dispatch(outputs);
+    }
+}
+
 async fn persist_rounds() {
     loop {
         let waiters = with_engine(|e| std::mem::take(&mut e.persist_waiters)).unwrap_or_default();
@@ -662,6 +674,14 @@ async fn persist_rounds() {
         }
         for waiter in waiters {
             let _ = waiter.send(result.clone());
+        }
+        // An edit whose save failed earlier is saved now: offer it.
+        if result.is_ok() {
+            if let Some(Some(id)) = with_engine(|e| {
+                std::mem::take(&mut e.unannounced).then(|| e.survey_id())
+            }) {
+                announce(id);
+            }
         }
         let finished = with_engine(|e| {
             if e.persist_waiters.is_empty() {

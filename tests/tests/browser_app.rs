@@ -581,3 +581,98 @@ async fn save_screenshot(browser: &fantoccini::Client, name: &str) -> anyhow::Re
     }
     Ok(())
 }
+
+/// The app never says "saved" when it is not: with IndexedDB refusing
+/// writes (as on a full disk) an added household is reported not saved, the
+/// form keeps what was typed, and nothing reaches the relay; once the store
+/// takes writes again the engine saves it on its own, and only then syncs it.
+#[tokio::test]
+async fn a_refused_write_is_reported_not_saved_and_not_sent_until_it_is() -> anyhow::Result<()> {
+    let dist = workspace::app_dist();
+    assert!(
+        dist.join("index.html").is_file(),
+        "app not built: run `cargo xtask test`"
+    );
+    let data = tempfile::tempdir()?;
+    let profiles = tempfile::tempdir()?;
+    let relay = Relay::start_demo(data.path(), Some(&dist)).await?;
+    let driver = Chromedriver::start().await?;
+    let tablet = driver.browser(&profiles.path().join("tablet")).await?;
+    tablet.goto(&relay.http_url()).await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#sync-status').dataset.status === 'up-to-date' && Number(document.querySelector('#household-count').textContent) >= 300",
+        T,
+        "the seeded households of Tả Van",
+    )
+    .await?;
+
+    // The browser's store starts refusing writes.
+    tablet
+        .execute(
+            "window.__add = IDBObjectStore.prototype.add; \
+             IDBObjectStore.prototype.add = function () { throw new DOMException('disk full', 'QuotaExceededError'); };",
+            vec![],
+        )
+        .await?;
+    type_into(&tablet, "#new-head", "Hộ chưa lưu").await?;
+    type_into(&tablet, "#new-members", "2").await?;
+    type_into(&tablet, "#new-village", "Bản Hồ").await?;
+    click(&tablet, "#add-household-submit").await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#add-household').textContent.includes('Chưa lưu được vào máy')",
+        T,
+        "the not-saved message",
+    )
+    .await?;
+    save_screenshot(&tablet, "not-saved").await?;
+    let row = "[...document.querySelectorAll('tr.household')].some(r => r.dataset.head === 'Hộ chưa lưu')";
+    assert_eq!(
+        tablet
+            .execute(
+                &format!("return [document.querySelector('#new-head').value, {row}]"),
+                vec![]
+            )
+            .await?,
+        serde_json::json!(["Hộ chưa lưu", false]),
+        "the form keeps what was typed, the list shows only what is saved"
+    );
+
+    // Nothing of it reached the relay.
+    let id = ntm_core::survey::demo_commune().document_id;
+    let on_relay = |name: &'static str| {
+        let url = relay.sync_url();
+        async move {
+            let mut reader = ntm_e2e::Device::new("reader");
+            reader.fetch(&url, id, T).await?;
+            anyhow::Ok(
+                ntm_core::survey::households(reader.doc(&id))
+                    .iter()
+                    .any(|h| h.head.value.as_deref() == Some(name)),
+            )
+        }
+    };
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        !on_relay("Hộ chưa lưu").await?,
+        "an unsaved change was sent"
+    );
+
+    // Writes succeed again: saved by the engine's retry, then synced.
+    tablet
+        .execute("IDBObjectStore.prototype.add = window.__add;", vec![])
+        .await?;
+    wait_until(&tablet, row, T, "the household once saved").await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#sync-status').dataset.status === 'up-to-date' && document.querySelector('#unconfirmed').dataset.count === '0'",
+        T,
+        "the saved household on the relay",
+    )
+    .await?;
+    assert!(on_relay("Hộ chưa lưu").await?);
+    tablet.close().await?;
+    relay.terminate().await?;
+    Ok(())
+}
