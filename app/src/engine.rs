@@ -677,9 +677,9 @@ async fn persist_rounds() {
         }
         // An edit whose save failed earlier is saved now: offer it.
         if result.is_ok() {
-            if let Some(Some(id)) = with_engine(|e| {
-                std::mem::take(&mut e.unannounced).then(|| e.survey_id())
-            }) {
+            if let Some(Some(id)) =
+                with_engine(|e| std::mem::take(&mut e.unannounced).then(|| e.survey_id()))
+            {
                 announce(id);
             }
         }
