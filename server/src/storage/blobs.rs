@@ -189,8 +189,9 @@ impl BlobStore {
             return Ok(unfinished(UploadStatus { received, ..status }));
         }
         let mut hasher = Sha256::new();
-        for part in self.chunks(hash, 0).await? {
-            hasher.update(&part.1);
+        // One chunk in memory at a time, as downloads do.
+        for start in self.chunk_starts(hash, 0).await? {
+            hasher.update(self.chunk(hash, start).await?);
         }
         if BlobHash::from_digest(hasher) != *hash {
             self.discard(hash).await?;
@@ -227,29 +228,6 @@ impl BlobStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await
-    }
-
-    /// The stored chunks from the one containing byte `from` on, in order,
-    /// with their offsets.
-    pub async fn chunks(&self, hash: &BlobHash, from: u64) -> sqlx::Result<Vec<(u64, Vec<u8>)>> {
-        let first: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(start_at) FROM blob_chunks WHERE hash = $1 AND start_at <= $2",
-        )
-        .bind(hash.to_string())
-        .bind(from as i64)
-        .fetch_one(self.db.pool())
-        .await?;
-        let rows = sqlx::query(
-            "SELECT start_at, data FROM blob_chunks WHERE hash = $1 AND start_at >= $2 ORDER BY start_at",
-        )
-        .bind(hash.to_string())
-        .bind(first.unwrap_or(0))
-        .fetch_all(self.db.pool())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| (r.get::<i64, _>(0) as u64, r.get::<Vec<u8>, _>(1)))
-            .collect())
     }
 
     /// The documents that refer to a blob: who may read it.
@@ -369,7 +347,7 @@ mod tests {
         assert_eq!(store.expire(1000 + lifetime - 1).await.unwrap(), 0);
         assert_eq!(store.expire(1000 + lifetime + 1).await.unwrap(), 1);
         assert_eq!(store.status(&hash).await.unwrap(), None);
-        assert!(store.chunks(&hash, 0).await.unwrap().is_empty());
+        assert!(store.chunk_starts(&hash, 0).await.unwrap().is_empty());
         assert_eq!(
             store.usage("tablet", 1000 + lifetime + 1).await.unwrap(),
             (0, 0)

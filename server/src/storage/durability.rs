@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use automerge::ChangeHash;
+use ntm_core::sync::binary::{read_uleb, CHUNK_MAGIC};
 use samod::storage::{Storage, StorageKey};
 use tokio::sync::Notify;
 
@@ -197,24 +198,10 @@ fn durable_hashes(key: &StorageKey, data: &[u8]) -> Option<(String, Vec<ChangeHa
     }
 }
 
-fn read_uleb(bytes: &[u8], pos: &mut usize) -> Option<u64> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let byte = *bytes.get(*pos)?;
-        *pos += 1;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Some(value);
-        }
-    }
-    None
-}
-
 /// Reads the heads from the header of a saved Automerge document (the binary
 /// format's document chunk: magic, checksum, type 0, length, actors, heads).
 pub fn snapshot_heads(bytes: &[u8]) -> Option<Vec<ChangeHash>> {
-    const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
-    if bytes.get(..4)? != MAGIC || *bytes.get(8)? != 0 {
+    if bytes.get(..4)? != CHUNK_MAGIC || *bytes.get(8)? != 0 {
         return None;
     }
     let mut pos = 9;

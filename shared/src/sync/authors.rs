@@ -13,6 +13,8 @@
 
 use automerge::{ActorId, Automerge, Change, ChangeHash};
 
+use super::binary::{read_uleb, CHUNK_MAGIC};
+
 /// One change's author, as the message carries it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Author {
@@ -68,33 +70,18 @@ pub enum AuthorsError {
     Chunk(String),
 }
 
-const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
-
-fn uleb(bytes: &[u8], pos: &mut usize) -> Option<u64> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let byte = *bytes.get(*pos)?;
-        *pos += 1;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Some(value);
-        }
-    }
-    None
-}
-
 /// Splits concatenated storage chunks (a v2 message carries its changes
 /// back to back in one): magic, checksum, type, length, data.
 fn split_chunks(mut bytes: &[u8]) -> Result<Vec<(u8, &[u8])>, AuthorsError> {
     let bad = |what: &str| AuthorsError::Chunk(what.to_owned());
     let mut chunks = Vec::new();
     while !bytes.is_empty() {
-        if bytes.get(..4) != Some(&MAGIC[..]) {
+        if bytes.get(..4) != Some(&CHUNK_MAGIC[..]) {
             return Err(bad("missing chunk magic"));
         }
         let kind = *bytes.get(8).ok_or_else(|| bad("truncated chunk header"))?;
         let mut pos = 9;
-        let len = uleb(bytes, &mut pos).ok_or_else(|| bad("truncated chunk length"))?;
+        let len = read_uleb(bytes, &mut pos).ok_or_else(|| bad("truncated chunk length"))?;
         let end = usize::try_from(len)
             .ok()
             .and_then(|l| pos.checked_add(l))

@@ -2,6 +2,7 @@
 
 pub mod authors;
 pub mod backoff;
+pub mod binary;
 pub mod client;
 pub mod wire;
 
