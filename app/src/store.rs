@@ -128,27 +128,25 @@ impl LocalStore {
         replaced: &[String],
     ) -> Result<String, StoreError> {
         let key = new_chunk_key(doc);
-        let tx = self
-            .db
-            .transaction(CHUNKS)
-            .with_mode(TransactionMode::Readwrite)
-            .with_options(strict())
-            .build()?;
-        let store = tx.object_store(CHUNKS)?;
-        store
-            .add(Uint8Array::from(snapshot))
-            .with_key(key.clone())
-            .primitive()?;
-        for old in replaced {
-            store.delete(old.clone()).primitive()?;
-        }
-        tx.commit().await?;
+        self.replace(&key, snapshot, replaced).await?;
         Ok(key)
     }
 
     /// Moves a chunk that does not load out of its document, atomically and
     /// durably: it is kept (under `set-aside/<key>`), never deleted.
     pub async fn set_aside(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+        self.replace(&format!("{SET_ASIDE}{key}"), bytes, &[key.to_owned()])
+            .await
+    }
+
+    /// Writes `bytes` under `key` and deletes `replaced`, in one strict
+    /// transaction: resolves once all of it is on disk.
+    async fn replace(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        replaced: &[String],
+    ) -> Result<(), StoreError> {
         let tx = self
             .db
             .transaction(CHUNKS)
@@ -158,9 +156,11 @@ impl LocalStore {
         let store = tx.object_store(CHUNKS)?;
         store
             .put(Uint8Array::from(bytes))
-            .with_key(format!("{SET_ASIDE}{key}"))
+            .with_key(key.to_owned())
             .primitive()?;
-        store.delete(key.to_owned()).primitive()?;
+        for old in replaced {
+            store.delete(old.clone()).primitive()?;
+        }
         tx.commit().await?;
         Ok(())
     }

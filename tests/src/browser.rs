@@ -56,6 +56,11 @@ impl Chromedriver {
             "--disable-component-update".to_owned(),
             "--disable-sync".to_owned(),
             format!("--user-data-dir={}", profile.display()),
+            // `NTM_WINDOW_SIZE=800,1280` (tablet portrait) or `1280,800`, for screenshots.
+            format!(
+                "--window-size={}",
+                std::env::var("NTM_WINDOW_SIZE").unwrap_or_else(|_| "800,600".into())
+            ),
         ];
         let caps = json!({ "browserName": "chrome", "goog:chromeOptions": { "args": args } });
         let serde_json::Value::Object(caps) = caps else {

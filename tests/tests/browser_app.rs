@@ -151,10 +151,7 @@ async fn offline_edit_survives_reload_and_reaches_a_second_browser() -> anyhow::
 
     // The second tab adds another household, offline too.
     tablet.switch_to_window(second_tab.clone()).await?;
-    type_into(&tablet, "#new-head", "Vàng Thị Mai").await?;
-    type_into(&tablet, "#new-members", "3").await?;
-    type_into(&tablet, "#new-village", "Bản Dền").await?;
-    click(&tablet, "#add-household-submit").await?;
+    add_household(&tablet, "Vàng Thị Mai", "3", "Bản Dền").await?;
     let second_row =
         "[...document.querySelectorAll('tr.household')].some(r => r.dataset.head === 'Vàng Thị Mai')";
     wait_until(&tablet, second_row, T, "the second tab's household").await?;
@@ -254,6 +251,19 @@ async fn click(browser: &fantoccini::Client, css: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Fills and submits the add-household form.
+async fn add_household(
+    browser: &fantoccini::Client,
+    head: &str,
+    members: &str,
+    village: &str,
+) -> anyhow::Result<()> {
+    type_into(browser, "#new-head", head).await?;
+    type_into(browser, "#new-members", members).await?;
+    type_into(browser, "#new-village", village).await?;
+    click(browser, "#add-household-submit").await
+}
+
 async fn type_into(browser: &fantoccini::Client, css: &str, text: &str) -> anyhow::Result<()> {
     let input = browser.find(Locator::Css(css)).await?;
     input.clear().await?;
@@ -305,10 +315,7 @@ async fn forms_fill_the_record_and_infrastructure_of_the_demo_commune() -> anyho
 
     // A household's full record.
     click(&tablet, "#tab-survey").await?;
-    type_into(&tablet, "#new-head", "Lồ Thị Dế").await?;
-    type_into(&tablet, "#new-members", "1").await?;
-    type_into(&tablet, "#new-village", "Bản Dền").await?;
-    click(&tablet, "#add-household-submit").await?;
+    add_household(&tablet, "Lồ Thị Dế", "1", "Bản Dền").await?;
     let row =
         "[...document.querySelectorAll('tr.household')].find(r => r.dataset.head === 'Lồ Thị Dế')";
     wait_until(
@@ -543,10 +550,7 @@ async fn a_tablet_enrols_with_a_one_time_code_and_syncs_its_commune() -> anyhow:
         ))
         .await?;
     wait_until(&tablet, synced, T, "the tablet synced with its own relay").await?;
-    type_into(&tablet, "#new-head", "Giàng Seo Phủ").await?;
-    type_into(&tablet, "#new-members", "2").await?;
-    type_into(&tablet, "#new-village", "Bản Hồ").await?;
-    click(&tablet, "#add-household-submit").await?;
+    add_household(&tablet, "Giàng Seo Phủ", "2", "Bản Hồ").await?;
     wait_until(
         &tablet,
         "document.querySelector('#sync-status').dataset.status === 'up-to-date' && document.querySelector('#unconfirmed').dataset.count === '0' && [...document.querySelectorAll('tr.household')].some(r => r.dataset.head === 'Giàng Seo Phủ')",
@@ -610,15 +614,13 @@ async fn a_refused_write_is_reported_not_saved_and_not_sent_until_it_is() -> any
     // The browser's store starts refusing writes.
     tablet
         .execute(
-            "window.__add = IDBObjectStore.prototype.add; \
-             IDBObjectStore.prototype.add = function () { throw new DOMException('disk full', 'QuotaExceededError'); };",
+            "window.__writes = [IDBObjectStore.prototype.add, IDBObjectStore.prototype.put]; \
+             const full = function () { throw new DOMException('disk full', 'QuotaExceededError'); }; \
+             IDBObjectStore.prototype.add = full; IDBObjectStore.prototype.put = full;",
             vec![],
         )
         .await?;
-    type_into(&tablet, "#new-head", "Hộ chưa lưu").await?;
-    type_into(&tablet, "#new-members", "2").await?;
-    type_into(&tablet, "#new-village", "Bản Hồ").await?;
-    click(&tablet, "#add-household-submit").await?;
+    add_household(&tablet, "Hộ chưa lưu", "2", "Bản Hồ").await?;
     wait_until(
         &tablet,
         "document.querySelector('#add-household').textContent.includes('Chưa lưu được vào máy')",
@@ -661,7 +663,10 @@ async fn a_refused_write_is_reported_not_saved_and_not_sent_until_it_is() -> any
 
     // Writes succeed again: saved by the engine's retry, then synced.
     tablet
-        .execute("IDBObjectStore.prototype.add = window.__add;", vec![])
+        .execute(
+            "[IDBObjectStore.prototype.add, IDBObjectStore.prototype.put] = window.__writes;",
+            vec![],
+        )
         .await?;
     wait_until(&tablet, row, T, "the household once saved").await?;
     wait_until(
