@@ -127,8 +127,11 @@ impl Default for View {
 enum Kind {
     /// The commune's survey: edited here.
     Survey,
-    /// The commune's appraisal: received (departments write it).
-    Appraisal,
+    /// A department's verdicts on the commune: received (that department
+    /// writes it).
+    Verdicts,
+    /// The commune's dossier: received (district or office writes it).
+    Dossier,
     /// The province registry: received.
     Registry,
     /// A catalog version: received.
@@ -434,9 +437,16 @@ async fn open(
     let mut client = SyncClient::new(peer, Some(storage_id));
     let mut wanted = vec![
         (commune.document_id, Kind::Survey),
-        (commune.appraisal_id, Kind::Appraisal),
+        (commune.appraisal.dossier, Kind::Dossier),
         (commune.registry_id, Kind::Registry),
     ];
+    wanted.extend(
+        commune
+            .appraisal
+            .verdicts
+            .values()
+            .map(|id| (*id, Kind::Verdicts)),
+    );
     for (_, text) in catalog::SHIPPED {
         if let Some(id) = catalog::load_catalog("", text).ok().map(|c| c.id) {
             wanted.push((catalog::document::document_id(&id), Kind::Catalog));
@@ -455,8 +465,9 @@ async fn open(
         let genesis = match kind {
             Kind::Survey if enrolment.is_none() => Some(survey::genesis(&commune)),
             Kind::Survey => None,
-            Kind::Appraisal => Some(appraisal::genesis(&commune.code)),
-            Kind::Registry | Kind::Catalog => None,
+            // Written elsewhere (departments, district, office), created by
+            // the province's tooling: fetched, like the registry.
+            Kind::Verdicts | Kind::Dossier | Kind::Registry | Kind::Catalog => None,
         };
         if let (true, Some(genesis)) = (doc.get_heads().is_empty(), genesis) {
             doc = genesis;
@@ -545,9 +556,21 @@ fn publish() {
             let entry = of_kind(Kind::Registry)
                 .find_map(|d| registry::document::read(&d).ok())
                 .and_then(|r| r.commune(&e.commune.code).cloned());
-            let appraisal = of_kind(Kind::Appraisal)
-                .find_map(|d| appraisal::read(&d).ok())
-                .unwrap_or_default();
+            // Each verdicts document counts for the department it is listed
+            // under, whatever it says about itself.
+            let verdict_docs: Vec<(&str, Automerge)> = e
+                .commune
+                .appraisal
+                .verdicts
+                .iter()
+                .filter_map(|(department, id)| Some((department.as_str(), e.durable(id)?)))
+                .collect();
+            let dossier_doc = e.durable(&e.commune.appraisal.dossier);
+            let appraisal = appraisal::assemble(
+                &catalogs,
+                dossier_doc.as_ref(),
+                verdict_docs.iter().map(|(d, doc)| (*d, doc)),
+            );
             let year = ntm_core::format::civil_date_vn(platform::unix_seconds()).0;
             let facts = survey::facts(&survey_doc, year);
             let cards = catalogs

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use ntm_core::access::{DocumentInfo, DocumentKind};
 use ntm_core::catalog;
 use ntm_core::demo::{self, DemoParams};
 use ntm_core::history;
@@ -58,16 +59,18 @@ pub async fn seed_demo(storage: &SqlStorage, unix_seconds: i64) -> anyhow::Resul
     let mut written = 0;
     for d in &documents {
         let id = d.id.to_string();
+        let info = DocumentInfo {
+            kind: d.kind,
+            unit: d.unit.clone(),
+            district: d.district.clone(),
+            department: d.department.clone(),
+        };
         // A device may already have pushed its own copy (same genesis): keep it.
         if storage.has_data(&id).await? {
-            storage
-                .register_document(&id, d.kind, &d.unit, d.district.as_deref())
-                .await?;
+            storage.register_document(&id, &info).await?;
             continue;
         }
-        storage
-            .store_document(&id, d.kind, &d.unit, d.district.as_deref(), &d.doc)
-            .await?;
+        storage.store_document(&id, &info, &d.doc).await?;
         written += 1;
     }
     storage.finish_claim(DEMO_CLAIM, crate::unix_now()).await?;
@@ -112,7 +115,16 @@ pub async fn import_catalog(
         );
     }
     storage
-        .store_document(&id, "catalog", &parsed.id, None, &doc)
+        .store_document(
+            &id,
+            &DocumentInfo {
+                kind: DocumentKind::Catalog,
+                unit: parsed.id.clone(),
+                district: None,
+                department: None,
+            },
+            &doc,
+        )
         .await?;
     storage.finish_claim(&claim, unix_seconds).await?;
     Ok(format!(

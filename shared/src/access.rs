@@ -38,7 +38,7 @@ impl Enrolment {
         let documents = crate::registry::CommuneDocuments::derived(province, code);
         Some(crate::survey::CommuneRef {
             document_id: documents.survey_id()?,
-            appraisal_id: documents.appraisal_id()?,
+            appraisal: documents.appraisal_ids()?,
             registry_id: crate::registry::document::document_id(province),
             code: code.to_owned(),
             name: code.to_owned(),
@@ -111,8 +111,10 @@ pub enum DocumentKind {
     Registry,
     /// A commune's survey.
     Survey,
-    /// A commune's appraisal.
-    Appraisal,
+    /// One department's verdicts on one commune.
+    Verdicts,
+    /// A commune's dossier: district review and dossier state.
+    Dossier,
     /// The province's directives and deadlines.
     Directives,
 }
@@ -124,18 +126,22 @@ impl DocumentKind {
             DocumentKind::Catalog => "catalog",
             DocumentKind::Registry => "registry",
             DocumentKind::Survey => "survey",
-            DocumentKind::Appraisal => "appraisal",
+            DocumentKind::Verdicts => "verdicts",
+            DocumentKind::Dossier => "dossier",
             DocumentKind::Directives => "directives",
         }
     }
 
-    /// The kind for a stored name.
+    /// The kind for a stored name. The single `appraisal` document of
+    /// earlier versions, which any department could write whole, is no
+    /// kind any more: a relay that still holds one shows it to admins only.
     pub fn from_code(code: &str) -> Option<DocumentKind> {
         [
             DocumentKind::Catalog,
             DocumentKind::Registry,
             DocumentKind::Survey,
-            DocumentKind::Appraisal,
+            DocumentKind::Verdicts,
+            DocumentKind::Dossier,
             DocumentKind::Directives,
         ]
         .into_iter()
@@ -148,16 +154,19 @@ impl DocumentKind {
 pub struct DocumentInfo {
     /// Its kind.
     pub kind: DocumentKind,
-    /// The commune it belongs to (survey, appraisal); for other kinds, the
-    /// province or catalog id.
+    /// The commune it belongs to (survey, verdicts, dossier); for other
+    /// kinds, the province or catalog id.
     pub unit: String,
     /// The commune's district, where the province still has that tier.
     pub district: Option<String>,
+    /// The department whose verdicts it holds (verdicts documents only).
+    pub department: Option<String>,
 }
 
 /// A device's role and the units it may work on (commune codes for
-/// enumerators and officers, district codes for districts; departments,
-/// the office and admins work on the whole province).
+/// enumerators and officers, district codes for districts, department
+/// codes for a department, which reads the whole province; the office and
+/// admins work on the whole province).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     /// The role.
@@ -194,6 +203,8 @@ impl Grant {
         let own_commune = matches!(self.role, Enumerator | Officer) && self.covers(&doc.unit);
         let own_district =
             self.role == District && doc.district.as_deref().is_some_and(|d| self.covers(d));
+        let own_department =
+            self.role == Department && doc.department.as_deref().is_some_and(|d| self.covers(d));
         match (doc.kind, self.role) {
             (Catalog, Admin) => ReadWrite,
             (Catalog, _) => ReadOnly,
@@ -202,11 +213,19 @@ impl Grant {
             (Survey, Enumerator | Officer) if own_commune => ReadWrite,
             (Survey, District) if own_district => ReadWrite,
             (Survey, Department | Office | Admin) => ReadOnly,
-            (Appraisal, Department) => ReadWrite,
-            (Appraisal, District) if own_district => ReadWrite,
-            (Appraisal, Enumerator | Officer) if own_commune => ReadOnly,
-            (Appraisal, Office | Admin) => ReadOnly,
-            (Survey | Appraisal, _) => None,
+            // A department writes only its own verdicts; everyone in the
+            // commune's scope reads them.
+            (Verdicts, Department) if own_department => ReadWrite,
+            (Verdicts, Department | Office | Admin) => ReadOnly,
+            (Verdicts, District) if own_district => ReadOnly,
+            (Verdicts, Enumerator | Officer) if own_commune => ReadOnly,
+            // The dossier: its district, or the office (which stands in
+            // where the province has no districts).
+            (Dossier, District) if own_district => ReadWrite,
+            (Dossier, Office) => ReadWrite,
+            (Dossier, Department | Admin) => ReadOnly,
+            (Dossier, Enumerator | Officer) if own_commune => ReadOnly,
+            (Survey | Verdicts | Dossier, _) => None,
         }
     }
 }
@@ -220,6 +239,14 @@ mod tests {
             kind,
             unit: unit.into(),
             district: district.map(Into::into),
+            department: None,
+        }
+    }
+
+    fn verdicts_of(department: &str, unit: &str, district: &str) -> DocumentInfo {
+        DocumentInfo {
+            department: Some(department.into()),
+            ..doc(DocumentKind::Verdicts, unit, Some(district))
         }
     }
 
@@ -252,12 +279,22 @@ mod tests {
             ),
             (
                 grant(Role::Enumerator, &["sa-pa-ta-van"]),
-                ta_van(Appraisal),
+                ta_van(Dossier),
                 ReadOnly,
             ),
             (
                 grant(Role::Enumerator, &["sa-pa-ta-van"]),
-                ban_xen(Appraisal),
+                verdicts_of("so-xd", "sa-pa-ta-van", "sa-pa"),
+                ReadOnly,
+            ),
+            (
+                grant(Role::Enumerator, &["sa-pa-ta-van"]),
+                ban_xen(Dossier),
+                Access::None,
+            ),
+            (
+                grant(Role::Enumerator, &["sa-pa-ta-van"]),
+                verdicts_of("so-xd", "muong-khuong-ban-xen", "muong-khuong"),
                 Access::None,
             ),
             (
@@ -276,10 +313,16 @@ mod tests {
                 ReadWrite,
             ),
             (grant(Role::District, &["sa-pa"]), ta_van(Survey), ReadWrite),
+            (grant(Role::District, &["sa-pa"]), ta_van(Dossier), ReadWrite),
             (
                 grant(Role::District, &["sa-pa"]),
-                ta_van(Appraisal),
-                ReadWrite,
+                verdicts_of("so-xd", "sa-pa-ta-van", "sa-pa"),
+                ReadOnly,
+            ),
+            (
+                grant(Role::District, &["sa-pa"]),
+                ban_xen(Dossier),
+                Access::None,
             ),
             (
                 grant(Role::District, &["sa-pa"]),
@@ -287,14 +330,41 @@ mod tests {
                 Access::None,
             ),
             (grant(Role::Department, &[]), ta_van(Survey), ReadOnly),
-            (grant(Role::Department, &[]), ban_xen(Appraisal), ReadWrite),
+            // A department writes its own verdicts, reads the others'.
+            (
+                grant(Role::Department, &["so-xd"]),
+                verdicts_of("so-xd", "muong-khuong-ban-xen", "muong-khuong"),
+                ReadWrite,
+            ),
+            (
+                grant(Role::Department, &["so-xd"]),
+                verdicts_of("so-gtvt", "muong-khuong-ban-xen", "muong-khuong"),
+                ReadOnly,
+            ),
+            (
+                grant(Role::Department, &["so-xd"]),
+                ban_xen(Dossier),
+                ReadOnly,
+            ),
+            (
+                grant(Role::Department, &[]),
+                verdicts_of("so-xd", "sa-pa-ta-van", "sa-pa"),
+                ReadOnly,
+            ),
             (grant(Role::Department, &[]), province(Registry), ReadOnly),
             (grant(Role::Office, &[]), ta_van(Survey), ReadOnly),
             (grant(Role::Office, &[]), province(Registry), ReadWrite),
             (grant(Role::Office, &[]), province(Directives), ReadWrite),
+            (grant(Role::Office, &[]), ban_xen(Dossier), ReadWrite),
+            (
+                grant(Role::Office, &[]),
+                verdicts_of("so-xd", "sa-pa-ta-van", "sa-pa"),
+                ReadOnly,
+            ),
             (grant(Role::Office, &[]), catalog.clone(), ReadOnly),
             (grant(Role::Admin, &[]), catalog.clone(), ReadWrite),
             (grant(Role::Admin, &[]), ta_van(Survey), ReadOnly),
+            (grant(Role::Admin, &[]), ta_van(Dossier), ReadOnly),
         ];
         for (g, d, expected) in cases {
             assert_eq!(g.access(Some(&d)), expected, "{g:?} on {d:?}");
@@ -320,8 +390,8 @@ mod tests {
         let demo = crate::survey::demo_commune();
         let tablet = enrolment("enumerator").commune_ref().unwrap();
         assert_eq!(
-            (tablet.document_id, tablet.appraisal_id, tablet.registry_id),
-            (demo.document_id, demo.appraisal_id, demo.registry_id)
+            (tablet.document_id, tablet.appraisal, tablet.registry_id),
+            (demo.document_id, demo.appraisal, demo.registry_id)
         );
         assert_eq!(
             enrolment("office").commune_ref(),
@@ -346,5 +416,10 @@ mod tests {
             Some(DocumentKind::Survey)
         );
         assert_eq!(DocumentKind::from_code("photo"), None);
+        assert_eq!(
+            DocumentKind::from_code("appraisal"),
+            None,
+            "the old whole-appraisal document is no kind any devices may see"
+        );
     }
 }

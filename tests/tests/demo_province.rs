@@ -30,9 +30,17 @@ async fn a_device_finds_the_demo_province_from_its_registry() -> anyhow::Result<
         .expect("Tả Van is in the registry")
         .clone();
     let survey_id = ta_van.documents.survey_id().expect("survey id");
-    let appraisal_id = ta_van.documents.appraisal_id().expect("appraisal id");
+    let appraisal_ids = ta_van.documents.appraisal_ids().expect("appraisal ids");
+    assert_eq!(
+        appraisal_ids.verdicts.len(),
+        appraisal::shipped_departments().len(),
+        "one verdicts document per department"
+    );
     let ntm_id = catalog::document::document_id("ntm-2021-2025");
-    for id in [survey_id, appraisal_id, ntm_id] {
+    let ids = [survey_id, appraisal_ids.dossier, ntm_id]
+        .into_iter()
+        .chain(appraisal_ids.verdicts.values().copied());
+    for id in ids {
         device.fetch(&url, id, T).await?;
     }
     let ntm = catalog::document::read(device.doc(&ntm_id))?;
@@ -43,7 +51,14 @@ async fn a_device_finds_the_demo_province_from_its_registry() -> anyhow::Result<
     let record = survey::record::read_record(survey_doc, &households[0].id)?;
     assert!(!record.roster.is_empty() && !record.income.is_empty());
     assert!(!survey::infrastructure::infrastructure(survey_doc).is_empty());
-    let appraisal = appraisal::read(device.doc(&appraisal_id))?;
+    let appraisal = appraisal::assemble(
+        std::slice::from_ref(&ntm),
+        Some(device.doc(&appraisal_ids.dossier)),
+        appraisal_ids
+            .verdicts
+            .iter()
+            .map(|(department, id)| (department.as_str(), device.doc(id))),
+    );
     assert!(
         appraisal.dossier.is_some(),
         "Tả Van's dossier is on its way"

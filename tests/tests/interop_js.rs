@@ -37,7 +37,10 @@ async fn js_client_finds_a_document_a_device_created() -> anyhow::Result<()> {
     let id = DocumentId::from_bytes(rand::random());
     let commune = survey::CommuneRef {
         document_id: id,
-        appraisal_id: DocumentId::from_bytes(rand::random()),
+        appraisal: ntm_core::appraisal::AppraisalIds {
+            dossier: DocumentId::from_bytes(rand::random()),
+            verdicts: Default::default(),
+        },
         registry_id: DocumentId::from_bytes(rand::random()),
         code: "interop".into(),
         name: "Xã Mường Hoa".into(),

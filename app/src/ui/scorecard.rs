@@ -83,12 +83,13 @@ fn CommuneStatus() -> impl IntoView {
     move || {
         let appraisal = view.appraisal.get();
         let dossier = appraisal.dossier.map(|d| d.label_vi());
+        let catalogs = view.catalogs.get();
         let history: Vec<String> = appraisal
             .history
             .iter()
             .rev()
             .take(5)
-            .map(|h| format!("{} · {} · {}", date_vi(h.at), h.by, h.what))
+            .map(|h| format!("{} · {} · {}", date_vi(h.at), h.author.party_vi(&catalogs), h.what))
             .collect();
         match view.registry_entry.get() {
             None => view! {

@@ -164,9 +164,13 @@ impl Auth {
                 Role::ALL.map(Role::code).join(", ")
             ))
         })?;
-        if matches!(role, Role::Enumerator | Role::Officer | Role::District) && scope.is_empty() {
+        if matches!(
+            role,
+            Role::Enumerator | Role::Officer | Role::District | Role::Department
+        ) && scope.is_empty()
+        {
             return Err(AuthError::Invalid(format!(
-                "a {} needs a --scope (commune or district codes)",
+                "a {} needs a --scope (commune, district or department codes)",
                 role.code()
             )));
         }
@@ -343,7 +347,7 @@ impl Auth {
                 return Ok(None);
             }
         }
-        let row = sqlx::query("SELECT kind, unit, district FROM documents WHERE id = $1")
+        let row = sqlx::query("SELECT kind, unit, district, department FROM documents WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -352,6 +356,7 @@ impl Auth {
                 kind: DocumentKind::from_code(&r.get::<String, _>(0))?,
                 unit: r.get(1),
                 district: r.get(2),
+                department: r.get(3),
             })
         });
         if info.is_some() {

@@ -129,7 +129,7 @@ impl Database {
             format!("CREATE TABLE IF NOT EXISTS samod_kv (key {text_key} PRIMARY KEY NOT NULL, value {bytes} NOT NULL){without_rowid}"),
             // What each document is and which unit it belongs to: written
             // by admin tooling, never by clients; scopes are enforced on it.
-            "CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY NOT NULL, kind TEXT NOT NULL, unit TEXT NOT NULL, district TEXT)".to_owned(),
+            "CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY NOT NULL, kind TEXT NOT NULL, unit TEXT NOT NULL, district TEXT, department TEXT)".to_owned(),
             // One-time enrolment codes and enrolled devices (hashes only).
             "CREATE TABLE IF NOT EXISTS enrolments (code_hash TEXT PRIMARY KEY NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, created_at BIGINT NOT NULL, used_at BIGINT)".to_owned(),
             "CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY NOT NULL, token_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, enrolled_at BIGINT NOT NULL, revoked_at BIGINT)".to_owned(),
@@ -170,6 +170,30 @@ impl Database {
                 tx.commit().await?;
             } else {
                 self.execute(&sql).await?;
+            }
+        }
+        self.add_missing_columns().await
+    }
+
+    /// Columns later versions added to existing tables.
+    async fn add_missing_columns(&self) -> sqlx::Result<()> {
+        // A verdicts document's department (documents are permission
+        // boundaries; a department writes only its own verdicts).
+        match self.backend {
+            Backend::Postgres => {
+                self.execute("ALTER TABLE documents ADD COLUMN IF NOT EXISTS department TEXT")
+                    .await?;
+            }
+            Backend::Sqlite => {
+                let present: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM pragma_table_info('documents') WHERE name = 'department'",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                if present == 0 {
+                    self.execute("ALTER TABLE documents ADD COLUMN department TEXT")
+                        .await?;
+                }
             }
         }
         Ok(())

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+use ntm_core::access::DocumentInfo;
 use samod::storage::{Storage, StorageKey};
 use sqlx::Row;
 
@@ -109,20 +110,16 @@ impl SqlStorage {
         }
     }
 
-    /// Records what a document is (admin tooling only): its kind, its unit
-    /// and, for a commune's documents, the commune's district.
-    pub async fn register_document(
-        &self,
-        id: &str,
-        kind: &str,
-        unit: &str,
-        district: Option<&str>,
-    ) -> sqlx::Result<()> {
-        sqlx::query("INSERT INTO documents (id, kind, unit, district) VALUES ($1, $2, $3, $4) ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, unit = excluded.unit, district = excluded.district")
+    /// Records what a document is (admin tooling only): its kind, its unit,
+    /// for a commune's documents the commune's district, and for a verdicts
+    /// document its department.
+    pub async fn register_document(&self, id: &str, info: &DocumentInfo) -> sqlx::Result<()> {
+        sqlx::query("INSERT INTO documents (id, kind, unit, district, department) VALUES ($1, $2, $3, $4, $5) ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, unit = excluded.unit, district = excluded.district, department = excluded.department")
             .bind(id)
-            .bind(kind)
-            .bind(unit)
-            .bind(district)
+            .bind(info.kind.code())
+            .bind(&info.unit)
+            .bind(&info.district)
+            .bind(&info.department)
             .execute(self.db.pool())
             .await?;
         Ok(())
@@ -215,9 +212,7 @@ impl SqlStorage {
     pub async fn store_document(
         &self,
         id: &str,
-        kind: &str,
-        unit: &str,
-        district: Option<&str>,
+        info: &DocumentInfo,
         doc: &automerge::Automerge,
     ) -> sqlx::Result<()> {
         let heads: String = doc.get_heads().iter().map(|h| h.to_string()).collect();
@@ -229,7 +224,7 @@ impl SqlStorage {
                 value: doc.save(),
             })
             .await;
-        self.register_document(id, kind, unit, district).await
+        self.register_document(id, info).await
     }
 
     /// Waits for open statements and closes the pool.

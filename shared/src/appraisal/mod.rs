@@ -1,25 +1,31 @@
-//! The `appraisal` document of one commune (DESIGN.md §2.5, §3): each
-//! department's verdict on the criteria it owns, the district's review, the
-//! state of the dossier, and the history of who decided what, when.
+//! A commune's appraisal (DESIGN.md §2.5, §3), kept in documents whose
+//! boundaries are its permissions: each department's verdicts on the
+//! criteria it owns in a [`verdicts`] document only that department writes
+//! (one per commune and department), and the district's review and the
+//! dossier's state in a [`dossier`] document only the district or the
+//! Coordination Office writes. [`assemble`] reads them into one
+//! [`Appraisal`] for evaluation and the screens.
 //!
-//! Verdicts are keyed by catalog and criterion, so departments appraising
-//! different criteria never collide; the history is a list every decision
-//! appends to, so concurrent decisions are all kept.
+//! Nothing a client types decides who wrote what: a verdict counts only
+//! for the department the registry lists its document under (whatever the
+//! document says about itself) and only for criteria that department owns;
+//! each history line names the writing party from the document's boundary
+//! and the writing actor, which the relay binds to one enrolled device.
+
+pub mod dossier;
+pub mod verdicts;
 
 use std::collections::BTreeMap;
 
-use automerge::transaction::Transactable;
-use automerge::{Automerge, ObjType, ReadDoc, Value, ROOT};
-use autosurgeon::{hydrate_prop, reconcile_prop, Hydrate, Reconcile};
+use automerge::{ObjId, ReadDoc, ScalarValue, Value, ROOT};
+use autosurgeon::{Hydrate, Reconcile};
 
 use crate::catalog::Catalog;
-use crate::document::{commit, genesis as document_genesis, schema};
+use crate::ids::DocumentId;
 
-/// The schema tag written at the document root.
-pub const SCHEMA: &str = "ntm-appraisal/1";
-
-/// The fixed actor of every appraisal's shared genesis change: the same
-/// on every device, so departments may open a commune's appraisal offline.
+/// The fixed actor of every appraisal document's shared genesis change
+/// (verdicts and dossier alike): the same on every device, so a party may
+/// open its document offline before it ever reached the relay.
 pub const GENESIS_ACTOR: &[u8] = b"ntm-appraisal-genesis";
 
 /// A department's verdict on a criterion.
@@ -44,18 +50,18 @@ impl Verdict {
     }
 }
 
-/// One department's decision on one criterion.
-#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+/// One department's standing decision on one criterion.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     /// The verdict.
     pub verdict: Verdict,
     /// Remark (required unless met).
     pub remark: String,
-    /// Department code (from the catalog).
+    /// The department, from the document it was found in.
     pub department: String,
-    /// The person who decided.
-    pub by: String,
-    /// When (unix seconds).
+    /// Who wrote it.
+    pub author: Author,
+    /// When (unix seconds, the writer's clock).
     pub at: i64,
 }
 
@@ -66,8 +72,6 @@ pub struct DistrictReview {
     pub approved: bool,
     /// Remark.
     pub remark: String,
-    /// Who reviewed.
-    pub by: String,
     /// When (unix seconds).
     pub at: i64,
 }
@@ -103,23 +107,53 @@ impl DossierState {
     }
 }
 
+/// Which party wrote a line: known from the document it is in, because
+/// the relay lets only that party write there.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Party {
+    /// A department (catalog code), in its own verdicts document.
+    Department(String),
+    /// The district or the Coordination Office, in the dossier document.
+    DistrictOrOffice,
+}
+
+/// The author of a line: the party, and the Automerge actor that wrote it
+/// (hex), which the relay's attribution names as one enrolled device.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Author {
+    /// The writing party.
+    pub party: Party,
+    /// The writing actor, hex.
+    pub actor: String,
+}
+
+impl Author {
+    /// The party's Vietnamese name (a department's from the catalogs).
+    pub fn party_vi(&self, catalogs: &[Catalog]) -> String {
+        match &self.party {
+            Party::Department(code) => department_name(catalogs, code),
+            Party::DistrictOrOffice => "Huyện / Văn phòng Điều phối".to_owned(),
+        }
+    }
+}
+
 /// One line of the history.
-#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryEntry {
-    /// When (unix seconds).
+    /// When (unix seconds, the writer's clock).
     pub at: i64,
     /// Who.
-    pub by: String,
+    pub author: Author,
     /// What, in Vietnamese.
     pub what: String,
 }
 
-/// A commune's appraisal as read from its document.
+/// A commune's appraisal, assembled from its documents.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Appraisal {
-    /// Verdicts by [`verdict_key`].
+    /// Standing verdicts by [`verdict_key`].
     pub verdicts: BTreeMap<String, Decision>,
-    /// The district's review, if done.
+    /// The district's latest review, if done.
     pub district_review: Option<DistrictReview>,
     /// The dossier's state, if a dossier was started.
     pub dossier: Option<DossierState>,
@@ -139,10 +173,44 @@ pub fn verdict_key(catalog_id: &str, criterion: u32) -> String {
     format!("{catalog_id}/{criterion}")
 }
 
+/// Every department that owns a criterion in one of `catalogs`, sorted:
+/// each has a verdicts document per commune.
+pub fn departments(catalogs: &[Catalog]) -> Vec<String> {
+    let mut codes: Vec<String> = catalogs
+        .iter()
+        .flat_map(|c| c.criteria.iter().map(|k| k.owner.clone()))
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+/// [`departments`] of the catalogs shipped with this version.
+pub fn shipped_departments() -> &'static [String] {
+    static SHIPPED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    SHIPPED.get_or_init(|| departments(&crate::catalog::shipped()))
+}
+
+fn department_name(catalogs: &[Catalog], code: &str) -> String {
+    catalogs
+        .iter()
+        .find_map(|c| c.department(code))
+        .map_or_else(|| code.to_owned(), |d| d.name_vi.clone())
+}
+
+/// The documents of one commune's appraisal, as the registry lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppraisalIds {
+    /// The dossier document (district review, dossier state).
+    pub dossier: DocumentId,
+    /// Each department's verdicts document, by department code.
+    pub verdicts: BTreeMap<String, DocumentId>,
+}
+
 /// Why an appraisal could not be read or recorded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AppraisalError {
-    /// The root does not carry the appraisal schema.
+    /// The root does not carry the expected schema.
     #[error("not an appraisal document (schema {0:?})")]
     NotAnAppraisal(Option<String>),
     /// The catalog has no such criterion.
@@ -173,204 +241,138 @@ pub enum AppraisalError {
     Automerge(String),
 }
 
-/// The genesis of a commune's appraisal document: identical on every device.
-pub fn genesis(commune_code: &str) -> Automerge {
-    document_genesis(GENESIS_ACTOR, |doc| {
-        doc.put(ROOT, "schema", SCHEMA).expect("fresh document");
-        doc.put(ROOT, "commune_code", commune_code)
-            .expect("fresh document");
-        doc.put_object(ROOT, "verdicts", ObjType::Map)
-            .expect("fresh document");
-        doc.put_object(ROOT, "history", ObjType::List)
-            .expect("fresh document");
-    })
-}
-
-fn container(
-    doc: &Automerge,
-    key: &str,
-    kind: ObjType,
-) -> Result<automerge::ObjId, AppraisalError> {
-    match schema(doc) {
-        Some(s) if s == SCHEMA => {}
-        other => return Err(AppraisalError::NotAnAppraisal(other)),
-    }
-    match doc.get(ROOT, key) {
-        Ok(Some((Value::Object(k), obj))) if k == kind => Ok(obj),
-        _ => Err(AppraisalError::NotAnAppraisal(schema(doc))),
-    }
-}
-
-fn am<E: std::fmt::Display>(e: E) -> AppraisalError {
+pub(crate) fn am<E: std::fmt::Display>(e: E) -> AppraisalError {
     AppraisalError::Automerge(e.to_string())
 }
 
-/// Writes `key = value` at the root (or in the verdicts map) and appends a
-/// history line, in one change.
-fn record(
-    doc: &mut Automerge,
-    in_verdicts: Option<&str>,
-    key: &str,
-    value: &impl Reconcile,
-    entry: HistoryEntry,
-) -> Result<(), AppraisalError> {
-    let verdicts = container(doc, "verdicts", ObjType::Map)?;
-    let history = container(doc, "history", ObjType::List)?;
-    doc.transact_with::<_, _, AppraisalError, _>(
-        |_| commit(entry.at, &entry.what),
-        |tx| {
-            match in_verdicts {
-                Some(k) => reconcile_prop(tx, &verdicts, k, value).map_err(am)?,
-                None => reconcile_prop(tx, ROOT, key, value).map_err(am)?,
-            }
-            let end = tx.length(&history);
-            let line = tx.insert_object(&history, end, ObjType::Map).map_err(am)?;
-            tx.put(&line, "at", entry.at).map_err(am)?;
-            tx.put(&line, "by", entry.by.as_str()).map_err(am)?;
-            tx.put(&line, "what", entry.what.as_str()).map_err(am)?;
-            Ok(())
+/// The list at `key` of a document whose root carries `schema_tag`.
+pub(crate) fn list(doc: &impl ReadDoc, schema_tag: &str, key: &str) -> Result<ObjId, AppraisalError> {
+    let schema = match doc.get(ROOT, "schema") {
+        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+            ScalarValue::Str(s) => Some(s.to_string()),
+            _ => None,
         },
-    )
-    .map_err(|f| f.error)?;
-    Ok(())
-}
-
-/// Records a department's verdict on a criterion it owns, in one change.
-/// Refused (nothing written) when the department does not own the criterion,
-/// or a verdict other than "met" comes without a remark.
-pub fn record_verdict(
-    doc: &mut Automerge,
-    catalog: &Catalog,
-    criterion: u32,
-    decision: &Decision,
-) -> Result<(), AppraisalError> {
-    let owned = catalog
-        .criteria
-        .iter()
-        .find(|c| c.number == criterion)
-        .ok_or_else(|| AppraisalError::UnknownCriterion {
-            catalog: catalog.id.clone(),
-            criterion,
-        })?;
-    if owned.owner != decision.department {
-        return Err(AppraisalError::NotOwner {
-            department: decision.department.clone(),
-            criterion,
-            owner: owned.owner.clone(),
-        });
-    }
-    if decision.by.trim().is_empty() {
-        return Err(AppraisalError::Required(
-            "cần ghi người thẩm định / the appraiser is required",
-        ));
-    }
-    if decision.verdict != Verdict::Met && decision.remark.trim().is_empty() {
-        return Err(AppraisalError::Required(
-            "cần ghi nhận xét khi chưa đạt / a remark is required unless met",
-        ));
-    }
-    let department = catalog
-        .department(&decision.department)
-        .map(|d| d.name_vi.as_str())
-        .unwrap_or(decision.department.as_str());
-    let key = verdict_key(&catalog.id, criterion);
-    record(
-        doc,
-        Some(&key),
-        &key,
-        decision,
-        HistoryEntry {
-            at: decision.at,
-            by: decision.by.clone(),
-            what: format!(
-                "{department}: tiêu chí {criterion} ({}) — {}",
-                catalog.id,
-                decision.verdict.label_vi()
-            ),
-        },
-    )
-}
-
-/// Records the district's review, in one change.
-pub fn record_district_review(
-    doc: &mut Automerge,
-    review: &DistrictReview,
-) -> Result<(), AppraisalError> {
-    if review.by.trim().is_empty() {
-        return Err(AppraisalError::Required(
-            "cần ghi người thẩm tra / the reviewer is required",
-        ));
-    }
-    let what = if review.approved {
-        "Huyện thẩm tra: đề nghị công nhận"
-    } else {
-        "Huyện thẩm tra: chưa đề nghị"
+        _ => None,
     };
-    record(
-        doc,
-        None,
-        "district_review",
-        review,
-        HistoryEntry {
-            at: review.at,
-            by: review.by.clone(),
-            what: what.to_owned(),
-        },
-    )
+    if schema.as_deref() != Some(schema_tag) {
+        return Err(AppraisalError::NotAnAppraisal(schema));
+    }
+    match doc.get(ROOT, key) {
+        Ok(Some((Value::Object(automerge::ObjType::List), obj))) => Ok(obj),
+        _ => Err(AppraisalError::NotAnAppraisal(schema)),
+    }
 }
 
-/// Moves the dossier to a new state, in one change.
-pub fn set_dossier(
-    doc: &mut Automerge,
-    state: DossierState,
-    by: &str,
-    unix_seconds: i64,
-) -> Result<(), AppraisalError> {
-    record(
-        doc,
-        None,
-        "dossier",
-        &state,
-        HistoryEntry {
-            at: unix_seconds,
-            by: by.to_owned(),
-            what: format!("Hồ sơ: {}", state.label_vi()),
-        },
-    )
+/// The actor (hex) that created the object `id`: the writer of a list line.
+pub(crate) fn creator(id: &ObjId) -> String {
+    match id {
+        ObjId::Id(_, actor, _) => actor.to_hex_string(),
+        ObjId::Root => String::new(),
+    }
 }
 
-/// Reads a commune's appraisal. Entries written by a newer version in a
-/// shape this one cannot read are skipped, not fatal.
-pub fn read(doc: &Automerge) -> Result<Appraisal, AppraisalError> {
-    let verdicts_obj = container(doc, "verdicts", ObjType::Map)?;
-    let history_obj = container(doc, "history", ObjType::List)?;
-    let verdicts = doc
-        .keys(&verdicts_obj)
-        .filter_map(|k| {
-            hydrate_prop(doc, &verdicts_obj, k.as_str())
-                .ok()
-                .map(|v| (k, v))
-        })
-        .collect();
-    let mut history: Vec<HistoryEntry> = (0..doc.length(&history_obj))
-        .filter_map(|i| hydrate_prop(doc, &history_obj, i).ok())
-        .collect();
-    history.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.by.cmp(&b.by)));
-    let optional = |key: &str| doc.get(ROOT, key).ok().flatten().is_some();
-    Ok(Appraisal {
-        verdicts,
-        district_review: if optional("district_review") {
-            hydrate_prop(doc, ROOT, "district_review").ok()
-        } else {
-            None
-        },
-        dossier: if optional("dossier") {
-            hydrate_prop(doc, ROOT, "dossier").ok()
-        } else {
-            None
-        },
-        history,
-    })
+/// A commune's appraisal from its dossier document and its departments'
+/// verdicts documents (each paired with the department the registry lists
+/// it under). A verdict counts only if that department owns the criterion
+/// in the catalog it names; lines a document holds in a shape this version
+/// cannot read, or from a foreign catalog, are skipped, not fatal. The
+/// latest decision (by time, then by document order) stands.
+pub fn assemble<'a>(
+    catalogs: &[Catalog],
+    dossier_doc: Option<&automerge::Automerge>,
+    verdict_docs: impl IntoIterator<Item = (&'a str, &'a automerge::Automerge)>,
+) -> Appraisal {
+    let mut appraisal = Appraisal::default();
+    for (department, doc) in verdict_docs {
+        let Ok(lines) = verdicts::read(doc) else {
+            continue;
+        };
+        for line in lines {
+            let Some(catalog) = catalogs.iter().find(|c| c.id == line.catalog) else {
+                continue;
+            };
+            let owned = catalog
+                .criteria
+                .iter()
+                .any(|c| c.number == line.criterion && c.owner == department);
+            if !owned {
+                continue;
+            }
+            let author = Author {
+                party: Party::Department(department.to_owned()),
+                actor: line.actor,
+            };
+            appraisal.history.push(HistoryEntry {
+                at: line.at,
+                author: author.clone(),
+                what: format!(
+                    "tiêu chí {} ({}) — {}",
+                    line.criterion,
+                    catalog.id,
+                    line.verdict.label_vi()
+                ),
+            });
+            let key = verdict_key(&catalog.id, line.criterion);
+            let later = appraisal.verdicts.get(&key).is_none_or(|d| d.at <= line.at);
+            if later {
+                appraisal.verdicts.insert(
+                    key,
+                    Decision {
+                        verdict: line.verdict,
+                        remark: line.remark,
+                        department: department.to_owned(),
+                        author,
+                        at: line.at,
+                    },
+                );
+            }
+        }
+    }
+    if let Some(doc) = dossier_doc {
+        let mut latest_move: Option<i64> = None;
+        for line in dossier::read(doc).unwrap_or_default() {
+            let what = match &line.step {
+                dossier::Step::Reviewed(r) => {
+                    let review = DistrictReview {
+                        approved: r.approved,
+                        remark: r.remark.clone(),
+                        at: line.at,
+                    };
+                    let later = appraisal
+                        .district_review
+                        .as_ref()
+                        .is_none_or(|d| d.at <= line.at);
+                    if later {
+                        appraisal.district_review = Some(review);
+                    }
+                    if r.approved {
+                        "Huyện thẩm tra: đề nghị công nhận".to_owned()
+                    } else {
+                        "Huyện thẩm tra: chưa đề nghị".to_owned()
+                    }
+                }
+                dossier::Step::Moved(state) => {
+                    if latest_move.is_none_or(|at| at <= line.at) {
+                        appraisal.dossier = Some(*state);
+                        latest_move = Some(line.at);
+                    }
+                    format!("Hồ sơ: {}", state.label_vi())
+                }
+            };
+            appraisal.history.push(HistoryEntry {
+                at: line.at,
+                author: Author {
+                    party: Party::DistrictOrOffice,
+                    actor: line.actor,
+                },
+                what,
+            });
+        }
+    }
+    appraisal
+        .history
+        .sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.author.cmp(&b.author)));
+    appraisal
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! that devices find a province to work on: the registry, the shipped
 //! catalogs, and for the communes of chosen districts a survey document
 //! filled in household by household (full records, infrastructure with
-//! evidence, attestations) and an appraisal document.
+//! evidence, attestations), its dossier and each department's verdicts.
 //!
 //! Records are drawn from the same generated facts the province overview
 //! uses, so a seeded commune's scorecard tells the same story.
@@ -12,7 +12,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::DemoProvince;
-use crate::appraisal::{self, Decision, DistrictReview, DossierState, Verdict};
+use crate::appraisal::dossier::{self, Review};
+use crate::appraisal::verdicts::{self, Ruling};
+use crate::appraisal::{DossierState, Verdict};
+use crate::access::DocumentKind;
 use crate::catalog::{self, Catalog};
 use crate::evaluation::{HouseholdFacts, SurveyFacts};
 use crate::ids::DocumentId;
@@ -26,12 +29,14 @@ use crate::survey::{self, CommuneRef, HouseholdId};
 pub struct DemoDocument {
     /// Its id.
     pub id: DocumentId,
-    /// `registry`, `catalog`, `survey` or `appraisal`.
-    pub kind: &'static str,
+    /// What kind of document it is.
+    pub kind: DocumentKind,
     /// The unit it belongs to: province, catalog or commune code.
     pub unit: String,
     /// A commune document's district.
     pub district: Option<String>,
+    /// A verdicts document's department.
+    pub department: Option<String>,
     /// Its content.
     pub doc: Automerge,
 }
@@ -185,7 +190,7 @@ fn survey_document(
 ) -> Automerge {
     let reference = CommuneRef {
         document_id: commune.documents.survey_id().expect("valid id"),
-        appraisal_id: commune.documents.appraisal_id().expect("valid id"),
+        appraisal: commune.documents.appraisal_ids().expect("valid ids"),
         registry_id: registry::document::document_id(super::PROVINCE_CODE),
         code: commune.code.clone(),
         name: if commune.code == survey::demo_commune().code {
@@ -278,43 +283,40 @@ fn survey_document(
 
 /// The commune's appraisal: recognised communes have every verdict "met"
 /// and a recognised dossier; a commune with a target has a dossier on its
-/// way, with some verdicts in.
-fn appraisal_document(commune: &Commune, catalogs: &[Catalog], at: i64) -> Automerge {
-    let mut doc = appraisal::genesis(&commune.code);
-    doc.set_actor(ActorId::from(
-        format!("ntm-demo-seed:{}", commune.code).as_bytes(),
-    ));
+/// way, with some verdicts in. One verdicts document per department (each
+/// written as that department would, by its own actor) and the dossier.
+fn appraisal_documents(
+    commune: &Commune,
+    catalogs: &[Catalog],
+    at: i64,
+) -> (Automerge, Vec<(String, Automerge)>) {
     let seeded = "demo seed: verdicts come from the catalog's owners";
     let ntm = &catalogs[0];
+    let actor = |part: &str| ActorId::from(format!("ntm-demo-seed:{}:{part}", commune.code).as_bytes());
+    let mut dossier_doc = dossier::genesis(&commune.code);
+    dossier_doc.set_actor(actor("dossier"));
+    let mut rulings: Vec<(u32, Ruling)> = Vec::new();
     if commune.ntm_year.is_some() {
         for c in &ntm.criteria {
-            let decision = Decision {
+            let ruling = Ruling {
                 verdict: Verdict::Met,
                 remark: String::new(),
-                department: c.owner.clone(),
-                by: "Chuyên viên thẩm định".into(),
                 at,
             };
-            appraisal::record_verdict(&mut doc, ntm, c.number, &decision).expect(seeded);
+            rulings.push((c.number, ruling));
         }
-        appraisal::set_dossier(&mut doc, DossierState::Recognised, "UBND tỉnh", at).expect(seeded);
+        dossier::set_dossier(&mut dossier_doc, DossierState::Recognised, at).expect(seeded);
     } else if commune.target.is_some() {
-        appraisal::set_dossier(&mut doc, DossierState::SubmittedToDistrict, "UBND xã", at)
+        dossier::set_dossier(&mut dossier_doc, DossierState::SubmittedToDistrict, at)
             .expect(seeded);
-        appraisal::record_district_review(
-            &mut doc,
-            &DistrictReview {
-                approved: true,
-                remark: "Đề nghị tỉnh thẩm định".into(),
-                by: "Phòng Nông nghiệp".into(),
-                at: at + 86_400,
-            },
-        )
-        .expect(seeded);
-        appraisal::set_dossier(
-            &mut doc,
+        let review = Review {
+            approved: true,
+            remark: "Đề nghị tỉnh thẩm định".into(),
+        };
+        dossier::record_district_review(&mut dossier_doc, &review, at + 86_400).expect(seeded);
+        dossier::set_dossier(
+            &mut dossier_doc,
             DossierState::SubmittedToProvince,
-            "Phòng Nông nghiệp",
             at + 86_400,
         )
         .expect(seeded);
@@ -324,21 +326,35 @@ fn appraisal_document(commune: &Commune, catalogs: &[Catalog], at: i64) -> Autom
                 .take(3)
                 .zip([Verdict::Met, Verdict::Met, Verdict::NeedsEvidence])
         {
-            let decision = Decision {
+            let ruling = Ruling {
                 verdict,
                 remark: if verdict == Verdict::Met {
                     String::new()
                 } else {
                     "Bổ sung biên bản nghiệm thu công trình".into()
                 },
-                department: c.owner.clone(),
-                by: "Chuyên viên thẩm định".into(),
                 at: at + 2 * 86_400,
             };
-            appraisal::record_verdict(&mut doc, ntm, c.number, &decision).expect(seeded);
+            rulings.push((c.number, ruling));
         }
     }
-    doc
+    let verdict_docs = commune
+        .documents
+        .verdicts
+        .keys()
+        .map(|department| {
+            let mut doc = verdicts::genesis(&commune.code, department);
+            doc.set_actor(actor(department));
+            for (number, ruling) in &rulings {
+                let owner = ntm.criteria.iter().find(|c| c.number == *number);
+                if owner.is_some_and(|c| &c.owner == department) {
+                    verdicts::record_verdict(&mut doc, ntm, *number, ruling).expect(seeded);
+                }
+            }
+            (department.clone(), doc)
+        })
+        .collect();
+    (dossier_doc, verdict_docs)
 }
 
 /// Every document of the demo province: the registry, the shipped catalogs,
@@ -353,9 +369,10 @@ pub fn seed_documents(
     let registry = &province.registry;
     let mut out = vec![DemoDocument {
         id: registry::document::document_id(&registry.province.code),
-        kind: "registry",
+        kind: DocumentKind::Registry,
         unit: registry.province.code.clone(),
         district: None,
+        department: None,
         doc: registry::document::create(registry, at).expect("the generator makes valid communes"),
     }];
     let mut catalogs = Vec::new();
@@ -364,9 +381,10 @@ pub fn seed_documents(
             catalog::document::import(file, text, "demo seed", at).expect("shipped catalogs load");
         out.push(DemoDocument {
             id: catalog::document::document_id(&catalog.id),
-            kind: "catalog",
+            kind: DocumentKind::Catalog,
             unit: catalog.id.clone(),
             district: None,
+            department: None,
             doc,
         });
         catalogs.push(catalog);
@@ -383,18 +401,32 @@ pub fn seed_documents(
         }
         out.push(DemoDocument {
             id: commune.documents.survey_id().expect("valid id"),
-            kind: "survey",
+            kind: DocumentKind::Survey,
             unit: commune.code.clone(),
             district: commune.district.clone(),
+            department: None,
             doc: survey_document(&mut rng, commune, facts, year, at),
         });
+        let ids = commune.documents.appraisal_ids().expect("valid ids");
+        let (dossier_doc, verdict_docs) = appraisal_documents(commune, &catalogs, at);
         out.push(DemoDocument {
-            id: commune.documents.appraisal_id().expect("valid id"),
-            kind: "appraisal",
+            id: ids.dossier,
+            kind: DocumentKind::Dossier,
             unit: commune.code.clone(),
             district: commune.district.clone(),
-            doc: appraisal_document(commune, &catalogs, at),
+            department: None,
+            doc: dossier_doc,
         });
+        for (department, doc) in verdict_docs {
+            out.push(DemoDocument {
+                id: ids.verdicts[&department],
+                kind: DocumentKind::Verdicts,
+                unit: commune.code.clone(),
+                district: commune.district.clone(),
+                department: Some(department),
+                doc,
+            });
+        }
     }
     out
 }
@@ -402,6 +434,7 @@ pub fn seed_documents(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::appraisal;
     use crate::demo::{generate, DemoParams};
     use crate::evaluation::evaluate;
 
@@ -417,7 +450,7 @@ mod tests {
         assert_eq!(registry.communes.len(), 8);
         let catalogs: Vec<Catalog> = docs
             .iter()
-            .filter(|d| d.kind == "catalog")
+            .filter(|d| d.kind == DocumentKind::Catalog)
             .map(|d| catalog::document::read(&d.doc).unwrap())
             .collect();
         assert_eq!(catalogs, catalog::shipped());
@@ -425,7 +458,7 @@ mod tests {
         for (commune, facts) in province.registry.communes.iter().zip(&province.surveys) {
             let survey = docs
                 .iter()
-                .find(|d| d.kind == "survey" && d.unit == commune.code)
+                .find(|d| d.kind == DocumentKind::Survey && d.unit == commune.code)
                 .expect("every Sa Pa commune has a survey");
             let from_doc = survey::facts(&survey.doc, 2024);
             assert_eq!(from_doc.households.len(), facts.households.len());
@@ -441,11 +474,20 @@ mod tests {
                     .collect()
             };
             assert_eq!(statuses(&actual), statuses(&expected), "{}", commune.name);
-            let appraisal_doc = docs
-                .iter()
-                .find(|d| d.kind == "appraisal" && d.unit == commune.code)
-                .unwrap();
-            let appraisal = appraisal::read(&appraisal_doc.doc).unwrap();
+            let of_commune = |kind: DocumentKind| {
+                docs.iter()
+                    .filter(move |d| d.kind == kind && d.unit == commune.code)
+            };
+            let dossier_doc = of_commune(DocumentKind::Dossier).next().map(|d| &d.doc);
+            let appraisal = appraisal::assemble(
+                &catalogs,
+                dossier_doc,
+                of_commune(DocumentKind::Verdicts).map(|d| (d.department.as_deref().unwrap(), &d.doc)),
+            );
+            assert_eq!(
+                of_commune(DocumentKind::Verdicts).count(),
+                appraisal::shipped_departments().len()
+            );
             if commune.ntm_year.is_some() {
                 assert_eq!(appraisal.dossier, Some(DossierState::Recognised));
                 assert_eq!(appraisal.verdicts.len(), 19);

@@ -230,7 +230,7 @@ fn comparing_two_evaluations_shows_what_was_lost() {
 
 #[test]
 fn a_commune_is_evaluated_with_its_region_and_its_department_verdicts() {
-    use crate::appraisal::{self, Decision, Verdict};
+    use crate::appraisal::{self, verdicts, Verdict};
     let catalog = ntm();
     let mut commune = crate::demo::generate(crate::demo::DemoParams {
         communes: 1,
@@ -240,12 +240,10 @@ fn a_commune_is_evaluated_with_its_region_and_its_department_verdicts() {
     .registry
     .communes
     .remove(0);
-    let mut doc = appraisal::genesis(&commune.code);
-    let verdict = Decision {
+    let mut doc = verdicts::genesis(&commune.code, "so-vhttdl");
+    let ruling = verdicts::Ruling {
         verdict: Verdict::NeedsEvidence,
         remark: "Thiếu ảnh nhà văn hóa".into(),
-        department: "so-vhttdl".into(),
-        by: "Chuyên viên Sở VHTTDL".into(),
         at: 1_700_000_000,
     };
     let culture = catalog
@@ -254,8 +252,14 @@ fn a_commune_is_evaluated_with_its_region_and_its_department_verdicts() {
         .find(|c| c.owner == "so-vhttdl")
         .unwrap()
         .number;
-    appraisal::record_verdict(&mut doc, &catalog, culture, &verdict).unwrap();
-    let appraisal = appraisal::read(&doc).unwrap();
+    verdicts::record_verdict(&mut doc, &catalog, culture, &ruling).unwrap();
+    let catalogs = [catalog.clone()];
+    let appraisal = appraisal::assemble(&catalogs, None, [("so-vhttdl", &doc)]);
+    let verdict = appraisal.verdict(&catalog.id, culture).unwrap().clone();
+    assert_eq!(
+        (verdict.verdict, verdict.department.as_str()),
+        (Verdict::NeedsEvidence, "so-vhttdl")
+    );
 
     for region in [Region::NorthernMidlandsMountains, Region::MekongDelta] {
         commune.applicable_region = region;

@@ -73,7 +73,7 @@ fn validate(commune: &Commune) -> Result<(), RegistryError> {
             );
         }
     }
-    if commune.documents.survey_id().is_none() || commune.documents.appraisal_id().is_none() {
+    if commune.documents.survey_id().is_none() || commune.documents.appraisal_ids().is_none() {
         return invalid("mã tài liệu không hợp lệ", "invalid document id");
     }
     Ok(())

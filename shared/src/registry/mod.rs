@@ -5,6 +5,8 @@
 
 pub mod document;
 
+use std::collections::BTreeMap;
+
 use autosurgeon::{Hydrate, Reconcile};
 
 use crate::catalog::Region;
@@ -93,17 +95,32 @@ pub struct Commune {
 pub struct CommuneDocuments {
     /// The `survey` document.
     pub survey: String,
-    /// The `appraisal` document.
-    pub appraisal: String,
+    /// The `dossier` document (district review, dossier state).
+    pub dossier: String,
+    /// Each department's `verdicts` document, by department code.
+    pub verdicts: BTreeMap<String, String>,
 }
 
 impl CommuneDocuments {
-    /// The ids admin tooling gives a commune's documents: derived from the
-    /// province and commune codes, so they are the same wherever they are made.
+    /// The ids admin tooling gives a commune's documents, with a verdicts
+    /// document for each department owning criteria in the shipped catalogs.
     pub fn derived(province: &str, commune: &str) -> Self {
+        Self::derived_for(province, commune, crate::appraisal::shipped_departments())
+    }
+
+    /// The ids admin tooling gives a commune's documents: derived from the
+    /// province, commune and department codes, so they are the same
+    /// wherever they are made. `departments`: those owning criteria in the
+    /// province's catalogs ([`crate::appraisal::departments`]).
+    pub fn derived_for(province: &str, commune: &str, departments: &[String]) -> Self {
+        let id = |path: String| DocumentId::derived(&path).to_string();
         Self {
-            survey: DocumentId::derived(&format!("survey/{province}/{commune}")).to_string(),
-            appraisal: DocumentId::derived(&format!("appraisal/{province}/{commune}")).to_string(),
+            survey: id(format!("survey/{province}/{commune}")),
+            dossier: id(format!("dossier/{province}/{commune}")),
+            verdicts: departments
+                .iter()
+                .map(|d| (d.clone(), id(format!("verdicts/{province}/{commune}/{d}"))))
+                .collect(),
         }
     }
 
@@ -112,9 +129,16 @@ impl CommuneDocuments {
         self.survey.parse().ok()
     }
 
-    /// The appraisal document's id (`None` if the stored text is not an id).
-    pub fn appraisal_id(&self) -> Option<DocumentId> {
-        self.appraisal.parse().ok()
+    /// The appraisal documents' ids (`None` if a stored text is not an id).
+    pub fn appraisal_ids(&self) -> Option<crate::appraisal::AppraisalIds> {
+        Some(crate::appraisal::AppraisalIds {
+            dossier: self.dossier.parse().ok()?,
+            verdicts: self
+                .verdicts
+                .iter()
+                .map(|(d, id)| Some((d.clone(), id.parse().ok()?)))
+                .collect::<Option<_>>()?,
+        })
     }
 }
 

@@ -31,8 +31,8 @@ pub const GENESIS_ACTOR: &[u8] = b"ntm-survey-genesis";
 pub struct CommuneRef {
     /// The survey document's id.
     pub document_id: DocumentId,
-    /// The commune's appraisal document.
-    pub appraisal_id: DocumentId,
+    /// The commune's appraisal documents (dossier, departments' verdicts).
+    pub appraisal: crate::appraisal::AppraisalIds,
     /// The province's registry document.
     pub registry_id: DocumentId,
     /// Administrative code of the commune.
@@ -50,7 +50,7 @@ pub fn demo_commune() -> CommuneRef {
     let documents = crate::registry::CommuneDocuments::derived(crate::demo::PROVINCE_CODE, code);
     CommuneRef {
         document_id: documents.survey_id().expect("derived ids are valid"),
-        appraisal_id: documents.appraisal_id().expect("derived ids are valid"),
+        appraisal: documents.appraisal_ids().expect("derived ids are valid"),
         registry_id: crate::registry::document::document_id(crate::demo::PROVINCE_CODE),
         code: code.into(),
         name: "Xã Tả Van (Sa Pa) — dữ liệu mẫu".into(),

@@ -1,0 +1,115 @@
+//! A `dossier` document: one commune's recognition dossier — the district's
+//! review and the dossier's state. Only the commune's district and the
+//! Coordination Office may write it (the relay enforces the document,
+//! [`crate::access`]; in a province without districts, the office alone);
+//! everyone in the commune's scope reads it. Each step is a new line of a
+//! list, so concurrent steps are all kept and the list is the history.
+
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ObjType, ReadDoc, ROOT};
+use autosurgeon::{hydrate_prop, reconcile_insert, Hydrate, Reconcile};
+
+use super::{am, creator, list, AppraisalError, DossierState, GENESIS_ACTOR};
+use crate::document::{commit, genesis as document_genesis};
+
+/// The schema tag written at the document root.
+pub const SCHEMA: &str = "ntm-dossier/1";
+
+/// The district's review as stored (its time is the line's).
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct Review {
+    /// Proposed for recognition.
+    pub approved: bool,
+    /// Remark.
+    pub remark: String,
+}
+
+/// One step of the dossier.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub enum Step {
+    /// The district reviewed it.
+    Reviewed(Review),
+    /// It moved to a new state.
+    Moved(DossierState),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+struct Stored {
+    step: Step,
+    at: i64,
+}
+
+/// One step as read back, with the actor that wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// What happened.
+    pub step: Step,
+    /// When (unix seconds, the writer's clock).
+    pub at: i64,
+    /// The writing actor, hex.
+    pub actor: String,
+}
+
+/// The genesis of a commune's dossier document: identical on every device.
+pub fn genesis(commune_code: &str) -> Automerge {
+    document_genesis(GENESIS_ACTOR, |doc| {
+        doc.put(ROOT, "schema", SCHEMA).expect("fresh document");
+        doc.put(ROOT, "commune_code", commune_code)
+            .expect("fresh document");
+        doc.put_object(ROOT, "steps", ObjType::List)
+            .expect("fresh document");
+    })
+}
+
+fn append(doc: &mut Automerge, step: Step, at: i64, message: &str) -> Result<(), AppraisalError> {
+    let steps = list(doc, SCHEMA, "steps")?;
+    doc.transact_with::<_, _, AppraisalError, _>(
+        |_| commit(at, message),
+        |tx| {
+            let end = tx.length(&steps);
+            reconcile_insert(tx, steps.clone(), end, &Stored { step, at }).map_err(am)
+        },
+    )
+    .map_err(|f| f.error)?;
+    Ok(())
+}
+
+/// Records the district's review, in one change.
+pub fn record_district_review(
+    doc: &mut Automerge,
+    review: &Review,
+    at: i64,
+) -> Result<(), AppraisalError> {
+    if !review.approved && review.remark.trim().is_empty() {
+        return Err(AppraisalError::Required(
+            "cần ghi lý do khi chưa đề nghị / a remark is required when not proposing",
+        ));
+    }
+    append(doc, Step::Reviewed(review.clone()), at, "district review")
+}
+
+/// Moves the dossier to a new state, in one change.
+pub fn set_dossier(
+    doc: &mut Automerge,
+    state: DossierState,
+    at: i64,
+) -> Result<(), AppraisalError> {
+    append(doc, Step::Moved(state), at, state.label_vi())
+}
+
+/// Every step a dossier document holds, in document order. Lines in a
+/// shape this version cannot read are skipped.
+pub fn read(doc: &Automerge) -> Result<Vec<Line>, AppraisalError> {
+    let steps = list(doc, SCHEMA, "steps")?;
+    Ok((0..doc.length(&steps))
+        .filter_map(|i| {
+            let (_, id) = doc.get(&steps, i).ok().flatten()?;
+            let s: Stored = hydrate_prop(doc, &steps, i).ok()?;
+            Some(Line {
+                step: s.step,
+                at: s.at,
+                actor: creator(&id),
+            })
+        })
+        .collect())
+}

@@ -1,0 +1,154 @@
+//! A `verdicts` document: one department's verdicts on the criteria it owns
+//! in one commune. Only that department's devices may write it (the relay
+//! enforces the document, [`crate::access`]); everyone in the commune's
+//! scope reads it. Each decision is a new line of a list, so concurrent
+//! decisions are all kept and the list is the history.
+
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ObjType, ReadDoc, ScalarValue, Value, ROOT};
+use autosurgeon::{hydrate_prop, reconcile_insert, Hydrate, Reconcile};
+
+use super::{am, creator, list, AppraisalError, Verdict, GENESIS_ACTOR};
+use crate::catalog::Catalog;
+use crate::document::{commit, genesis as document_genesis};
+
+/// The schema tag written at the document root.
+pub const SCHEMA: &str = "ntm-verdicts/1";
+
+/// What a department decides on a criterion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ruling {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Remark (required unless met).
+    pub remark: String,
+    /// When (unix seconds).
+    pub at: i64,
+}
+
+/// One stored decision, as written.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+struct Stored {
+    catalog: String,
+    criterion: u32,
+    verdict: Verdict,
+    remark: String,
+    at: i64,
+}
+
+/// One decision as read back, with the actor that wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Catalog version id.
+    pub catalog: String,
+    /// Criterion number.
+    pub criterion: u32,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Remark.
+    pub remark: String,
+    /// When (unix seconds, the writer's clock).
+    pub at: i64,
+    /// The writing actor, hex.
+    pub actor: String,
+}
+
+/// The genesis of a department's verdicts document for a commune:
+/// identical on every device.
+pub fn genesis(commune_code: &str, department: &str) -> Automerge {
+    document_genesis(GENESIS_ACTOR, |doc| {
+        doc.put(ROOT, "schema", SCHEMA).expect("fresh document");
+        doc.put(ROOT, "commune_code", commune_code)
+            .expect("fresh document");
+        doc.put(ROOT, "department", department)
+            .expect("fresh document");
+        doc.put_object(ROOT, "decisions", ObjType::List)
+            .expect("fresh document");
+    })
+}
+
+/// The department a verdicts document was made for (what its genesis
+/// says; readers take the department from the registry instead).
+pub fn department(doc: &Automerge) -> Option<String> {
+    match doc.get(ROOT, "department") {
+        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+            ScalarValue::Str(s) => Some(s.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Records the document's department's verdict on a criterion it owns, in
+/// one change. Refused (nothing written) when the department does not own
+/// the criterion, or a verdict other than "met" comes without a remark.
+pub fn record_verdict(
+    doc: &mut Automerge,
+    catalog: &Catalog,
+    criterion: u32,
+    ruling: &Ruling,
+) -> Result<(), AppraisalError> {
+    let decisions = list(doc, SCHEMA, "decisions")?;
+    let department = department(doc).ok_or(AppraisalError::NotAnAppraisal(Some(SCHEMA.into())))?;
+    let owned = catalog
+        .criteria
+        .iter()
+        .find(|c| c.number == criterion)
+        .ok_or_else(|| AppraisalError::UnknownCriterion {
+            catalog: catalog.id.clone(),
+            criterion,
+        })?;
+    if owned.owner != department {
+        return Err(AppraisalError::NotOwner {
+            department,
+            criterion,
+            owner: owned.owner.clone(),
+        });
+    }
+    if ruling.verdict != Verdict::Met && ruling.remark.trim().is_empty() {
+        return Err(AppraisalError::Required(
+            "cần ghi nhận xét khi chưa đạt / a remark is required unless met",
+        ));
+    }
+    let stored = Stored {
+        catalog: catalog.id.clone(),
+        criterion,
+        verdict: ruling.verdict,
+        remark: ruling.remark.trim().to_owned(),
+        at: ruling.at,
+    };
+    let message = format!(
+        "{department}: tiêu chí {criterion} ({}) — {}",
+        catalog.id,
+        ruling.verdict.label_vi()
+    );
+    doc.transact_with::<_, _, AppraisalError, _>(
+        |_| commit(ruling.at, &message),
+        |tx| {
+            let end = tx.length(&decisions);
+            reconcile_insert(tx, decisions.clone(), end, &stored).map_err(am)
+        },
+    )
+    .map_err(|f| f.error)?;
+    Ok(())
+}
+
+/// Every decision a verdicts document holds, in document order. Lines in
+/// a shape this version cannot read are skipped.
+pub fn read(doc: &Automerge) -> Result<Vec<Line>, AppraisalError> {
+    let decisions = list(doc, SCHEMA, "decisions")?;
+    Ok((0..doc.length(&decisions))
+        .filter_map(|i| {
+            let (_, id) = doc.get(&decisions, i).ok().flatten()?;
+            let s: Stored = hydrate_prop(doc, &decisions, i).ok()?;
+            Some(Line {
+                catalog: s.catalog,
+                criterion: s.criterion,
+                verdict: s.verdict,
+                remark: s.remark,
+                at: s.at,
+                actor: creator(&id),
+            })
+        })
+        .collect())
+}
