@@ -299,3 +299,138 @@ async fn a_device_can_neither_forge_nor_block_a_colleague_s_changes() -> anyhow:
     relay.terminate().await?;
     Ok(())
 }
+
+/// The document boundary is the permission boundary of the appraisal: a
+/// department's device writes its own verdicts and nothing else of a
+/// commune's appraisal; the dossier takes the commune's district (and the
+/// office), not a department. What the client checks does not matter here:
+/// the hostile device writes with the core's own functions, which accept
+/// any verdict the document's department owns.
+#[tokio::test]
+async fn a_department_writes_only_its_own_verdicts_and_never_the_dossier() -> anyhow::Result<()> {
+    use ntm_core::appraisal::{self, dossier, verdicts, DossierState, Verdict};
+    let dir = tempfile::tempdir()?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let relay = Relay::start_with(dir.path(), addr, None, &["--demo"]).await?;
+    let url = relay.sync_url();
+    let ids = CommuneDocuments::derived(PROVINCE_CODE, "sa-pa-ta-van")
+        .appraisal_ids()
+        .expect("derived ids");
+    let catalogs = ntm_core::catalog::shipped();
+    let ntm = &catalogs[0];
+    let owned_by = |department: &str| {
+        ntm.criteria
+            .iter()
+            .find(|c| c.owner == department)
+            .expect("the department owns a criterion")
+            .number
+    };
+    let (planning, transport_criterion) = (owned_by("so-xd"), owned_by("so-gtvt"));
+    let ruling = |verdict: Verdict, at: i64| verdicts::Ruling {
+        verdict,
+        remark: "Đã kiểm tra tại xã".into(),
+        at,
+    };
+
+    let mut construction = Device::enrolled(
+        "construction",
+        &relay.enrol("department", &["so-xd"]).await?,
+    );
+    // Its own verdicts: written and confirmed.
+    construction.fetch(&url, ids.verdicts["so-xd"], T).await?;
+    construction
+        .edit(&ids.verdicts["so-xd"], |d| {
+            verdicts::record_verdict(d, ntm, planning, &ruling(Verdict::NotMet, 1_750_000_000))
+        })
+        .await??;
+    construction.sync(T).await?;
+    // Transport's verdicts and the dossier: readable, but what it writes
+    // there is never taken.
+    for id in [ids.verdicts["so-gtvt"], ids.dossier] {
+        construction.fetch(&url, id, T).await?;
+    }
+    construction
+        .edit(&ids.verdicts["so-gtvt"], |d| {
+            verdicts::record_verdict(
+                d,
+                ntm,
+                transport_criterion,
+                &ruling(Verdict::Met, 1_750_000_001),
+            )
+        })
+        .await??;
+    construction
+        .edit(&ids.dossier, |d| {
+            dossier::set_dossier(d, DossierState::Recognised, 1_750_000_002)
+        })
+        .await??;
+    let _ = construction
+        .run_until(Duration::from_secs(3), |c| c.unconfirmed_changes() == 0)
+        .await;
+    assert!(
+        construction.client().unconfirmed_changes() >= 2,
+        "the relay confirmed a write it does not take ({} unconfirmed)",
+        construction.client().unconfirmed_changes()
+    );
+
+    // The district of Tả Van moves the dossier; another district cannot.
+    let mut sa_pa = Device::enrolled("sa-pa", &relay.enrol("district", &["sa-pa"]).await?);
+    sa_pa.fetch(&url, ids.dossier, T).await?;
+    sa_pa
+        .edit(&ids.dossier, |d| {
+            dossier::set_dossier(d, DossierState::DistrictReviewed, 1_750_000_003)
+        })
+        .await??;
+    sa_pa.sync(T).await?;
+    let mut elsewhere = Device::enrolled(
+        "bat-xat",
+        &relay.enrol("district", &["bat-xat"]).await?,
+    );
+    elsewhere.track(ids.dossier, Automerge::new());
+    elsewhere.connect(&url).await?;
+    elsewhere
+        .run_until(T, |c| c.is_unavailable(&ids.dossier))
+        .await?;
+
+    // What everyone reads: the construction verdict and the district's
+    // move, nothing the construction device wrote elsewhere.
+    let mut office = Device::enrolled("office", &relay.enrol("office", &[]).await?);
+    for id in ids.verdicts.values().copied().chain([ids.dossier]) {
+        office.fetch(&url, id, T).await?;
+    }
+    let read = appraisal::assemble(
+        &catalogs,
+        Some(office.doc(&ids.dossier)),
+        ids.verdicts.iter().map(|(d, id)| (d.as_str(), office.doc(id))),
+    );
+    let verdict = read.verdict(&ntm.id, planning).expect("construction's verdict");
+    assert_eq!(verdict.verdict, Verdict::NotMet);
+    assert_eq!(
+        verdict.author.actor,
+        construction.doc(&ids.verdicts["so-xd"]).get_actor().to_hex_string(),
+        "the history names the writing actor"
+    );
+    assert_ne!(
+        read.verdict(&ntm.id, transport_criterion)
+            .map(|d| (d.verdict, d.at)),
+        Some((Verdict::Met, 1_750_000_001)),
+        "a construction device wrote transport's verdict"
+    );
+    let intruder = construction.doc(&ids.dossier).get_actor().clone();
+    for id in [ids.verdicts["so-gtvt"], ids.dossier] {
+        assert!(
+            office
+                .doc(&id)
+                .get_changes(&[])
+                .iter()
+                .all(|c| c.actor_id() != &intruder),
+            "a construction change reached {id}"
+        );
+    }
+    assert_eq!(read.dossier, Some(DossierState::DistrictReviewed));
+    assert!(
+        read.history.iter().all(|h| h.what != "Hồ sơ: Đã công nhận"),
+        "a department moved the dossier"
+    );
+    Ok(())
+}

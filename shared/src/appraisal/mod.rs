@@ -151,7 +151,7 @@ pub struct HistoryEntry {
 /// A commune's appraisal, assembled from its documents.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Appraisal {
-    /// Standing verdicts by [`verdict_key`].
+    /// Standing verdicts by [`verdict_key`] (see [`assemble`]).
     pub verdicts: BTreeMap<String, Decision>,
     /// The district's latest review, if done.
     pub district_review: Option<DistrictReview>,
@@ -276,7 +276,9 @@ pub(crate) fn creator(id: &ObjId) -> String {
 /// it under). A verdict counts only if that department owns the criterion
 /// in the catalog it names; lines a document holds in a shape this version
 /// cannot read, or from a foreign catalog, are skipped, not fatal. The
-/// latest decision (by time, then by document order) stands.
+/// last decision in document order stands: one made after seeing another
+/// comes after it whatever the writers' clocks say (a tablet's clock may be
+/// days off), and concurrent ones are ordered the same on every device.
 pub fn assemble<'a>(
     catalogs: &[Catalog],
     dossier_doc: Option<&automerge::Automerge>,
@@ -312,39 +314,27 @@ pub fn assemble<'a>(
                     line.verdict.label_vi()
                 ),
             });
-            let key = verdict_key(&catalog.id, line.criterion);
-            let later = appraisal.verdicts.get(&key).is_none_or(|d| d.at <= line.at);
-            if later {
-                appraisal.verdicts.insert(
-                    key,
-                    Decision {
-                        verdict: line.verdict,
-                        remark: line.remark,
-                        department: department.to_owned(),
-                        author,
-                        at: line.at,
-                    },
-                );
-            }
+            appraisal.verdicts.insert(
+                verdict_key(&catalog.id, line.criterion),
+                Decision {
+                    verdict: line.verdict,
+                    remark: line.remark,
+                    department: department.to_owned(),
+                    author,
+                    at: line.at,
+                },
+            );
         }
     }
     if let Some(doc) = dossier_doc {
-        let mut latest_move: Option<i64> = None;
         for line in dossier::read(doc).unwrap_or_default() {
             let what = match &line.step {
                 dossier::Step::Reviewed(r) => {
-                    let review = DistrictReview {
+                    appraisal.district_review = Some(DistrictReview {
                         approved: r.approved,
                         remark: r.remark.clone(),
                         at: line.at,
-                    };
-                    let later = appraisal
-                        .district_review
-                        .as_ref()
-                        .is_none_or(|d| d.at <= line.at);
-                    if later {
-                        appraisal.district_review = Some(review);
-                    }
+                    });
                     if r.approved {
                         "Huyện thẩm tra: đề nghị công nhận".to_owned()
                     } else {
@@ -352,10 +342,7 @@ pub fn assemble<'a>(
                     }
                 }
                 dossier::Step::Moved(state) => {
-                    if latest_move.is_none_or(|at| at <= line.at) {
-                        appraisal.dossier = Some(*state);
-                        latest_move = Some(line.at);
-                    }
+                    appraisal.dossier = Some(*state);
                     format!("Hồ sơ: {}", state.label_vi())
                 }
             };

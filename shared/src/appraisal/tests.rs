@@ -89,17 +89,30 @@ fn a_verdict_counts_only_for_the_department_its_document_is_listed_under() {
 }
 
 #[test]
-fn the_latest_decision_stands_and_every_one_is_kept() {
+fn a_decision_made_after_another_stands_whatever_the_clocks_and_every_one_is_kept() {
     let catalogs = shipped();
     let ntm = &catalogs[0];
     let base = verdicts::genesis("x", "so-xd");
     let (mut a, mut b) = (device(&base, 1), device(&base, 2));
-    verdicts::record_verdict(&mut a, ntm, 1, &ruling(Verdict::NeedsEvidence, 10)).unwrap();
-    verdicts::record_verdict(&mut b, ntm, 1, &ruling(Verdict::Met, 20)).unwrap();
+    // A's clock is ahead; B decides after seeing A's decision.
+    verdicts::record_verdict(&mut a, ntm, 1, &ruling(Verdict::NeedsEvidence, 20)).unwrap();
+    b.merge(&mut a).unwrap();
+    verdicts::record_verdict(&mut b, ntm, 1, &ruling(Verdict::Met, 10)).unwrap();
     a.merge(&mut b).unwrap();
     let appraisal = assemble(&catalogs, None, [("so-xd", &a)]);
     assert_eq!(appraisal.verdict(&ntm.id, 1).unwrap().verdict, Verdict::Met);
     assert_eq!(appraisal.history.len(), 2);
+    // Concurrent decisions: both kept, the same one stands on every device.
+    let (mut c, mut d) = (device(&base, 3), device(&base, 4));
+    verdicts::record_verdict(&mut c, ntm, 1, &ruling(Verdict::NeedsEvidence, 5)).unwrap();
+    verdicts::record_verdict(&mut d, ntm, 1, &ruling(Verdict::Met, 6)).unwrap();
+    let (mut cd, mut dc) = (c.clone(), d.clone());
+    cd.merge(&mut d).unwrap();
+    dc.merge(&mut c).unwrap();
+    let one = assemble(&catalogs, None, [("so-xd", &cd)]);
+    let other = assemble(&catalogs, None, [("so-xd", &dc)]);
+    assert_eq!(one, other);
+    assert_eq!(one.history.len(), 2);
 }
 
 #[test]
