@@ -313,7 +313,11 @@ mod tests {
                 ReadWrite,
             ),
             (grant(Role::District, &["sa-pa"]), ta_van(Survey), ReadWrite),
-            (grant(Role::District, &["sa-pa"]), ta_van(Dossier), ReadWrite),
+            (
+                grant(Role::District, &["sa-pa"]),
+                ta_van(Dossier),
+                ReadWrite,
+            ),
             (
                 grant(Role::District, &["sa-pa"]),
                 verdicts_of("so-xd", "sa-pa-ta-van", "sa-pa"),

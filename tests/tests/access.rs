@@ -382,10 +382,7 @@ async fn a_department_writes_only_its_own_verdicts_and_never_the_dossier() -> an
         })
         .await??;
     sa_pa.sync(T).await?;
-    let mut elsewhere = Device::enrolled(
-        "bat-xat",
-        &relay.enrol("district", &["bat-xat"]).await?,
-    );
+    let mut elsewhere = Device::enrolled("bat-xat", &relay.enrol("district", &["bat-xat"]).await?);
     elsewhere.track(ids.dossier, Automerge::new());
     elsewhere.connect(&url).await?;
     elsewhere
@@ -401,13 +398,20 @@ async fn a_department_writes_only_its_own_verdicts_and_never_the_dossier() -> an
     let read = appraisal::assemble(
         &catalogs,
         Some(office.doc(&ids.dossier)),
-        ids.verdicts.iter().map(|(d, id)| (d.as_str(), office.doc(id))),
+        ids.verdicts
+            .iter()
+            .map(|(d, id)| (d.as_str(), office.doc(id))),
     );
-    let verdict = read.verdict(&ntm.id, planning).expect("construction's verdict");
+    let verdict = read
+        .verdict(&ntm.id, planning)
+        .expect("construction's verdict");
     assert_eq!(verdict.verdict, Verdict::NotMet);
     assert_eq!(
         verdict.author.actor,
-        construction.doc(&ids.verdicts["so-xd"]).get_actor().to_hex_string(),
+        construction
+            .doc(&ids.verdicts["so-xd"])
+            .get_actor()
+            .to_hex_string(),
         "the history names the writing actor"
     );
     assert_ne!(

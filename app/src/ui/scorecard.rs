@@ -89,7 +89,14 @@ fn CommuneStatus() -> impl IntoView {
             .iter()
             .rev()
             .take(5)
-            .map(|h| format!("{} · {} · {}", date_vi(h.at), h.author.party_vi(&catalogs), h.what))
+            .map(|h| {
+                format!(
+                    "{} · {} · {}",
+                    date_vi(h.at),
+                    h.author.party_vi(&catalogs),
+                    h.what
+                )
+            })
             .collect();
         match view.registry_entry.get() {
             None => view! {

@@ -347,10 +347,11 @@ impl Auth {
                 return Ok(None);
             }
         }
-        let row = sqlx::query("SELECT kind, unit, district, department FROM documents WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT kind, unit, district, department FROM documents WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         let info = row.and_then(|r| {
             Some(DocumentInfo {
                 kind: DocumentKind::from_code(&r.get::<String, _>(0))?,

@@ -246,7 +246,11 @@ pub(crate) fn am<E: std::fmt::Display>(e: E) -> AppraisalError {
 }
 
 /// The list at `key` of a document whose root carries `schema_tag`.
-pub(crate) fn list(doc: &impl ReadDoc, schema_tag: &str, key: &str) -> Result<ObjId, AppraisalError> {
+pub(crate) fn list(
+    doc: &impl ReadDoc,
+    schema_tag: &str,
+    key: &str,
+) -> Result<ObjId, AppraisalError> {
     let schema = match doc.get(ROOT, "schema") {
         Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
             ScalarValue::Str(s) => Some(s.to_string()),

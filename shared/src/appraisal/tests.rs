@@ -28,8 +28,7 @@ fn departments_appraise_in_their_own_documents_and_the_history_names_the_writer(
     let mut construction = device(&verdicts::genesis("sa-pa-ta-van", "so-xd"), 1);
     let mut transport = device(&verdicts::genesis("sa-pa-ta-van", "so-gtvt"), 2);
     verdicts::record_verdict(&mut construction, ntm, 1, &ruling(Verdict::Met, 100)).unwrap();
-    verdicts::record_verdict(&mut transport, ntm, 2, &ruling(Verdict::NeedsEvidence, 101))
-        .unwrap();
+    verdicts::record_verdict(&mut transport, ntm, 2, &ruling(Verdict::NeedsEvidence, 101)).unwrap();
     let appraisal = assemble(
         &catalogs,
         None,
@@ -42,7 +41,10 @@ fn departments_appraise_in_their_own_documents_and_the_history_names_the_writer(
     let lines: Vec<&str> = appraisal.history.iter().map(|h| h.what.as_str()).collect();
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert_eq!(lines[0], "tiêu chí 1 (ntm-2021-2025) — Đạt");
-    assert_eq!(appraisal.history[0].author.party_vi(&catalogs), "Sở Xây dựng");
+    assert_eq!(
+        appraisal.history[0].author.party_vi(&catalogs),
+        "Sở Xây dựng"
+    );
     assert!(lines[1].contains("Cần bổ sung minh chứng"), "{lines:?}");
     // The author is the writing actor and the document's party, not text.
     assert_eq!(

@@ -12,10 +12,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::DemoProvince;
+use crate::access::DocumentKind;
 use crate::appraisal::dossier::{self, Review};
 use crate::appraisal::verdicts::{self, Ruling};
 use crate::appraisal::{DossierState, Verdict};
-use crate::access::DocumentKind;
 use crate::catalog::{self, Catalog};
 use crate::evaluation::{HouseholdFacts, SurveyFacts};
 use crate::ids::DocumentId;
@@ -292,7 +292,8 @@ fn appraisal_documents(
 ) -> (Automerge, Vec<(String, Automerge)>) {
     let seeded = "demo seed: verdicts come from the catalog's owners";
     let ntm = &catalogs[0];
-    let actor = |part: &str| ActorId::from(format!("ntm-demo-seed:{}:{part}", commune.code).as_bytes());
+    let actor =
+        |part: &str| ActorId::from(format!("ntm-demo-seed:{}:{part}", commune.code).as_bytes());
     let mut dossier_doc = dossier::genesis(&commune.code);
     dossier_doc.set_actor(actor("dossier"));
     let mut rulings: Vec<(u32, Ruling)> = Vec::new();
@@ -482,7 +483,8 @@ mod tests {
             let appraisal = appraisal::assemble(
                 &catalogs,
                 dossier_doc,
-                of_commune(DocumentKind::Verdicts).map(|d| (d.department.as_deref().unwrap(), &d.doc)),
+                of_commune(DocumentKind::Verdicts)
+                    .map(|d| (d.department.as_deref().unwrap(), &d.doc)),
             );
             assert_eq!(
                 of_commune(DocumentKind::Verdicts).count(),
