@@ -684,7 +684,11 @@ async fn persist_rounds() {
             with_engine(|e| {
                 e.view
                     .problem
-                    .set(Some(format!("Chưa lưu được vào máy, sẽ thử lại: {err}")));
+                    .set(Some(
+                        "Chưa lưu được vào máy (bộ nhớ trình duyệt từ chối ghi); ứng dụng sẽ tự thử lại, đừng đóng ứng dụng. \
+                         / Not saved on this device yet (the browser's storage refused the write); retrying — keep the app open."
+                            .to_owned(),
+                    ));
             });
             leptos::prelude::set_timeout(
                 || {

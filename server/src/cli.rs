@@ -63,7 +63,8 @@ pub enum DeviceCommand {
         #[arg(long)]
         role: String,
         /// Unit codes, comma-separated: communes for enumerators and
-        /// officers, districts for a district.
+        /// officers, districts for a district, the department's catalog
+        /// code (e.g. `so-xd`) for a department.
         #[arg(long, value_delimiter = ',')]
         scope: Vec<String>,
         /// Where the relay's data is.

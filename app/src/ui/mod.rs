@@ -59,7 +59,7 @@ pub fn App() -> impl IntoView {
             </header>
             {move || view.problem.get().map(|p| view! { <p class="problem" role="alert">{p}</p> })}
             {move || view.storage_at_risk.get().then(|| view! {
-                <p id="storage-at-risk" class="problem" role="status">
+                <p id="storage-at-risk" class="notice" role="status">
                     "Trình duyệt có thể xoá dữ liệu của ứng dụng khi máy thiếu chỗ: hãy đồng bộ thường xuyên, hoặc cài ứng dụng lên màn hình chính. "
                     <small lang="en">"The browser may clear this app's data when space runs low: sync often, or install the app."</small>
                 </p>
