@@ -145,6 +145,12 @@ pub struct ServeArgs {
     /// the office some hundreds); more closes the connection.
     #[arg(long, env = "NTM_MAX_DOCUMENTS_PER_CONNECTION", default_value_t = 4096)]
     pub max_documents_per_connection: usize,
+    /// Sync messages one enrolled device may send per second on average,
+    /// over all its connections (bursts of four seconds' worth); more
+    /// closes the connection. Far above what a tablet's edits and sync
+    /// rounds need, far below a flood.
+    #[arg(long, env = "NTM_MAX_MESSAGES_PER_SECOND", default_value_t = 100)]
+    pub max_messages_per_second: u32,
     /// Seconds of silence (no message, no answer to the relay's pings)
     /// after which a connection is closed; also how long one message may
     /// wait for a device that stopped reading.

@@ -123,6 +123,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             blobs: state_blobs.clone(),
             limits: sync_endpoint::ConnectionLimits {
                 max_documents: args.max_documents_per_connection,
+                messages_per_second: args.max_messages_per_second,
                 idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
                 max_connections: args.max_connections.max(1),
                 max_connections_per_device: args.max_connections_per_device.max(1),

@@ -15,7 +15,7 @@ use ntm_core::limits::{DocumentCap, IdleClock, TokenBucket};
 use ntm_core::sync::WireMessage;
 use tokio::sync::watch;
 
-use super::{wait_until_durable, SyncState, RATE_BURST, RATE_PER_SECOND};
+use super::{wait_until_durable, SyncState, RATE_BURST_SECONDS};
 
 /// An enrolled device's connection: who it is and its revocation signal.
 pub struct Binding {
@@ -140,14 +140,16 @@ pub fn accept(state: SyncState, socket: WebSocket, binding: Option<Binding>, slo
     // Decremented when samod drops the stream, whoever ends the connection.
     let open = (ConnectionGauge(metrics.clone()), slot);
     // Enrolled devices share one bucket over all their connections.
+    let rate = limits.messages_per_second.max(1);
+    let bucket = move || TokenBucket::new(rate.saturating_mul(RATE_BURST_SECONDS), rate);
     let shared_rate = binding.as_ref().map(|b| {
         let mut rates = state.rates.lock().expect("rates lock");
         rates
             .entry(b.device.clone())
-            .or_insert_with(|| TokenBucket::new(RATE_BURST, RATE_PER_SECOND));
+            .or_insert_with(bucket);
         (state.rates.clone(), b.device.clone())
     });
-    let mut own_rate = TokenBucket::new(RATE_BURST, RATE_PER_SECOND);
+    let mut own_rate = bucket();
     let mut documents = DocumentCap::new(limits.max_documents);
     let heard = idle.clone();
     let counting = metrics.clone();
@@ -165,7 +167,7 @@ pub fn accept(state: SyncState, socket: WebSocket, binding: Option<Binding>, slo
         };
         match frame {
             Ok(Message::Binary(_)) if !within_rate => {
-                let message = format!("over {RATE_PER_SECOND} messages/s");
+                let message = format!("over {rate} messages/s");
                 closing("rate_limit", &message, &counting);
                 Inbound::End
             }

@@ -19,11 +19,9 @@ use ntm_core::sync::WireMessage;
 use crate::auth::{Auth, AuthError};
 use crate::storage::{sync_message_heads, Durability, DurabilityLedger};
 
-/// Messages a device may send at once, then per second on average (over
-/// all its connections): far above what a tablet's edits and sync rounds
-/// need, far below a flood.
-const RATE_BURST: u32 = 400;
-const RATE_PER_SECOND: u32 = 100;
+/// Messages a device may send at once, as a multiple of its per-second
+/// rate ([`ConnectionLimits::messages_per_second`]).
+const RATE_BURST_SECONDS: u32 = 4;
 
 /// Largest message accepted. A first sync carries a whole commune survey
 /// (≈ 90 KB per 2,000 households, a few MB with history): 8 MiB leaves room
@@ -137,6 +135,9 @@ impl Drop for Slot {
 pub struct ConnectionLimits {
     /// Distinct documents one connection may sync.
     pub max_documents: usize,
+    /// Messages per second one device may send on average over all its
+    /// connections (bursts of four seconds' worth).
+    pub messages_per_second: u32,
     /// Silence (no frame, no answer to pings) after which it is closed; also
     /// how long one outgoing message may wait for a slow reader.
     pub idle_timeout: Duration,
