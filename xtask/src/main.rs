@@ -10,7 +10,8 @@
 //! - `vendor-diff CRATE`: record `vendor/CRATE`'s edits as `ntm.patch`.
 //! - `bench [--devices N] [--seconds S]`: benchmarks; the relay load
 //!   benchmark runs the same simulated devices against `ntm-relay` and the
-//!   JS automerge-repo sync server and prints the side-by-side table (evaluation of the demo province).
+//!   JS automerge-repo sync server and prints the side-by-side table
+//!   (evaluation of the demo province; relay memory under 100,000 unknown ids).
 //!
 //! Every step installs what it is missing, so a fresh machine needs only Rust.
 
@@ -80,8 +81,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// The core's benchmarks, then the relay load benchmark against the JS
-/// sync server (extra arguments go to it: `--devices 1000`, `--seconds S`).
+/// The core's benchmarks, the relay load benchmark against the JS sync
+/// server (extra arguments go to it: `--devices 1000`, `--seconds S`), then
+/// the relay's memory under one device asking for 100,000 unknown ids.
 fn bench(args: &[String]) -> Result<(), String> {
     cmd::cargo(&["bench", "-p", "ntm-core", "--bench", "evaluate_province"])?;
     install::npm_packages("tests/js")?;
@@ -90,7 +92,12 @@ fn bench(args: &[String]) -> Result<(), String> {
     load.args(["bench", "-p", "ntm-e2e", "--bench", "relay_load", "--"])
         .args(args)
         .env("NTM_RELAY_BIN", target_dir().join("release/ntm-relay"));
-    cmd::run(&mut load)
+    cmd::run(&mut load)?;
+    let mut probe = cmd::cargo_command();
+    probe
+        .args(["bench", "-p", "ntm-e2e", "--bench", "unknown_ids"])
+        .env("NTM_RELAY_BIN", target_dir().join("release/ntm-relay"));
+    cmd::run(&mut probe)
 }
 
 fn flag(args: &[String], name: &str, default: &str) -> String {
