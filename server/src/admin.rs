@@ -14,12 +14,14 @@ use ntm_core::sync::AuthorKind;
 use crate::auth::attribution::Attribution;
 use crate::storage::SqlStorage;
 
-/// The districts whose communes get survey and appraisal documents in the
+/// The districts whose communes get survey, dossier and verdicts documents in the
 /// demo (the registry and catalogs cover the whole province).
 const DEMO_DISTRICTS: &[&str] = &["sa-pa"];
 
-/// The claim of the demo seed (`admin_claims`).
-const DEMO_CLAIM: &str = "demo-seed";
+/// The claim of the demo seed (`admin_claims`). `/2`: the appraisal split
+/// into verdicts and dossier documents, which a relay seeded before lacks
+/// (documents it already holds are kept as they are).
+const DEMO_CLAIM: &str = "demo-seed/2";
 /// A claim unfinished this long is a dead claimant's: taken over.
 const CLAIM_STALE_SECONDS: i64 = 600;
 

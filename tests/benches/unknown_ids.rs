@@ -50,7 +50,10 @@ async fn main() -> anyhow::Result<()> {
     idle.disconnect().await;
     let baseline = relay.rss_kib()?;
     println!("relay RSS, baseline (device connected, nothing asked): {baseline} KiB");
-    println!("{:>10} {:>12} {:>14} {:>10}", "ids asked", "RSS KiB", "vs baseline", "ids/s");
+    println!(
+        "{:>10} {:>12} {:>14} {:>10}",
+        "ids asked", "RSS KiB", "vs baseline", "ids/s"
+    );
     let started = Instant::now();
     let mut asked = 0;
     let mut peak = baseline;

@@ -144,9 +144,7 @@ pub fn accept(state: SyncState, socket: WebSocket, binding: Option<Binding>, slo
     let bucket = move || TokenBucket::new(rate.saturating_mul(RATE_BURST_SECONDS), rate);
     let shared_rate = binding.as_ref().map(|b| {
         let mut rates = state.rates.lock().expect("rates lock");
-        rates
-            .entry(b.device.clone())
-            .or_insert_with(bucket);
+        rates.entry(b.device.clone()).or_insert_with(bucket);
         (state.rates.clone(), b.device.clone())
     });
     let mut own_rate = bucket();

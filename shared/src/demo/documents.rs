@@ -308,14 +308,17 @@ fn appraisal_documents(
         }
         dossier::set_dossier(&mut dossier_doc, DossierState::Recognised, at).expect(seeded);
     } else if commune.target.is_some() {
-        dossier::set_dossier(&mut dossier_doc, DossierState::SubmittedToDistrict, at - 3 * 86_400)
-            .expect(seeded);
+        dossier::set_dossier(
+            &mut dossier_doc,
+            DossierState::SubmittedToDistrict,
+            at - 3 * 86_400,
+        )
+        .expect(seeded);
         let review = Review {
             approved: true,
             remark: "Đề nghị tỉnh thẩm định".into(),
         };
-        dossier::record_district_review(&mut dossier_doc, &review, at - 2 * 86_400)
-            .expect(seeded);
+        dossier::record_district_review(&mut dossier_doc, &review, at - 2 * 86_400).expect(seeded);
         dossier::set_dossier(
             &mut dossier_doc,
             DossierState::SubmittedToProvince,

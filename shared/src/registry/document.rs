@@ -190,6 +190,37 @@ mod tests {
     }
 
     #[test]
+    fn a_registry_written_before_the_appraisal_split_still_reads() {
+        use automerge::transaction::Transactable;
+        use automerge::{ObjType, ReadDoc, Value, ROOT};
+        let registry = small();
+        let mut doc = create(&registry, 1_700_000_000).unwrap();
+        // The old shape: `documents` held `survey` and `appraisal` only.
+        let mut tx = doc.transaction();
+        let communes = match tx.get(ROOT, "communes").unwrap() {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            other => panic!("communes: {other:?}"),
+        };
+        for code in tx.keys(&communes).collect::<Vec<_>>() {
+            let commune = tx.get(&communes, code.as_str()).unwrap().unwrap().1;
+            let documents = tx.get(&commune, "documents").unwrap().unwrap().1;
+            tx.delete(&documents, "dossier").unwrap();
+            tx.delete(&documents, "verdicts").unwrap();
+            tx.put(&documents, "appraisal", "old").unwrap();
+        }
+        tx.commit();
+        let read_back = read(&doc).expect("an old registry reads");
+        assert_eq!(read_back.communes.len(), registry.communes.len());
+        assert!(read_back
+            .communes
+            .iter()
+            .all(|c| c.documents.dossier.is_empty()
+                && c.documents.verdicts.is_empty()
+                && c.documents.survey_id().is_some()
+                && c.documents.appraisal_ids().is_none()));
+    }
+
+    #[test]
     fn officers_editing_different_fields_of_a_commune_both_win() {
         let registry = small();
         let code = registry.communes[0].code.clone();

@@ -95,9 +95,12 @@ pub struct Commune {
 pub struct CommuneDocuments {
     /// The `survey` document.
     pub survey: String,
-    /// The `dossier` document (district review, dossier state).
+    /// The `dossier` document (district review, dossier state). Empty in
+    /// a registry written before the appraisal was split (still readable).
+    #[autosurgeon(missing = "Default::default")]
     pub dossier: String,
     /// Each department's `verdicts` document, by department code.
+    #[autosurgeon(missing = "Default::default")]
     pub verdicts: BTreeMap<String, String>,
 }
 
