@@ -14,7 +14,12 @@ pub(crate) fn commit(unix_seconds: i64, message: &str) -> CommitOptions {
 
 /// The schema tag at the root of a document, if it has one.
 pub fn schema(doc: &Automerge) -> Option<String> {
-    match doc.get(ROOT, "schema") {
+    root_text(doc, "schema")
+}
+
+/// A text value at the root of a document, if `key` holds one.
+pub(crate) fn root_text(doc: &Automerge, key: &str) -> Option<String> {
+    match doc.get(ROOT, key) {
         Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
             ScalarValue::Str(s) => Some(s.to_string()),
             _ => None,

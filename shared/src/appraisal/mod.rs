@@ -17,7 +17,7 @@ pub mod verdicts;
 
 use std::collections::BTreeMap;
 
-use automerge::{ObjId, ReadDoc, ScalarValue, Value, ROOT};
+use automerge::{ObjId, ReadDoc, Value, ROOT};
 use autosurgeon::{Hydrate, Reconcile};
 
 use crate::catalog::Catalog;
@@ -247,17 +247,11 @@ pub(crate) fn am<E: std::fmt::Display>(e: E) -> AppraisalError {
 
 /// The list at `key` of a document whose root carries `schema_tag`.
 pub(crate) fn list(
-    doc: &impl ReadDoc,
+    doc: &automerge::Automerge,
     schema_tag: &str,
     key: &str,
 ) -> Result<ObjId, AppraisalError> {
-    let schema = match doc.get(ROOT, "schema") {
-        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
-            ScalarValue::Str(s) => Some(s.to_string()),
-            _ => None,
-        },
-        _ => None,
-    };
+    let schema = crate::document::schema(doc);
     if schema.as_deref() != Some(schema_tag) {
         return Err(AppraisalError::NotAnAppraisal(schema));
     }

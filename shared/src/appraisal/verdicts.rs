@@ -5,12 +5,12 @@
 //! decisions are all kept and the list is the history.
 
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ObjType, ReadDoc, ScalarValue, Value, ROOT};
+use automerge::{Automerge, ObjType, ReadDoc, ROOT};
 use autosurgeon::{hydrate_prop, reconcile_insert, Hydrate, Reconcile};
 
 use super::{am, creator, list, AppraisalError, Verdict, GENESIS_ACTOR};
 use crate::catalog::Catalog;
-use crate::document::{commit, genesis as document_genesis};
+use crate::document::{commit, genesis as document_genesis, root_text};
 
 /// The schema tag written at the document root.
 pub const SCHEMA: &str = "ntm-verdicts/1";
@@ -70,13 +70,7 @@ pub fn genesis(commune_code: &str, department: &str) -> Automerge {
 /// The department a verdicts document was made for (what its genesis
 /// says; readers take the department from the registry instead).
 pub fn department(doc: &Automerge) -> Option<String> {
-    match doc.get(ROOT, "department") {
-        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
-            ScalarValue::Str(s) => Some(s.to_string()),
-            _ => None,
-        },
-        _ => None,
-    }
+    root_text(doc, "department")
 }
 
 /// Records the document's department's verdict on a criterion it owns, in
