@@ -74,6 +74,9 @@ pub struct View {
     pub problem: RwSignal<Option<String>>,
     /// The browser may evict this site's data (persistent storage refused).
     pub storage_at_risk: RwSignal<bool>,
+    /// Enrolled for one commune (enumerator, officer): the screens of that
+    /// commune only, not the province's.
+    pub commune_device: RwSignal<bool>,
     /// The commune's scorecards (one per catalog version), from durable data.
     pub scorecards: RwSignal<Vec<Scorecard>>,
     /// Infrastructure entries by id.
@@ -105,6 +108,7 @@ impl View {
             offline_ready: RwSignal::new(false),
             problem: RwSignal::new(None),
             storage_at_risk: RwSignal::new(false),
+            commune_device: RwSignal::new(false),
             scorecards: RwSignal::new(Vec::new()),
             infrastructure: RwSignal::new(Vec::new()),
             attestations: RwSignal::new(BTreeMap::new()),
@@ -323,10 +327,9 @@ pub async fn enrol(view: View, relay: &str, code: &str, name: &str) -> Result<()
 
 async fn start(view: View, store: LocalStore, enrolment: Option<Enrolment>) {
     // The commune a device works on: its enrolment's, else the demo commune.
-    let commune = enrolment
-        .as_ref()
-        .and_then(Enrolment::commune_ref)
-        .unwrap_or_else(survey::demo_commune);
+    let enrolled = enrolment.as_ref().and_then(Enrolment::commune_ref);
+    view.commune_device.set(enrolled.is_some());
+    let commune = enrolled.unwrap_or_else(survey::demo_commune);
     match open(view, store, commune, enrolment).await {
         Ok(engine) => {
             ENGINE.with(|cell| *cell.borrow_mut() = Some(engine));

@@ -106,6 +106,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .route("/enrol", post(enrol))
         .route("/metrics", get(metrics_text))
         .route("/api/relay", get(relay_info))
+        .route("/api/writers", post(writers))
         .route(
             "/blobs/{hash}",
             get(crate::blobs::download)
@@ -220,6 +221,70 @@ async fn relay_info(State(state): State<SyncState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")).into_response()
         }
     }
+}
+
+/// `POST /api/writers`: who (device name, role) wrote with each actor, for
+/// an enrolled device's history screens. The token goes in `Authorization`.
+async fn writers(
+    State(state): State<SyncState>,
+    headers: axum::http::HeaderMap,
+    body: Result<Json<ntm_core::access::WritersRequest>, JsonRejection>,
+) -> Response {
+    use ntm_core::access::{WriterInfo, WritersReply, WritersRequest};
+    let Some(auth) = &state.auth else {
+        return (
+            StatusCode::NOT_FOUND,
+            "this relay is open (--open-access): no devices, no attribution\n",
+        )
+            .into_response();
+    };
+    if let Err(e) = auth.device_of_token(sync_endpoint::bearer(&headers)).await {
+        let status = match e {
+            crate::auth::AuthError::Revoked => StatusCode::FORBIDDEN,
+            crate::auth::AuthError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::UNAUTHORIZED,
+        };
+        return (status, format!("{e}\n")).into_response();
+    }
+    let Ok(Json(request)) = body else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "expected JSON {\"actors\": [\"<hex>\", …]}\n",
+        )
+            .into_response();
+    };
+    let valid = |a: &String| a.len() <= 128 && a.bytes().all(|b| b.is_ascii_hexdigit());
+    if request.actors.len() > WritersRequest::MAX_ACTORS || !request.actors.iter().all(valid) {
+        return (
+            StatusCode::BAD_REQUEST,
+            format!(
+                "tối đa {} mã tác nhân dạng hex / at most {} hex actor ids\n",
+                WritersRequest::MAX_ACTORS,
+                WritersRequest::MAX_ACTORS
+            ),
+        )
+            .into_response();
+    }
+    let mut reply = WritersReply::default();
+    for actor in request.actors {
+        match state.attribution.writer(&actor.to_ascii_lowercase()).await {
+            Ok(Some(w)) => {
+                reply.writers.insert(
+                    actor,
+                    WriterInfo {
+                        name: w.name,
+                        role: w.role,
+                    },
+                );
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!("writers: {}", e.detail());
+                return (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")).into_response();
+            }
+        }
+    }
+    Json(reply).into_response()
 }
 
 /// `GET /metrics`: Prometheus text format, to loopback or `--metrics-token`.

@@ -56,6 +56,37 @@ pub struct RelayInfo {
     pub province: Option<String>,
 }
 
+/// `POST /api/writers`: the enrolled devices that wrote with these
+/// Automerge actors (hex), so a screen can say who made each change of a
+/// history (the relay binds every actor to one device).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WritersRequest {
+    /// Actor ids, hex; at most [`WritersRequest::MAX_ACTORS`].
+    pub actors: Vec<String>,
+}
+
+impl WritersRequest {
+    /// Most actors one request may name.
+    pub const MAX_ACTORS: usize = 512;
+}
+
+/// One writer as `POST /api/writers` names it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WriterInfo {
+    /// The name the device gave at enrolment.
+    pub name: String,
+    /// Its role ([`Role::code`]).
+    pub role: String,
+}
+
+/// The reply to `POST /api/writers`: the writers of the actors the relay
+/// knows (an actor of admin tooling or the shared genesis is never listed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WritersReply {
+    /// By actor (hex).
+    pub writers: std::collections::BTreeMap<String, WriterInfo>,
+}
+
 /// What an enrolled device is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {

@@ -391,7 +391,9 @@ async fn a_department_writes_only_its_own_verdicts_and_never_the_dossier() -> an
 
     // What everyone reads: the construction verdict and the district's
     // move, nothing the construction device wrote elsewhere.
-    let mut office = Device::enrolled("office", &relay.enrol("office", &[]).await?);
+    let office_enrolment = relay.enrol("office", &[]).await?;
+    let office_token = office_enrolment.token.clone();
+    let mut office = Device::enrolled("office", &office_enrolment);
     for id in ids.verdicts.values().copied().chain([ids.dossier]) {
         office.fetch(&url, id, T).await?;
     }
@@ -413,6 +415,54 @@ async fn a_department_writes_only_its_own_verdicts_and_never_the_dossier() -> an
             .get_actor()
             .to_hex_string(),
         "the history names the writing actor"
+    );
+    // Any enrolled device can ask the relay who that actor is.
+    let ask = |token: &str, actors: serde_json::Value| {
+        let auth = format!("Bearer {token}");
+        let body = serde_json::json!({ "actors": actors })
+            .to_string()
+            .into_bytes();
+        let relay = &relay;
+        async move {
+            relay
+                .request(
+                    "POST",
+                    "/api/writers",
+                    &[
+                        ("content-type", "application/json"),
+                        ("authorization", &auth),
+                    ],
+                    body,
+                )
+                .await
+        }
+    };
+    let unknown = "00".repeat(16);
+    let answer = ask(
+        &office_token,
+        serde_json::json!([verdict.author.actor, unknown]),
+    )
+    .await?;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let mut expected = serde_json::Map::new();
+    expected.insert(
+        verdict.author.actor.clone(),
+        serde_json::json!({ "name": "department", "role": "department" }),
+    );
+    assert_eq!(
+        answer.json()["writers"],
+        serde_json::Value::Object(expected),
+        "one known actor, named as its device enrolled"
+    );
+    assert_eq!(
+        ask("wrong", serde_json::json!([unknown])).await?.status,
+        401
+    );
+    assert_eq!(
+        ask(&office_token, serde_json::json!(["not hex"]))
+            .await?
+            .status,
+        400
     );
     assert_ne!(
         read.verdict(&ntm.id, transport_criterion)

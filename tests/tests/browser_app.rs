@@ -518,6 +518,17 @@ async fn a_tablet_enrols_with_a_one_time_code_and_syncs_its_commune() -> anyhow:
     )
     .await?;
     save_screenshot(&tablet, "enrolled").await?;
+    // A commune's device sees its commune, not the province overview.
+    assert_eq!(
+        tablet
+            .execute(
+                "return [document.querySelectorAll('#tab-scorecard').length, document.querySelectorAll('#tab-province').length]",
+                vec![],
+            )
+            .await?,
+        serde_json::json!([1, 0]),
+        "an enumerator's tablet shows the province tab"
+    );
     tablet.refresh().await?;
     wait_until(
         &tablet,

@@ -72,7 +72,8 @@ pub fn App() -> impl IntoView {
                 }.into_any(),
                 Phase::Ready => view! {
                     <nav class="tabs">
-                        {TABS.iter().map(|&(t, id, vi, en)| view! {
+                        // A commune's device gets its commune's tabs only.
+                        {TABS.iter().filter(|&&(t, ..)| t != Tab::Province || !view.commune_device.get_untracked()).map(|&(t, id, vi, en)| view! {
                             <button id=id class:active=move || tab.get() == t on:click=move |_| tab.set(t)>
                                 {vi} <small lang="en">{format!(" · {en}")}</small>
                             </button>
