@@ -186,7 +186,7 @@ fn HouseholdRow(household: Household) -> impl IntoView {
             <EditableCell id=id.clone() field=village name="village" commit=|t| Ok(HouseholdEdit::Village(t.to_owned()))/>
             <td>{date_vi(created_at)}</td>
             <td><button type="button" class="secondary open-record" on:click=move |_| selected.set(Some(open.get_value()))>
-                "Phiếu hộ" <small lang="en">"Record"</small>
+                "Phiếu hộ" <small lang="en">" · Record"</small>
             </button></td>
         </tr>
     }
