@@ -131,12 +131,7 @@ async fn caller(
                 AuthError::Revoked => "revoked",
                 _ => "bad_token",
             });
-            let status = match e {
-                AuthError::Revoked => StatusCode::FORBIDDEN,
-                AuthError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::UNAUTHORIZED,
-            };
-            Err(refuse(status, e))
+            Err(refuse(e.token_status(), e))
         }
     }
 }

@@ -239,12 +239,7 @@ async fn writers(
             .into_response();
     };
     if let Err(e) = auth.device_of_token(sync_endpoint::bearer(&headers)).await {
-        let status = match e {
-            crate::auth::AuthError::Revoked => StatusCode::FORBIDDEN,
-            crate::auth::AuthError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::UNAUTHORIZED,
-        };
-        return (status, format!("{e}\n")).into_response();
+        return (e.token_status(), format!("{e}\n")).into_response();
     }
     let Ok(Json(request)) = body else {
         return (

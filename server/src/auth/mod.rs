@@ -57,6 +57,17 @@ pub enum AuthError {
 }
 
 impl AuthError {
+    /// The HTTP status of a request refused for its token: 403 for a
+    /// revoked device, 503 when the database failed, 401 otherwise.
+    pub fn token_status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            AuthError::Revoked => StatusCode::FORBIDDEN,
+            AuthError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::UNAUTHORIZED,
+        }
+    }
+
     /// The full reason, for the relay's log (never sent to a client).
     pub fn detail(&self) -> String {
         match self {

@@ -272,12 +272,7 @@ pub async fn ticket(State(state): State<SyncState>, headers: HeaderMap) -> Respo
         .into_response(),
         Err(e) => {
             tracing::warn!("ticket refused: {}", e.detail());
-            let status = match e {
-                AuthError::Revoked => StatusCode::FORBIDDEN,
-                AuthError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::UNAUTHORIZED,
-            };
-            (status, format!("{e}\n")).into_response()
+            (e.token_status(), format!("{e}\n")).into_response()
         }
     }
 }
