@@ -6,14 +6,17 @@
 //! list, so concurrent steps are all kept and the list is the history.
 
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ObjType, ReadDoc, ROOT};
-use autosurgeon::{hydrate_prop, reconcile_insert, Hydrate, Reconcile};
+use automerge::{Automerge, ObjType, ROOT};
+use autosurgeon::{Hydrate, Reconcile};
 
-use super::{am, creator, list, AppraisalError, DossierState, GENESIS_ACTOR};
-use crate::document::{commit, genesis as document_genesis};
+use super::{append_line, read_lines, AppraisalError, DossierState, GENESIS_ACTOR};
+use crate::document::genesis as document_genesis;
 
 /// The schema tag written at the document root.
 pub const SCHEMA: &str = "ntm-dossier/1";
+
+/// Where the steps are: the list `steps` of a dossier document.
+const LOG: (&str, &str) = (SCHEMA, "steps");
 
 /// The district's review as stored (its time is the line's).
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
@@ -62,16 +65,7 @@ pub fn genesis(commune_code: &str) -> Automerge {
 }
 
 fn append(doc: &mut Automerge, step: Step, at: i64, message: &str) -> Result<(), AppraisalError> {
-    let steps = list(doc, SCHEMA, "steps")?;
-    doc.transact_with::<_, _, AppraisalError, _>(
-        |_| commit(at, message),
-        |tx| {
-            let end = tx.length(&steps);
-            reconcile_insert(tx, steps.clone(), end, &Stored { step, at }).map_err(am)
-        },
-    )
-    .map_err(|f| f.error)?;
-    Ok(())
+    append_line(doc, LOG, &Stored { step, at }, at, message)
 }
 
 /// Records the district's review, in one change.
@@ -100,16 +94,12 @@ pub fn set_dossier(
 /// Every step a dossier document holds, in document order. Lines in a
 /// shape this version cannot read are skipped.
 pub fn read(doc: &Automerge) -> Result<Vec<Line>, AppraisalError> {
-    let steps = list(doc, SCHEMA, "steps")?;
-    Ok((0..doc.length(&steps))
-        .filter_map(|i| {
-            let (_, id) = doc.get(&steps, i).ok().flatten()?;
-            let s: Stored = hydrate_prop(doc, &steps, i).ok()?;
-            Some(Line {
-                step: s.step,
-                at: s.at,
-                actor: creator(&id),
-            })
+    Ok(read_lines::<Stored>(doc, LOG)?
+        .into_iter()
+        .map(|(s, actor)| Line {
+            step: s.step,
+            at: s.at,
+            actor,
         })
         .collect())
 }

@@ -246,11 +246,7 @@ pub(crate) fn am<E: std::fmt::Display>(e: E) -> AppraisalError {
 }
 
 /// The list at `key` of a document whose root carries `schema_tag`.
-pub(crate) fn list(
-    doc: &automerge::Automerge,
-    schema_tag: &str,
-    key: &str,
-) -> Result<ObjId, AppraisalError> {
+fn list(doc: &automerge::Automerge, schema_tag: &str, key: &str) -> Result<ObjId, AppraisalError> {
     let schema = crate::document::schema(doc);
     if schema.as_deref() != Some(schema_tag) {
         return Err(AppraisalError::NotAnAppraisal(schema));
@@ -261,12 +257,46 @@ pub(crate) fn list(
     }
 }
 
-/// The actor (hex) that created the object `id`: the writer of a list line.
-pub(crate) fn creator(id: &ObjId) -> String {
-    match id {
-        ObjId::Id(_, actor, _) => actor.to_hex_string(),
-        ObjId::Root => String::new(),
-    }
+/// Appends `line` to the list at `key` (of a document carrying
+/// `schema_tag`), in one change at `at` with `message`. Both appraisal
+/// documents are such append-only logs: the list is their history.
+pub(crate) fn append_line(
+    doc: &mut automerge::Automerge,
+    (schema_tag, key): (&str, &str),
+    line: &impl Reconcile,
+    at: i64,
+    message: &str,
+) -> Result<(), AppraisalError> {
+    let lines = list(doc, schema_tag, key)?;
+    doc.transact_with::<_, _, AppraisalError, _>(
+        |_| crate::document::commit(at, message),
+        |tx| {
+            let end = tx.length(&lines);
+            autosurgeon::reconcile_insert(tx, lines.clone(), end, line).map_err(am)
+        },
+    )
+    .map_err(|f| f.error)?;
+    Ok(())
+}
+
+/// Every line of the list at `key` that reads as `T`, in document order,
+/// with the actor (hex) that wrote it: the creator of the line's object.
+/// Lines in a shape this version cannot read are skipped.
+pub(crate) fn read_lines<T: Hydrate>(
+    doc: &automerge::Automerge,
+    (schema_tag, key): (&str, &str),
+) -> Result<Vec<(T, String)>, AppraisalError> {
+    let lines = list(doc, schema_tag, key)?;
+    Ok((0..doc.length(&lines))
+        .filter_map(|i| {
+            let (_, id) = doc.get(&lines, i).ok().flatten()?;
+            let actor = match &id {
+                ObjId::Id(_, actor, _) => actor.to_hex_string(),
+                ObjId::Root => return None,
+            };
+            Some((autosurgeon::hydrate_prop(doc, &lines, i).ok()?, actor))
+        })
+        .collect())
 }
 
 /// A commune's appraisal from its dossier document and its departments'

@@ -5,15 +5,18 @@
 //! decisions are all kept and the list is the history.
 
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ObjType, ReadDoc, ROOT};
-use autosurgeon::{hydrate_prop, reconcile_insert, Hydrate, Reconcile};
+use automerge::{Automerge, ObjType, ROOT};
+use autosurgeon::{Hydrate, Reconcile};
 
-use super::{am, creator, list, AppraisalError, Verdict, GENESIS_ACTOR};
+use super::{append_line, read_lines, AppraisalError, Verdict, GENESIS_ACTOR};
 use crate::catalog::Catalog;
-use crate::document::{commit, genesis as document_genesis, root_text};
+use crate::document::{genesis as document_genesis, root_text};
 
 /// The schema tag written at the document root.
 pub const SCHEMA: &str = "ntm-verdicts/1";
+
+/// Where the decisions are: the list `decisions` of a verdicts document.
+const LOG: (&str, &str) = (SCHEMA, "decisions");
 
 /// What a department decides on a criterion.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +85,6 @@ pub fn record_verdict(
     criterion: u32,
     ruling: &Ruling,
 ) -> Result<(), AppraisalError> {
-    let decisions = list(doc, SCHEMA, "decisions")?;
     let department = department(doc).ok_or(AppraisalError::NotAnAppraisal(Some(SCHEMA.into())))?;
     let owned = catalog
         .criteria
@@ -116,33 +118,21 @@ pub fn record_verdict(
         catalog.id,
         ruling.verdict.label_vi()
     );
-    doc.transact_with::<_, _, AppraisalError, _>(
-        |_| commit(ruling.at, &message),
-        |tx| {
-            let end = tx.length(&decisions);
-            reconcile_insert(tx, decisions.clone(), end, &stored).map_err(am)
-        },
-    )
-    .map_err(|f| f.error)?;
-    Ok(())
+    append_line(doc, LOG, &stored, ruling.at, &message)
 }
 
 /// Every decision a verdicts document holds, in document order. Lines in
 /// a shape this version cannot read are skipped.
 pub fn read(doc: &Automerge) -> Result<Vec<Line>, AppraisalError> {
-    let decisions = list(doc, SCHEMA, "decisions")?;
-    Ok((0..doc.length(&decisions))
-        .filter_map(|i| {
-            let (_, id) = doc.get(&decisions, i).ok().flatten()?;
-            let s: Stored = hydrate_prop(doc, &decisions, i).ok()?;
-            Some(Line {
-                catalog: s.catalog,
-                criterion: s.criterion,
-                verdict: s.verdict,
-                remark: s.remark,
-                at: s.at,
-                actor: creator(&id),
-            })
+    Ok(read_lines::<Stored>(doc, LOG)?
+        .into_iter()
+        .map(|(s, actor)| Line {
+            catalog: s.catalog,
+            criterion: s.criterion,
+            verdict: s.verdict,
+            remark: s.remark,
+            at: s.at,
+            actor,
         })
         .collect())
 }
