@@ -8,6 +8,7 @@ pub mod access;
 pub mod appraisal;
 pub mod blobs;
 pub mod catalog;
+pub mod date;
 pub mod demo;
 pub mod document;
 pub mod evaluation;

@@ -1,102 +1,165 @@
-//! The province overview the Coordination Office watches: every commune's
-//! score against the NTM and advanced sets, its status and target, and
-//! whether a recognised commune is at risk of losing the standard.
+//! The province overview the Coordination Office watches: every unit that
+//! exists on a date, its score against each criteria set in force then, its
+//! standing (recognised, to re-assess after a merger, not recognised) and
+//! target, and whether a recognised unit is at risk of losing the standard.
 
 use crate::catalog::{Catalog, CriteriaSet};
-use crate::evaluation::{evaluate, SurveyFacts};
-use crate::registry::{Level, Registry, Target};
+use crate::date::Date;
+use crate::evaluation::{evaluate_commune, SurveyFacts};
+use crate::registry::{Level, Registry, Standing, Target, UnitKind};
 
-/// One commune in the overview.
+/// One unit's score against one criteria set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetScore {
+    /// The catalog version.
+    pub catalog_id: String,
+    /// Which set.
+    pub set: CriteriaSet,
+    /// Criteria met.
+    pub met: usize,
+    /// Criteria in the set.
+    pub total: usize,
+}
+
+/// One unit in the overview.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommuneRow {
-    /// Commune code.
+    /// Unit code.
     pub code: String,
-    /// Commune name.
+    /// Unit name.
     pub name: String,
-    /// District name, where the tier exists.
+    /// Commune, ward or special zone.
+    pub kind: UnitKind,
+    /// District name, where the unit belonged to one on the date.
     pub district: Option<String>,
-    /// Recognised level, if any.
-    pub recognised: Option<Level>,
+    /// Recognised, to re-assess, or not.
+    pub standing: Standing,
     /// Its target.
     pub target: Option<Target>,
-    /// Criteria met of the NTM set.
-    pub ntm_met: usize,
-    /// Criteria met of the advanced set.
-    pub advanced_met: usize,
+    /// Its score against each set in force, in set order (NTM, advanced, modern).
+    pub scores: Vec<SetScore>,
     /// Recognised, but no longer meets every criterion of its level.
     pub at_risk: bool,
+}
+
+impl CommuneRow {
+    /// Its score against a set, if that set is in force.
+    pub fn score(&self, set: CriteriaSet) -> Option<&SetScore> {
+        self.scores.iter().find(|s| s.set == set)
+    }
 }
 
 /// Totals shown above the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Totals {
-    /// Communes.
+    /// Units.
     pub communes: usize,
-    /// Meeting 19/19 of the NTM set now.
+    /// Meeting every criterion of the NTM set in force now.
     pub ntm_now: usize,
-    /// Recognised NTM (or advanced).
+    /// Recognised (at any level).
     pub recognised: usize,
-    /// Recognised communes at risk.
+    /// Recognised units at risk.
     pub at_risk: usize,
-    /// Targets for the year: NTM and advanced.
-    pub targets: (usize, usize),
+    /// Formed by a merger and not recognised since.
+    pub to_reassess: usize,
+    /// Targets for the year: NTM, advanced and modern.
+    pub targets: (usize, usize, usize),
 }
 
-/// Evaluates every commune for `year` against the NTM and advanced catalogs.
+/// The sets in force on a date, in set order.
+pub fn sets_in_force(catalogs: &[Catalog], date: Date) -> Vec<&Catalog> {
+    [CriteriaSet::Ntm, CriteriaSet::Advanced, CriteriaSet::Modern]
+        .into_iter()
+        .filter_map(|set| Catalog::in_force(catalogs, set, date))
+        .collect()
+}
+
+/// Evaluates every unit that exists on `date` against each set in force
+/// then (thresholds of `date`'s year). `surveys` is in registry order.
 pub fn overview(
     registry: &Registry,
     surveys: &[SurveyFacts],
     catalogs: &[Catalog],
-    year: i32,
+    date: Date,
 ) -> (Vec<CommuneRow>, Totals) {
-    let set = |s| catalogs.iter().find(|c| c.set == s);
-    let (ntm, advanced) = (set(CriteriaSet::Ntm), set(CriteriaSet::Advanced));
+    let in_force = sets_in_force(catalogs, date);
     let empty = SurveyFacts::default();
+    let no_appraisal = crate::appraisal::Appraisal::default();
     let rows: Vec<CommuneRow> = registry
         .communes
         .iter()
         .enumerate()
+        .filter(|(_, c)| c.valid_on(date))
         .map(|(i, c)| {
             let facts = surveys.get(i).unwrap_or(&empty);
-            let met = |cat: Option<&Catalog>| {
-                cat.map(|k| evaluate(k, c.applicable_region, year, facts))
-                    .map_or(0, |s| s.met())
+            let scores: Vec<SetScore> = in_force
+                .iter()
+                .map(|k| {
+                    let card = evaluate_commune(k, c, date.year, facts, &no_appraisal);
+                    SetScore {
+                        catalog_id: k.id.clone(),
+                        set: k.set,
+                        met: card.met(),
+                        total: card.criteria.len(),
+                    }
+                })
+                .collect();
+            let standing = registry.standing(&c.code, date).unwrap_or(Standing::NotRecognised);
+            let meets = |set| {
+                scores
+                    .iter()
+                    .find(|s| s.set == set)
+                    .is_some_and(|s| s.met == s.total)
             };
-            let (ntm_met, advanced_met) = (met(ntm), met(advanced));
-            let at_risk = match c.recognised() {
-                Some(Level::Advanced) => advanced_met < 19,
-                Some(Level::Ntm) => ntm_met < 19,
-                None => false,
+            let at_risk = match &standing {
+                Standing::Recognised { level, .. } => !meets(match level {
+                    Level::Ntm => CriteriaSet::Ntm,
+                    Level::Advanced => CriteriaSet::Advanced,
+                    Level::Modern => CriteriaSet::Modern,
+                }),
+                _ => false,
             };
             CommuneRow {
                 code: c.code.clone(),
                 name: c.name.clone(),
+                kind: c.kind,
                 district: c
                     .district
                     .as_ref()
-                    .and_then(|d| registry.districts.iter().find(|x| &x.code == d))
+                    .and_then(|d| registry.districts_as_of(date).find(|x| &x.code == d))
                     .map(|d| d.name.clone()),
-                recognised: c.recognised(),
+                standing,
                 target: c.target,
-                ntm_met,
-                advanced_met,
+                scores,
                 at_risk,
             }
         })
         .collect();
     let targets = |level| {
-        registry
-            .communes
-            .iter()
-            .filter(|c| c.target.is_some_and(|t| t.level == level && t.year == year))
+        rows.iter()
+            .filter(|r| r.target.is_some_and(|t| t.level == level && t.year == date.year))
             .count()
     };
     let totals = Totals {
         communes: rows.len(),
-        ntm_now: rows.iter().filter(|r| r.ntm_met == 19).count(),
-        recognised: rows.iter().filter(|r| r.recognised.is_some()).count(),
+        ntm_now: rows
+            .iter()
+            .filter(|r| r.score(CriteriaSet::Ntm).is_some_and(|s| s.met == s.total))
+            .count(),
+        recognised: rows
+            .iter()
+            .filter(|r| matches!(r.standing, Standing::Recognised { .. }))
+            .count(),
         at_risk: rows.iter().filter(|r| r.at_risk).count(),
-        targets: (targets(Level::Ntm), targets(Level::Advanced)),
+        to_reassess: rows
+            .iter()
+            .filter(|r| matches!(r.standing, Standing::ToReassess { .. }))
+            .count(),
+        targets: (
+            targets(Level::Ntm),
+            targets(Level::Advanced),
+            targets(Level::Modern),
+        ),
     };
     (rows, totals)
 }
@@ -108,27 +171,55 @@ mod tests {
     use crate::demo::{generate, DemoParams};
 
     #[test]
-    fn demo_overview_flags_recognised_communes_that_slipped() {
+    fn before_the_reform_recognised_communes_that_slipped_are_at_risk() {
         let demo = generate(DemoParams {
             households: (40, 80),
             ..DemoParams::default()
         });
-        let (rows, totals) = overview(&demo.registry, &demo.surveys, &catalog::shipped(), 2024);
-        assert_eq!(totals.communes, 127);
+        let day = Date::new(2024, 12, 31).unwrap();
+        let (rows, totals) = overview(&demo.registry, &demo.surveys, &catalog::shipped(), day);
+        assert_eq!(totals.communes, 227, "old Lào Cai and Yên Bái");
         assert!(
             totals.at_risk > 0 && totals.at_risk < totals.recognised,
             "{totals:?}"
         );
         for row in &rows {
-            assert_eq!(
-                row.at_risk,
-                row.recognised == Some(Level::Ntm) && row.ntm_met < 19
-                    || row.recognised == Some(Level::Advanced) && row.advanced_met < 19
-            );
+            let ntm = row.score(CriteriaSet::Ntm).unwrap();
+            assert_eq!((ntm.catalog_id.as_str(), ntm.total), ("ntm-2021-2025", 19));
+            if let Standing::Recognised { level: Level::Ntm, .. } = row.standing {
+                assert_eq!(row.at_risk, ntm.met < 19, "{}", row.name);
+            }
         }
         let muong_hoa = rows.iter().find(|r| r.name == "Xã Mường Hoa").unwrap();
-        assert_eq!((muong_hoa.ntm_met, muong_hoa.at_risk), (19, false));
+        assert_eq!(muong_hoa.score(CriteriaSet::Ntm).unwrap().met, 19);
+        assert!(!muong_hoa.at_risk);
         assert_eq!(muong_hoa.district.as_deref(), Some("Thị xã Sa Pa"));
         assert!(totals.targets.0 >= 1, "Tả Van aims for NTM in 2024");
+    }
+
+    #[test]
+    fn after_the_reform_99_units_are_scored_against_2026_2030_and_merged_ones_are_to_reassess() {
+        let demo = generate(DemoParams {
+            households: (40, 80),
+            ..DemoParams::default()
+        });
+        let day = Date::new(2026, 6, 1).unwrap();
+        let (rows, totals) = overview(&demo.registry, &demo.surveys, &catalog::shipped(), day);
+        assert_eq!(totals.communes, 99);
+        assert_eq!(rows.iter().filter(|r| r.kind == UnitKind::Ward).count(), 10);
+        assert!(rows.iter().all(|r| r.district.is_none()), "no district tier");
+        let ids: Vec<&str> = rows[0].scores.iter().map(|s| s.catalog_id.as_str()).collect();
+        assert_eq!(ids, ["ntm-2026-2030", "ntm-advanced-2021-2025", "ntm-modern-2026-2030"]);
+        assert_eq!(rows[0].score(CriteriaSet::Ntm).unwrap().total, 10);
+        // Every unit was formed by the merger and none is recognised since.
+        assert_eq!(totals.to_reassess, 99);
+        assert_eq!((totals.recognised, totals.at_risk), (0, 0));
+        let ta_van = rows.iter().find(|r| r.code == "ta-van").unwrap();
+        let Standing::ToReassess { predecessors } = &ta_van.standing else {
+            panic!("{:?}", ta_van.standing);
+        };
+        let names: Vec<&str> = predecessors.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Xã Tả Van", "Xã Mường Hoa", "Xã Hoàng Liên"]);
+        assert_eq!(predecessors[1].recognised, Some((Level::Ntm, 2023)));
     }
 }

@@ -11,7 +11,7 @@
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjType, ReadDoc, ScalarValue, Value, ROOT};
 
-use super::{load_catalog, Catalog, CatalogErrors, CriteriaSet};
+use super::{load_catalog, Catalog, CatalogErrors};
 use crate::document::{commit, schema};
 use crate::ids::DocumentId;
 
@@ -46,13 +46,6 @@ pub fn document_id(catalog_id: &str) -> DocumentId {
     DocumentId::derived(&format!("catalog/{catalog_id}"))
 }
 
-fn set_code(set: CriteriaSet) -> &'static str {
-    match set {
-        CriteriaSet::Ntm => "ntm",
-        CriteriaSet::Advanced => "advanced",
-    }
-}
-
 /// Validates a catalog file and makes its document (one change by
 /// `imported_by` at `unix_seconds`). Nothing is made if the file is invalid.
 pub fn import(
@@ -69,7 +62,7 @@ pub fn import(
         |tx| {
             tx.put(ROOT, "schema", SCHEMA)?;
             tx.put(ROOT, "id", catalog.id.as_str())?;
-            tx.put(ROOT, "set", set_code(catalog.set))?;
+            tx.put(ROOT, "set", catalog.set.code())?;
             tx.put(ROOT, "version", catalog.version.as_str())?;
             tx.put(ROOT, "name_vi", catalog.name_vi.as_str())?;
             tx.put(ROOT, "illustrative", catalog.illustrative)?;

@@ -42,6 +42,10 @@ pub struct CatalogErrors(pub Vec<CatalogError>);
 struct RawCatalog {
     catalog: RawHeader,
     #[serde(default)]
+    classification: Option<Spanned<RawClassification>>,
+    #[serde(default)]
+    completion: Option<Spanned<RawCompletion>>,
+    #[serde(default)]
     department: Vec<RawDepartment>,
     #[serde(default)]
     criterion: Vec<Spanned<RawCriterion>>,
@@ -57,6 +61,43 @@ struct RawHeader {
     name_en: String,
     legal_basis: String,
     illustrative: bool,
+    /// How many criteria the set has (19 when not given, as in 2021–2025).
+    #[serde(default)]
+    criteria: Option<Spanned<u32>>,
+    #[serde(default)]
+    attestation_scope: Option<Spanned<String>>,
+    /// First day the set applies, `dd/mm/yyyy` or `yyyy-mm-dd`.
+    #[serde(default)]
+    in_force_from: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClassification {
+    id: Spanned<String>,
+    name_vi: String,
+    name_en: String,
+    #[serde(default)]
+    class: Vec<RawClass>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClass {
+    code: Spanned<String>,
+    name_vi: String,
+    name_en: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCompletion {
+    communes_met_percent: Spanned<f64>,
+    modern_percent: Spanned<f64>,
+    modern_catalog: Spanned<String>,
+    ward_farmland_percent: Spanned<f64>,
+    ward_contents_percent: Spanned<f64>,
+    legal_basis: String,
 }
 
 #[derive(Deserialize)]
@@ -73,7 +114,8 @@ struct RawCriterion {
     number: Spanned<u32>,
     name_vi: String,
     name_en: String,
-    group: Spanned<String>,
+    #[serde(default)]
+    group: Option<Spanned<String>>,
     owner: Spanned<String>,
     #[serde(default)]
     indicator: Vec<Spanned<RawIndicator>>,
@@ -106,6 +148,7 @@ struct Ctx<'a> {
     file: &'a str,
     text: &'a str,
     errors: Vec<CatalogError>,
+    classification: Classification,
 }
 
 impl Ctx<'_> {
@@ -144,6 +187,7 @@ fn one_of<T: Copy>(options: &[(&str, T)], s: &str) -> Result<T, String> {
 const SETS: &[(&str, CriteriaSet)] = &[
     ("ntm", CriteriaSet::Ntm),
     ("advanced", CriteriaSet::Advanced),
+    ("modern", CriteriaSet::Modern),
 ];
 const GROUPS: &[(&str, Group)] = &[
     ("planning", Group::Planning),
@@ -170,6 +214,7 @@ pub fn load_catalog(file: &str, text: &str) -> Result<Catalog, CatalogErrors> {
         file,
         text,
         errors: Vec::new(),
+        classification: Classification::regions_318(),
     };
     let raw: RawCatalog = match toml::from_str(text) {
         Ok(raw) => raw,
@@ -185,6 +230,35 @@ pub fn load_catalog(file: &str, text: &str) -> Result<Catalog, CatalogErrors> {
     if raw.catalog.id.get_ref().trim().is_empty() {
         ctx.error(raw.catalog.id.span(), "catalog › id", "must not be empty");
     }
+    let count = raw.catalog.criteria.as_ref().map_or(19, |c| *c.get_ref());
+    if let Some(c) = &raw.catalog.criteria {
+        if !(1..=40).contains(c.get_ref()) {
+            ctx.error(c.span(), "catalog › criteria", "must be 1 to 40");
+        }
+    }
+    if let Some(scope) = &raw.catalog.attestation_scope {
+        let ok = !scope.get_ref().is_empty()
+            && scope
+                .get_ref()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !ok {
+            ctx.error(
+                scope.span(),
+                "catalog › attestation_scope",
+                "must be letters, digits and `-`",
+            );
+        }
+    }
+    let in_force_from = raw.catalog.in_force_from.as_ref().and_then(|d| {
+        crate::date::Date::parse(d.get_ref())
+            .map_err(|e| ctx.error(d.span(), "catalog › in_force_from", e.to_string()))
+            .ok()
+    });
+    if let Some(classification) = raw.classification {
+        classification_of(&mut ctx, classification);
+    }
+    let completion = raw.completion.and_then(|c| completion_of(&mut ctx, c));
 
     let mut departments = Vec::new();
     for d in raw.department {
@@ -213,11 +287,11 @@ pub fn load_catalog(file: &str, text: &str) -> Result<Catalog, CatalogErrors> {
         let c = spanned.into_inner();
         let number = *c.number.get_ref();
         let here = format!("criterion {number}");
-        if !(1..=19).contains(&number) {
+        if !(1..=count).contains(&number) {
             ctx.error(
                 c.number.span(),
                 format!("{here} › number"),
-                "must be 1 to 19",
+                format!("must be 1 to {count} (the set's criteria count)"),
             );
         }
         if !numbers.insert(number) {
@@ -227,9 +301,13 @@ pub fn load_catalog(file: &str, text: &str) -> Result<Catalog, CatalogErrors> {
                 format!("duplicate criterion {number}"),
             );
         }
-        let group = one_of(GROUPS, c.group.get_ref())
-            .map_err(|m| ctx.error(c.group.span(), format!("{here} › group"), m))
-            .ok();
+        let group = match &c.group {
+            None => Some(None),
+            Some(g) => one_of(GROUPS, g.get_ref())
+                .map(Some)
+                .map_err(|m| ctx.error(g.span(), format!("{here} › group"), m))
+                .ok(),
+        };
         if !departments.iter().any(|d| d.code == *c.owner.get_ref()) {
             ctx.error(
                 c.owner.span(),
@@ -258,7 +336,7 @@ pub fn load_catalog(file: &str, text: &str) -> Result<Catalog, CatalogErrors> {
             });
         }
     }
-    let missing: Vec<String> = (1..=19)
+    let missing: Vec<String> = (1..=count)
         .filter(|n| !numbers.contains(n))
         .map(|n| n.to_string())
         .collect();
@@ -279,8 +357,16 @@ pub fn load_catalog(file: &str, text: &str) -> Result<Catalog, CatalogErrors> {
             name_en: raw.catalog.name_en,
             legal_basis: raw.catalog.legal_basis,
             illustrative: raw.catalog.illustrative,
+            attestation_scope: raw
+                .catalog
+                .attestation_scope
+                .map(Spanned::into_inner)
+                .unwrap_or_default(),
+            in_force_from,
+            classification: ctx.classification,
             departments,
             criteria,
+            completion,
         }),
         _ => Err(CatalogErrors(ctx.errors)),
     }
@@ -372,18 +458,25 @@ fn indicator(
     for step in &ind.threshold {
         let step_span = step.span();
         let step = step.get_ref();
-        let mut by_region = BTreeMap::new();
+        let mut by_class = BTreeMap::new();
         let default = step.values.get_ref().get("all").map(|v| *v.get_ref());
         for (key, value) in step.values.get_ref() {
-            if key != "all" && Region::from_code(key).is_none() {
-                let codes: Vec<&str> = Region::ALL.iter().map(|r| r.code()).collect();
+            if key != "all" && ctx.classification.class(key).is_none() {
+                let codes: Vec<&str> = ctx
+                    .classification
+                    .classes
+                    .iter()
+                    .map(|c| c.code.as_str())
+                    .collect();
+                let message = format!(
+                    "unknown class {key:?} of {} (expected all or one of: {})",
+                    ctx.classification.id,
+                    codes.join(", ")
+                );
                 ctx.error(
                     value.span(),
                     format!("{here} › threshold {} › {key}", step.from_year.get_ref()),
-                    format!(
-                        "unknown region {key:?} (expected all or one of: {})",
-                        codes.join(", ")
-                    ),
+                    message,
                 );
             }
             if !value.get_ref().is_finite() {
@@ -394,24 +487,23 @@ fn indicator(
                 );
             }
         }
-        for region in Region::ALL {
+        for class in ctx.classification.classes.clone() {
             match step
                 .values
                 .get_ref()
-                .get(region.code())
+                .get(&class.code)
                 .map(|v| *v.get_ref())
                 .or(default)
             {
                 Some(v) => {
-                    by_region.insert(region, v);
+                    by_class.insert(class.code, v);
                 }
                 None => ctx.error(
                     step.values.span(),
                     format!("{here} › threshold {}", step.from_year.get_ref()),
                     format!(
-                        "missing threshold for region {} ({}); give it or `all`",
-                        region.code(),
-                        region.name_vi()
+                        "missing threshold for class {} ({}); give it or `all`",
+                        class.code, class.name_vi
                     ),
                 ),
             }
@@ -428,7 +520,7 @@ fn indicator(
         }
         thresholds.push(ThresholdStep {
             from_year: *step.from_year.get_ref(),
-            by_region,
+            by_class,
         });
     }
     match (&rule, thresholds.is_empty()) {
@@ -462,5 +554,80 @@ fn indicator(
         rule: rule?,
         compare: compare?,
         thresholds,
+    })
+}
+
+/// The catalog's own classification of communes; checked before any
+/// threshold is read, since thresholds are keyed by its classes.
+fn classification_of(ctx: &mut Ctx<'_>, raw: Spanned<RawClassification>) {
+    let span = raw.span();
+    let raw = raw.into_inner();
+    if raw.id.get_ref().trim().is_empty() {
+        ctx.error(raw.id.span(), "classification › id", "must not be empty");
+    }
+    let mut classes: Vec<CommuneClass> = Vec::new();
+    for class in raw.class {
+        let code = class.code.get_ref();
+        if code.trim().is_empty() || code == "all" {
+            ctx.error(
+                class.code.span(),
+                "classification › class › code",
+                "must be a non-empty code other than `all`",
+            );
+        } else if classes.iter().any(|c| c.code == *code) {
+            ctx.error(
+                class.code.span(),
+                "classification › class › code",
+                format!("duplicate class {code:?}"),
+            );
+        }
+        classes.push(CommuneClass {
+            code: class.code.into_inner(),
+            name_vi: class.name_vi,
+            name_en: class.name_en,
+        });
+    }
+    if classes.is_empty() {
+        ctx.error(span, "classification", "declares no class");
+    }
+    ctx.classification = Classification {
+        id: raw.id.into_inner(),
+        name_vi: raw.name_vi,
+        name_en: raw.name_en,
+        classes,
+    };
+}
+
+fn completion_of(ctx: &mut Ctx<'_>, raw: Spanned<RawCompletion>) -> Option<CompletionRule> {
+    let raw = raw.into_inner();
+    let before = ctx.errors.len();
+    for (name, value) in [
+        ("communes_met_percent", &raw.communes_met_percent),
+        ("modern_percent", &raw.modern_percent),
+        ("ward_farmland_percent", &raw.ward_farmland_percent),
+        ("ward_contents_percent", &raw.ward_contents_percent),
+    ] {
+        if !(0.0..=100.0).contains(value.get_ref()) {
+            ctx.error(
+                value.span(),
+                format!("completion › {name}"),
+                "must be a percentage from 0 to 100",
+            );
+        }
+    }
+    if raw.modern_catalog.get_ref().trim().is_empty() {
+        ctx.error(
+            raw.modern_catalog.span(),
+            "completion › modern_catalog",
+            "must name the modern set's catalog id",
+        );
+    }
+    (ctx.errors.len() == before).then(|| CompletionRule {
+        communes_met_percent: raw.communes_met_percent.into_inner(),
+        modern_percent: raw.modern_percent.into_inner(),
+        modern_catalog: raw.modern_catalog.into_inner(),
+        ward_farmland_percent: raw.ward_farmland_percent.into_inner(),
+        ward_contents_percent: raw.ward_contents_percent.into_inner(),
+        legal_basis: raw.legal_basis,
     })
 }

@@ -21,6 +21,14 @@ pub const SHIPPED: &[(&str, &str)] = &[
         "ntm-advanced-2021-2025.toml",
         include_str!("../../catalogs/ntm-advanced-2021-2025.toml"),
     ),
+    (
+        "ntm-2026-2030.toml",
+        include_str!("../../catalogs/ntm-2026-2030.toml"),
+    ),
+    (
+        "ntm-modern-2026-2030.toml",
+        include_str!("../../catalogs/ntm-modern-2026-2030.toml"),
+    ),
 ];
 
 /// The shipped catalogs, loaded. They are tested to load, so this cannot fail.

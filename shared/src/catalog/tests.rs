@@ -3,8 +3,8 @@ use super::*;
 #[test]
 fn shipped_catalogs_load_with_19_criteria_and_are_marked_illustrative() {
     let catalogs = shipped();
-    assert_eq!(catalogs.len(), 2);
-    for c in &catalogs {
+    assert_eq!(catalogs.len(), 4);
+    for c in &catalogs[..2] {
         assert_eq!(c.criteria.len(), 19, "{}", c.id);
         assert_eq!(
             c.criteria.iter().map(|c| c.number).collect::<Vec<_>>(),
@@ -36,21 +36,21 @@ fn thresholds_resolve_by_region_and_year() {
         }
     );
     assert_eq!(
-        income.threshold(Region::NorthernMidlandsMountains, 2023),
+        income.threshold(Region::NorthernMidlandsMountains.code(), 2023),
         Some(39.0)
     );
     assert_eq!(
-        income.threshold(Region::NorthernMidlandsMountains, 2025),
+        income.threshold(Region::NorthernMidlandsMountains.code(), 2025),
         Some(45.0)
     );
-    assert_eq!(income.threshold(Region::RedRiverDelta, 2024), Some(60.0));
+    assert_eq!(income.threshold(Region::RedRiverDelta.code(), 2024), Some(60.0));
     assert_eq!(
-        income.threshold(Region::MekongDelta, 2022),
+        income.threshold(Region::MekongDelta.code(), 2022),
         Some(48.0),
         "`all` fills unlisted regions"
     );
     assert_eq!(
-        income.threshold(Region::MekongDelta, 2021),
+        income.threshold(Region::MekongDelta.code(), 2021),
         None,
         "nothing before the first step"
     );
@@ -115,7 +115,7 @@ fn the_test_catalog_is_valid() {
         c.indicator("2.1")
             .unwrap()
             .1
-            .threshold(Region::CentralHighlands, 2030),
+            .threshold(Region::CentralHighlands.code(), 2030),
         Some(50.0)
     );
 }
@@ -161,7 +161,7 @@ fn unknown_region_is_rejected() {
     let e = errors(&text);
     assert!(
         e.iter()
-            .any(|e| e.message.starts_with("unknown region \"mars\"")
+            .any(|e| e.message.starts_with("unknown class \"mars\" of vung-318")
                 && e.line == line_of(&text, "mars")),
         "{e:?}"
     );
@@ -194,7 +194,7 @@ fn missing_thresholds_are_rejected() {
     );
     let e = errors(&partial);
     assert_eq!(e.len(), 6, "six regions lack a value: {e:?}");
-    assert!(e[0].message.starts_with("missing threshold for region"));
+    assert!(e[0].message.starts_with("missing threshold for class"));
 }
 
 #[test]
@@ -252,5 +252,153 @@ fn criteria_must_be_1_to_19_once_each_with_known_owners_and_groups() {
             .iter()
             .any(|m| m.starts_with("unknown value \"fun\"")),
         "{messages:?}"
+    );
+}
+
+#[test]
+fn the_2026_2030_sets_have_ten_criteria_three_commune_groups_and_the_completion_rule() {
+    let catalogs = shipped();
+    let ntm = catalogs.iter().find(|c| c.id == "ntm-2026-2030").unwrap();
+    let modern = catalogs
+        .iter()
+        .find(|c| c.id == "ntm-modern-2026-2030")
+        .unwrap();
+    assert_eq!((ntm.set, modern.set), (CriteriaSet::Ntm, CriteriaSet::Modern));
+    for c in [ntm, modern] {
+        assert!(c.illustrative, "{}: the 47 indicators were not found", c.id);
+        assert_eq!(c.criteria.len(), 10);
+        assert_eq!(c.classification.id, "nhom-xa-51-2025");
+        let groups: Vec<&str> = c.classification.classes.iter().map(|k| k.code.as_str()).collect();
+        assert_eq!(groups, ["nhom-1", "nhom-2", "nhom-3"]);
+        assert_eq!(c.in_force_from, crate::date::Date::new(2026, 2, 15));
+        assert!(c.criteria.iter().all(|k| k.group.is_none() && c.department(&k.owner).is_some()));
+        assert_eq!(c.attestation_key("1.1"), "2026-2030/1.1");
+    }
+    let names: Vec<&str> = ntm.criteria.iter().map(|c| c.name_vi.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Quy hoạch",
+            "Hạ tầng kinh tế – xã hội",
+            "Phát triển kinh tế nông thôn",
+            "Đào tạo nguồn nhân lực nông thôn",
+            "Văn hóa, giáo dục, y tế",
+            "Giảm nghèo và an sinh xã hội",
+            "Khoa học, công nghệ và chuyển đổi số",
+            "Môi trường và cảnh quan nông thôn",
+            "Hệ thống chính trị và hành chính công",
+            "Tiếp cận pháp luật, an ninh và quốc phòng",
+        ]
+    );
+    // Thresholds by group; group 3 (mountain Area II/III) the most lenient.
+    let (_, water) = ntm.indicator("8.1").unwrap();
+    assert_eq!(water.threshold("nhom-1", 2026), Some(98.0));
+    assert_eq!(water.threshold("nhom-3", 2030), Some(80.0));
+    assert_eq!(water.threshold("tdmnpb", 2026), None, "regions are not its classes");
+    let rule = ntm.completion.as_ref().unwrap();
+    assert_eq!(rule.modern_catalog, modern.id);
+    // The 2021–2025 sets keep the regions and no completion rule.
+    assert_eq!(catalogs[0].classification, Classification::regions_318());
+    assert!(catalogs[0].completion.is_none() && catalogs[0].attestation_scope.is_empty());
+    let in_force = |y, m, d| {
+        Catalog::in_force(&catalogs, CriteriaSet::Ntm, crate::date::Date::new(y, m, d).unwrap())
+            .map(|c| c.id.as_str())
+    };
+    assert_eq!(in_force(2026, 2, 14), Some("ntm-2021-2025"));
+    assert_eq!(in_force(2026, 2, 15), Some("ntm-2026-2030"));
+}
+
+/// A province's own 2026–2030 set: its groups' thresholds, its departments.
+const PROVINCE_2026: &str = r#"
+[catalog]
+id = "lao-cai-ntm-2026-2030"
+set = "ntm"
+version = "2026.1"
+name_vi = "Bộ tiêu chí xã NTM tỉnh Lào Cai 2026–2030"
+name_en = "Lào Cai NTM criteria 2026–2030"
+legal_basis = "Quyết định của UBND tỉnh"
+illustrative = false
+criteria = 2
+in_force_from = "01/03/2026"
+attestation_scope = "2026-2030"
+
+[classification]
+id = "nhom-xa-51-2025"
+name_vi = "Nhóm xã"
+name_en = "Commune group"
+class = [
+  { code = "nhom-1", name_vi = "Nhóm 1", name_en = "Group 1" },
+  { code = "nhom-2", name_vi = "Nhóm 2", name_en = "Group 2" },
+  { code = "nhom-3", name_vi = "Nhóm 3", name_en = "Group 3" },
+]
+
+[[department]]
+code = "so-nnmt"
+name_vi = "Sở Nông nghiệp và Môi trường"
+name_en = "Department of Agriculture and Environment"
+
+[[criterion]]
+number = 1
+name_vi = "Quy hoạch"
+name_en = "Planning"
+owner = "so-nnmt"
+indicator = [
+  { id = "1.1", text_vi = "t", text_en = "t", unit = "yes-no", rule = "attested" },
+]
+
+[[criterion]]
+number = 2
+name_vi = "Môi trường"
+name_en = "Environment"
+owner = "so-nnmt"
+indicator = [
+  { id = "2.1", text_vi = "t", text_en = "t", unit = "percent", rule = "household-share", source = "waste_treated", threshold = [{ from_year = 2026, values = { all = 90, nhom-3 = 75 } }] },
+]
+"#;
+
+#[test]
+fn a_province_s_own_2026_2030_set_loads_with_its_groups_and_departments() {
+    let c = load_catalog("lao-cai.toml", PROVINCE_2026).unwrap();
+    assert!(!c.illustrative);
+    assert_eq!(c.criteria.len(), 2);
+    let (_, waste) = c.indicator("2.1").unwrap();
+    assert_eq!(waste.threshold("nhom-2", 2027), Some(90.0));
+    assert_eq!(waste.threshold("nhom-3", 2027), Some(75.0));
+    // And it imports as a catalog document, as any version does.
+    let (_, doc) = document::import("lao-cai.toml", PROVINCE_2026, "admin", 1_772_000_000).unwrap();
+    assert_eq!(document::read(&doc).unwrap(), c);
+}
+
+#[test]
+fn mistakes_in_the_new_fields_name_their_line() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        ("criteria = 2", "criteria = 3", "criterion", "missing criteria: 3"),
+        ("criteria = 2", "criteria = 0", "catalog › criteria", "must be 1 to 40"),
+        (r#""01/03/2026""#, r#""31/02/2026""#, "catalog › in_force_from", "not a date"),
+        (r#""2026-2030""#, r#""2026 2030""#, "catalog › attestation_scope", "letters, digits"),
+        ("nhom-3 = 75", "nhom-4 = 75", "criterion 2 › indicator 2.1 › threshold 2026 › nhom-4", "unknown class \"nhom-4\" of nhom-xa-51-2025"),
+        ("{ code = \"nhom-2\"", "{ code = \"nhom-1\"", "classification › class › code", "duplicate class"),
+        ("number = 2\n", "number = 3\n", "criterion 3 › number", "must be 1 to 2"),
+    ];
+    for (from, to, field, message) in cases {
+        assert!(PROVINCE_2026.contains(from), "{from}");
+        let text = PROVINCE_2026.replacen(from, to, 1);
+        let e = errors(&text);
+        let hit = e.iter().find(|e| e.field == *field);
+        let hit = hit.unwrap_or_else(|| panic!("{to}: no error on {field}: {e:?}"));
+        assert!(hit.message.contains(message), "{to}: {hit}");
+        if *field != "criterion" {
+            let at = PROVINCE_2026.find(from).unwrap();
+            let line = PROVINCE_2026[..at].matches('\n').count() + 1;
+            assert_eq!(hit.line, line, "{to}: {hit}");
+        }
+    }
+    let text = PROVINCE_2026.replacen("ward", "ward", 1)
+        + "\n[completion]\ncommunes_met_percent = 120\nmodern_percent = 10\nmodern_catalog = \"m\"\nward_farmland_percent = 70\nward_contents_percent = 70\nlegal_basis = \"x\"\n";
+    let e = errors(&text);
+    assert!(
+        e.iter().any(|e| e.field == "completion › communes_met_percent"
+            && e.line == line_of(&text, "communes_met_percent = 120")),
+        "{e:?}"
     );
 }

@@ -9,6 +9,8 @@ pub const HOUSEHOLD_PREDICATES: &[&str] = &[
     "solid_house",
     "all_members_insured",
     "internet_access",
+    "digital_services",
+    "waste_treated",
     "poor",
     "has_employed_member",
     "children_in_school",

@@ -161,6 +161,8 @@ fn record_for(
             (false, _) => Sanitation::Unimproved,
         }),
         internet: Some(yes("internet_access")),
+        digital_services: Some(yes("digital_services")),
+        waste_treated: Some(yes("waste_treated")),
         gps: Some(Gps {
             lat: 22.30 + rng.random_range(-0.05..0.05),
             lon: 103.88 + rng.random_range(-0.05..0.05),
@@ -188,18 +190,7 @@ fn survey_document(
     year: i64,
     at: i64,
 ) -> Automerge {
-    let reference = CommuneRef {
-        document_id: commune.documents.survey_id().expect("valid id"),
-        appraisal: commune.documents.appraisal_ids().expect("valid ids"),
-        registry_id: registry::document::document_id(super::PROVINCE_CODE),
-        code: commune.code.clone(),
-        name: if commune.code == survey::demo_commune().code {
-            survey::demo_commune().name
-        } else {
-            format!("{} — dữ liệu mẫu", commune.name)
-        },
-        applicable_region: commune.applicable_region,
-    };
+    let reference = commune_ref(commune);
     let mut doc = survey::genesis(&reference);
     doc.set_actor(ActorId::from(
         format!("ntm-demo-seed:{}", commune.code).as_bytes(),
@@ -297,7 +288,9 @@ fn appraisal_documents(
     let mut dossier_doc = dossier::genesis(&commune.code);
     dossier_doc.set_actor(actor("dossier"));
     let mut rulings: Vec<(u32, Ruling)> = Vec::new();
-    if commune.ntm_year.is_some() {
+    if !commune.predecessors.is_empty() {
+        // Formed by the merger: to be assessed anew, nothing appraised yet.
+    } else if commune.ntm_year.is_some() {
         for c in &ntm.criteria {
             let ruling = Ruling {
                 verdict: Verdict::Met,
@@ -363,8 +356,12 @@ fn appraisal_documents(
 }
 
 /// Every document of the demo province: the registry, the shipped catalogs,
-/// and survey + appraisal documents for the communes of `districts` (all
-/// districts when empty). `year` dates the records, `at` the changes.
+/// and survey + appraisal documents for the old communes of `districts`
+/// (all when empty) and for the new units formed only from those: each new
+/// unit's survey is made by merging its predecessors' (the admin tooling's
+/// merge, [`survey::merge`]), each predecessor's survey is marked with
+/// where its data went, and the new unit attests the 2026–2030 indicators
+/// itself. `year` dates the records, `at` the changes.
 pub fn seed_documents(
     province: &DemoProvince,
     districts: &[&str],
@@ -395,22 +392,34 @@ pub fn seed_documents(
         catalogs.push(catalog);
     }
     let mut rng = ChaCha8Rng::seed_from_u64(year as u64);
+    // Where each seeded commune's survey is in `out`.
+    let mut surveys: std::collections::BTreeMap<String, usize> = Default::default();
     for (commune, facts) in registry.communes.iter().zip(&province.surveys) {
-        let chosen = districts.is_empty()
-            || commune
-                .district
-                .as_deref()
-                .is_some_and(|d| districts.contains(&d));
+        let chosen = if commune.predecessors.is_empty() {
+            districts.is_empty()
+                || commune
+                    .district
+                    .as_deref()
+                    .is_some_and(|d| districts.contains(&d))
+        } else {
+            commune.predecessors.iter().all(|p| surveys.contains_key(p))
+        };
         if !chosen {
             continue;
         }
+        let doc = if commune.predecessors.is_empty() {
+            survey_document(&mut rng, commune, facts, year, at)
+        } else {
+            merged_survey(commune, facts, &mut out, &surveys, at)
+        };
+        surveys.insert(commune.code.clone(), out.len());
         out.push(DemoDocument {
             id: commune.documents.survey_id().expect("valid id"),
             kind: DocumentKind::Survey,
             unit: commune.code.clone(),
             district: commune.district.clone(),
             department: None,
-            doc: survey_document(&mut rng, commune, facts, year, at),
+            doc,
         });
         let ids = commune.documents.appraisal_ids().expect("valid ids");
         let (dossier_doc, verdict_docs) = appraisal_documents(commune, &catalogs, at);
@@ -436,6 +445,65 @@ pub fn seed_documents(
     out
 }
 
+/// A new unit's survey: its genesis, one merge change per predecessor (as
+/// `ntm-relay commune merge` writes them), its own attestations; and each
+/// predecessor's survey marked with where its data went.
+fn merged_survey(
+    commune: &Commune,
+    facts: &SurveyFacts,
+    out: &mut [DemoDocument],
+    surveys: &std::collections::BTreeMap<String, usize>,
+    at: i64,
+) -> Automerge {
+    let seeded = "demo seed: predecessors are seeded surveys";
+    let reference = commune_ref(commune);
+    let mut doc = survey::genesis(&reference);
+    doc.set_actor(ActorId::from(
+        format!("ntm-demo-seed:{}", commune.code).as_bytes(),
+    ));
+    let successor = survey::merge::Succession {
+        commune: commune.code.clone(),
+        name: commune.name.clone(),
+        document: reference.document_id.to_string(),
+        on: commune.valid_from.expect("a new unit has its first day"),
+    };
+    for code in &commune.predecessors {
+        let old = &mut out[surveys[code]];
+        let from = survey::merge::Predecessor {
+            code,
+            document: &old.id,
+            doc: &old.doc,
+        };
+        survey::merge::merge_predecessor(&mut doc, from, at).expect(seeded);
+        survey::merge::mark_succeeded(&mut old.doc, &successor, at).expect(seeded);
+    }
+    for (key, met) in facts.attested.iter().filter(|(k, _)| k.contains('/')) {
+        let attestation = Attestation {
+            met: *met,
+            evidence: evidence("Hồ sơ lưu tại UBND xã"),
+            by: "Cán bộ nông thôn mới xã".into(),
+            at,
+        };
+        infrastructure::attest(&mut doc, key, &attestation, at).expect(seeded);
+    }
+    doc
+}
+
+fn commune_ref(commune: &Commune) -> CommuneRef {
+    CommuneRef {
+        document_id: commune.documents.survey_id().expect("valid id"),
+        appraisal: commune.documents.appraisal_ids().expect("valid ids"),
+        registry_id: registry::document::document_id(super::PROVINCE_CODE),
+        code: commune.code.clone(),
+        name: if commune.code == survey::demo_commune().code {
+            survey::demo_commune().name
+        } else {
+            format!("{} — dữ liệu mẫu", commune.name)
+        },
+        applicable_region: commune.applicable_region,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,7 +520,7 @@ mod tests {
         });
         let docs = seed_documents(&province, &["sa-pa"], 2024, 1_700_000_000);
         let registry = registry::document::read(&docs[0].doc).expect("the registry document reads");
-        assert_eq!(registry.communes.len(), 8);
+        assert_eq!(registry.communes.len(), province.registry.communes.len());
         let catalogs: Vec<Catalog> = docs
             .iter()
             .filter(|d| d.kind == DocumentKind::Catalog)
@@ -460,25 +528,46 @@ mod tests {
             .collect();
         assert_eq!(catalogs, catalog::shipped());
         let ntm = &catalogs[0];
+        let new = &catalogs[2];
+        let survey_of = |code: &str| {
+            docs.iter()
+                .find(|d| d.kind == DocumentKind::Survey && d.unit == code)
+                .map(|d| &d.doc)
+        };
+        let mut seeded = 0;
         for (commune, facts) in province.registry.communes.iter().zip(&province.surveys) {
-            let survey = docs
-                .iter()
-                .find(|d| d.kind == DocumentKind::Survey && d.unit == commune.code)
-                .expect("every Sa Pa commune has a survey");
-            let from_doc = survey::facts(&survey.doc, 2024);
-            assert_eq!(from_doc.households.len(), facts.households.len());
-            let expected = evaluate(ntm, commune.applicable_region, 2024, facts);
-            let actual = evaluate(ntm, commune.applicable_region, 2024, &from_doc);
+            let sa_pa = commune.district.as_deref() == Some("sa-pa")
+                || (!commune.predecessors.is_empty()
+                    && commune.predecessors.iter().all(|p| p.starts_with("sa-pa-")));
+            let Some(survey) = survey_of(&commune.code) else {
+                assert!(!sa_pa, "{} has a survey", commune.name);
+                continue;
+            };
+            seeded += 1;
             // Poverty is derived from income and deprivations in the document,
-            // so criterion 11 may differ from the drawn facts; the rest match.
-            let statuses = |c: &crate::evaluation::Scorecard| -> Vec<_> {
+            // so the poverty criterion may differ from the drawn facts; the rest match.
+            let statuses = |c: &crate::evaluation::Scorecard, poverty: u32| -> Vec<_> {
                 c.criteria
                     .iter()
-                    .filter(|k| k.number != 11)
+                    .filter(|k| k.number != poverty)
                     .map(|k| (k.number, k.status))
                     .collect()
             };
-            assert_eq!(statuses(&actual), statuses(&expected), "{}", commune.name);
+            let (set, class, poverty, year) = if commune.predecessors.is_empty() {
+                (ntm, Some(commune.applicable_region.code().to_owned()), 11, 2024)
+            } else {
+                (new, commune.class_in(&new.classification), 6, 2026)
+            };
+            let from_doc = survey::facts(survey, i64::from(year));
+            assert_eq!(from_doc.households.len(), facts.households.len());
+            let expected = evaluate(set, class.as_deref(), year, facts);
+            let actual = evaluate(set, class.as_deref(), year, &from_doc);
+            assert_eq!(
+                statuses(&actual, poverty),
+                statuses(&expected, poverty),
+                "{}",
+                commune.name
+            );
             let of_commune = |kind: DocumentKind| {
                 docs.iter()
                     .filter(move |d| d.kind == kind && d.unit == commune.code)
@@ -492,13 +581,22 @@ mod tests {
             );
             assert_eq!(
                 of_commune(DocumentKind::Verdicts).count(),
-                appraisal::shipped_departments().len()
+                commune.documents.verdicts.len()
             );
             if commune.ntm_year.is_some() {
                 assert_eq!(appraisal.dossier, Some(DossierState::Recognised));
                 assert_eq!(appraisal.verdicts.len(), 19);
             }
+            match survey::merge::succeeded_by(survey) {
+                Some(s) => assert_eq!(Some(s.commune), commune.successor),
+                None => assert!(
+                    commune.successor.is_none(),
+                    "{} says where its data went",
+                    commune.name
+                ),
+            }
         }
+        assert_eq!(seeded, 10 + 6, "old Sa Pa's communes and the new units formed from them");
         let again = seed_documents(&province, &["sa-pa"], 2024, 1_700_000_000);
         assert!(
             docs.iter()

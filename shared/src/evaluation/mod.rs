@@ -1,12 +1,17 @@
 //! Evaluation of a commune against a catalog version: every indicator's
 //! value, threshold and status with its reason; every criterion; x/19; the
-//! gap list; and what changed between two evaluations. Pure and deterministic.
+//! gap list; what changed between two evaluations; a commune under two sets
+//! side by side (`across`); a province's completion of the programme
+//! (`completion`). Pure and deterministic.
+
+pub mod across;
+pub mod completion;
 
 use std::collections::BTreeMap;
 
 use crate::appraisal::{Appraisal, Decision};
 use crate::catalog::{
-    Catalog, Compare, CriteriaSet, Region, Rule, HOUSEHOLD_PREDICATES, HOUSEHOLD_QUANTITIES,
+    Catalog, Compare, CriteriaSet, Rule, HOUSEHOLD_PREDICATES, HOUSEHOLD_QUANTITIES,
 };
 use crate::registry::Commune;
 
@@ -29,6 +34,9 @@ pub struct SurveyFacts {
 /// household once per indicator, and this keeps that a plain index.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HouseholdFacts {
+    /// The household's id in the survey (`None` for generated facts), so
+    /// a gap can name the households behind it.
+    pub id: Option<String>,
     predicates: [Option<bool>; HOUSEHOLD_PREDICATES.len()],
     quantities: [Option<f64>; HOUSEHOLD_QUANTITIES.len()],
 }
@@ -95,7 +103,7 @@ pub struct IndicatorResult {
     pub id: String,
     /// The value (percent, count, million đ…); `None` when attested or missing.
     pub value: Option<f64>,
-    /// The threshold for the commune's region and year.
+    /// The threshold for the commune's class and year.
     pub threshold: Option<f64>,
     /// The threshold is illustrative (not the official annex): say so wherever it shows.
     pub illustrative: bool,
@@ -108,7 +116,7 @@ pub struct IndicatorResult {
 /// One criterion's evaluation: met when every indicator is met.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CriterionResult {
-    /// 1 to 19.
+    /// 1 to the set's count.
     pub number: u32,
     /// Vietnamese name.
     pub name_vi: String,
@@ -128,16 +136,17 @@ pub struct Scorecard {
     pub catalog_id: String,
     /// Which set.
     pub set: CriteriaSet,
-    /// Region whose thresholds applied.
-    pub region: Region,
+    /// The commune's class in the catalog's classification (`None`: not
+    /// recorded, so no threshold applied).
+    pub class: Option<String>,
     /// Year whose thresholds applied.
     pub year: i32,
-    /// All 19 criteria.
+    /// Every criterion of the set.
     pub criteria: Vec<CriterionResult>,
 }
 
 impl Scorecard {
-    /// Criteria met (the x of x/19).
+    /// Criteria met (the x of x/19, x/10).
     pub fn met(&self) -> usize {
         self.criteria
             .iter()
@@ -145,7 +154,7 @@ impl Scorecard {
             .count()
     }
 
-    /// "x/19".
+    /// "x/19" (or "x/10" for a set of ten).
     pub fn score(&self) -> String {
         format!("{}/{}", self.met(), self.criteria.len())
     }
@@ -160,8 +169,14 @@ impl Scorecard {
     }
 }
 
-/// Evaluates a commune (its applicable region) for a year.
-pub fn evaluate(catalog: &Catalog, region: Region, year: i32, facts: &SurveyFacts) -> Scorecard {
+/// Evaluates a commune of a class (of the catalog's classification: a
+/// region, a commune group) for a year.
+pub fn evaluate(
+    catalog: &Catalog,
+    class: Option<&str>,
+    year: i32,
+    facts: &SurveyFacts,
+) -> Scorecard {
     let criteria = catalog
         .criteria
         .iter()
@@ -170,9 +185,9 @@ pub fn evaluate(catalog: &Catalog, region: Region, year: i32, facts: &SurveyFact
                 .indicators
                 .iter()
                 .map(|ind| {
-                    let threshold = ind.threshold(region, year);
+                    let threshold = class.and_then(|c| ind.threshold(c, year));
                     let (value, status, reason_vi) = match &ind.rule {
-                        Rule::Attested => match facts.attested.get(&ind.id) {
+                        Rule::Attested => match facts.attested.get(&catalog.attestation_key(&ind.id)) {
                             Some(true) => (
                                 None,
                                 Status::Met,
@@ -189,7 +204,13 @@ pub fn evaluate(catalog: &Catalog, region: Region, year: i32, facts: &SurveyFact
                         },
                         rule => {
                             let value = computed_value(rule, facts);
-                            judge(value, threshold, ind.compare, catalog.illustrative)
+                            judge(
+                                value,
+                                threshold,
+                                class.is_some(),
+                                ind.compare,
+                                catalog.illustrative,
+                            )
                         }
                     };
                     IndicatorResult {
@@ -221,7 +242,7 @@ pub fn evaluate(catalog: &Catalog, region: Region, year: i32, facts: &SurveyFact
     Scorecard {
         catalog_id: catalog.id.clone(),
         set: catalog.set,
-        region,
+        class: class.map(str::to_owned),
         year,
         criteria,
     }
@@ -237,7 +258,8 @@ pub fn evaluate_commune(
     facts: &SurveyFacts,
     appraisal: &Appraisal,
 ) -> Scorecard {
-    let mut card = evaluate(catalog, commune.applicable_region, year, facts);
+    let class = commune.class_in(&catalog.classification);
+    let mut card = evaluate(catalog, class.as_deref(), year, facts);
     for criterion in &mut card.criteria {
         criterion.appraisal = appraisal.verdict(&catalog.id, criterion.number).cloned();
     }
@@ -280,6 +302,7 @@ fn computed_value(rule: &Rule, facts: &SurveyFacts) -> Option<f64> {
 fn judge(
     value: Option<f64>,
     threshold: Option<f64>,
+    class_known: bool,
     compare: Compare,
     illustrative: bool,
 ) -> (Option<f64>, Status, String) {
@@ -294,10 +317,15 @@ fn judge(
             Status::MissingData,
             "Chưa có số liệu khảo sát".to_owned(),
         ),
+        (Some(v), None) if !class_known => (
+            Some(v),
+            Status::MissingData,
+            "Chưa ghi vùng/nhóm của xã theo bộ tiêu chí này".to_owned(),
+        ),
         (Some(v), None) => (
             Some(v),
             Status::MissingData,
-            "Chưa có ngưỡng cho vùng và năm này".to_owned(),
+            "Chưa có ngưỡng cho vùng/nhóm và năm này".to_owned(),
         ),
         (Some(v), Some(t)) => {
             // Values are rounded for display; compare with a tolerance so 79.99999 is 80.

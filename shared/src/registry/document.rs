@@ -85,6 +85,9 @@ pub fn create(registry: &Registry, unix_seconds: i64) -> Result<Automerge, Regis
     for commune in &registry.communes {
         validate(commune)?;
     }
+    registry
+        .check_succession()
+        .map_err(|e| RegistryError::Invalid { vi: e.vi, en: e.en })?;
     let stored = Stored {
         schema: SCHEMA.to_owned(),
         province: registry.province.clone(),

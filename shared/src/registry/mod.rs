@@ -1,16 +1,21 @@
 //! The administrative registry (DESIGN.md §3, `registry` document):
-//! province → optional district → commune → village, as data (many provinces
-//! have no district tier since the 2025 reform), with each commune's
-//! programme status, applicable region, target, sponsor and leader.
+//! province → optional district → commune → village, as data (no province
+//! has a district tier since the reform of 01/07/2025), with each unit's
+//! validity dates and succession (old units → the merged one), its class in
+//! each catalog's classification, programme status, target, sponsor and
+//! leader.
 
 pub mod document;
+mod succession;
 
 use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile};
 
-use crate::catalog::Region;
+use crate::catalog::{Classification, Region, REGIONS_318};
+use crate::date::Date;
 use crate::ids::DocumentId;
+pub use succession::{PredecessorStanding, Standing, SuccessionError};
 
 /// A province.
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
@@ -30,6 +35,8 @@ pub struct District {
     pub code: String,
     /// Name, e.g. "Thị xã Sa Pa".
     pub name: String,
+    /// Its last day (30/06/2025 for every district: the tier was abolished).
+    pub valid_until: Option<Date>,
 }
 
 /// A village (thôn, bản).
@@ -48,6 +55,31 @@ pub enum Level {
     Ntm,
     /// Nông thôn mới nâng cao.
     Advanced,
+    /// Nông thôn mới hiện đại (2026–2030).
+    Modern,
+}
+
+/// What kind of commune-level unit it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Reconcile, Hydrate, Default)]
+pub enum UnitKind {
+    /// Xã.
+    #[default]
+    Commune,
+    /// Phường.
+    Ward,
+    /// Đặc khu.
+    SpecialZone,
+}
+
+impl UnitKind {
+    /// Vietnamese name.
+    pub fn name_vi(self) -> &'static str {
+        match self {
+            UnitKind::Commune => "Xã",
+            UnitKind::Ward => "Phường",
+            UnitKind::SpecialZone => "Đặc khu",
+        }
+    }
 }
 
 /// A commune's target: reach `level` in `year`.
@@ -59,25 +91,47 @@ pub struct Target {
     pub year: i32,
 }
 
-/// A commune (xã) and its place in the programme.
+/// A commune-level unit (xã, phường, đặc khu) and its place in the programme.
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
 pub struct Commune {
     /// Administrative code.
     pub code: String,
     /// Name, e.g. "Xã Tả Van".
     pub name: String,
-    /// Its district, if the province still has that tier.
+    /// Commune, ward or special zone (a commune in registries written
+    /// before units had kinds).
+    #[autosurgeon(missing = "Default::default")]
+    pub kind: UnitKind,
+    /// Its district, where it belonged to one (before 01/07/2025).
     pub district: Option<String>,
-    /// Whose thresholds apply: its own region, or the northern-mountains
-    /// level for extremely disadvantaged / safety-zone communes anywhere.
-    /// Stored, never derived from the province.
+    /// Whose 2021–2025 thresholds apply (Decision 318's region): its own
+    /// region, or the northern-mountains level for extremely disadvantaged
+    /// / safety-zone communes anywhere. Stored, never derived from the province.
     pub applicable_region: Region,
+    /// Its class in every other classification a catalog uses, by
+    /// classification id (e.g. `nhom-xa-51-2025` → `nhom-3`).
+    #[autosurgeon(missing = "Default::default")]
+    pub classes: BTreeMap<String, String>,
+    /// First day the unit exists (`None`: before the registry's history).
+    pub valid_from: Option<Date>,
+    /// Last day it exists (`None`: it still does).
+    pub valid_until: Option<Date>,
+    /// The units it was formed from, by code, on `valid_from`.
+    #[autosurgeon(missing = "Default::default")]
+    pub predecessors: Vec<String>,
+    /// The unit it became part of, the day after `valid_until`.
+    pub successor: Option<String>,
+    /// For a ward or special zone: the farmland share, percent, of the
+    /// communes it was formed from on 01/07/2025 (Decision 51/2025 Annex III).
+    pub farmland_percent: Option<f64>,
     /// Xã đặc biệt khó khăn.
     pub extremely_disadvantaged: bool,
     /// Year recognised as NTM, if it is.
     pub ntm_year: Option<i32>,
     /// Year recognised as advanced NTM, if it is.
     pub advanced_year: Option<i32>,
+    /// Year recognised as modern NTM, if it is.
+    pub modern_year: Option<i32>,
     /// What it aims for next.
     pub target: Option<Target>,
     /// Department sponsoring it (đỡ đầu), by catalog department code.
@@ -146,9 +200,53 @@ impl CommuneDocuments {
 }
 
 impl Commune {
+    /// A unit with no history: valid always, no predecessors, a class only
+    /// in the 2021–2025 regions (tests and tools fill the rest).
+    pub fn new(code: &str, name: &str, region: Region, documents: CommuneDocuments) -> Self {
+        Self {
+            code: code.to_owned(),
+            name: name.to_owned(),
+            kind: UnitKind::Commune,
+            district: None,
+            applicable_region: region,
+            classes: BTreeMap::new(),
+            valid_from: None,
+            valid_until: None,
+            predecessors: Vec::new(),
+            successor: None,
+            farmland_percent: None,
+            extremely_disadvantaged: false,
+            ntm_year: None,
+            advanced_year: None,
+            modern_year: None,
+            target: None,
+            sponsor: None,
+            leader: None,
+            villages: Vec::new(),
+            documents,
+        }
+    }
+
+    /// Its class in a catalog's classification (`None`: not recorded, so
+    /// no threshold applies). The 2021–2025 regions come from
+    /// `applicable_region`.
+    pub fn class_in(&self, classification: &Classification) -> Option<String> {
+        self.classes.get(&classification.id).cloned().or_else(|| {
+            (classification.id == REGIONS_318).then(|| self.applicable_region.code().to_owned())
+        })
+    }
+
+    /// Whether the unit exists on `date`.
+    pub fn valid_on(&self, date: Date) -> bool {
+        self.valid_from.is_none_or(|from| from <= date)
+            && self.valid_until.is_none_or(|until| date <= until)
+    }
+
     /// The highest level it is recognised at.
     pub fn recognised(&self) -> Option<Level> {
-        if self.advanced_year.is_some() {
+        if self.modern_year.is_some() {
+            Some(Level::Modern)
+        } else if self.advanced_year.is_some() {
             Some(Level::Advanced)
         } else if self.ntm_year.is_some() {
             Some(Level::Ntm)
@@ -180,5 +278,17 @@ impl Registry {
         self.communes
             .iter()
             .filter(move |c| c.district.as_deref() == Some(district))
+    }
+
+    /// The province as of a date: the units that existed that day.
+    pub fn as_of(&self, date: Date) -> impl Iterator<Item = &Commune> + '_ {
+        self.communes.iter().filter(move |c| c.valid_on(date))
+    }
+
+    /// The districts that existed on a date (none from 01/07/2025).
+    pub fn districts_as_of(&self, date: Date) -> impl Iterator<Item = &District> + '_ {
+        self.districts
+            .iter()
+            .filter(move |d| d.valid_until.is_none_or(|until| date <= until))
     }
 }

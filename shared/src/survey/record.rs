@@ -9,7 +9,7 @@ use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjType, ReadDoc, Value};
 use autosurgeon::{hydrate_prop, reconcile_prop, Hydrate, Reconcile};
 
-use super::poverty::{classify, Area, PovertyClass, PovertyStandard};
+use super::poverty::{classify, Area, Deprivation, PovertyClass, PovertyStandard};
 use super::{commit, household_obj, HouseholdId, Invalid, SurveyError};
 use crate::evaluation::{HouseholdFacts, SurveyFacts};
 
@@ -178,6 +178,14 @@ pub struct HouseholdRecord {
     /// Uses the internet (mobile or fixed).
     #[autosurgeon(missing = "Default::default")]
     pub internet: Option<bool>,
+    /// Uses digital services (online public services, cashless payment).
+    /// A deprivation dimension of Decree 351/2025 (2027–2030).
+    #[autosurgeon(missing = "Default::default")]
+    pub digital_services: Option<bool>,
+    /// Household waste is collected or treated as required. A deprivation
+    /// dimension of Decree 351/2025 (2027–2030).
+    #[autosurgeon(missing = "Default::default")]
+    pub waste_treated: Option<bool>,
     /// Where the house is.
     #[autosurgeon(missing = "Default::default")]
     pub gps: Option<Gps>,
@@ -242,7 +250,7 @@ pub fn update_record(
                     }
                 )*};
             }
-            scalar_fields!(housing, water, sanitation, internet, gps, photos);
+            scalar_fields!(housing, water, sanitation, internet, digital_services, waste_treated, gps, photos);
             if after.income != before.income {
                 let income = map_in(tx, &record, "income", ObjType::Map).map_err(am)?;
                 for source in before.income.keys().filter(|k| !after.income.contains_key(*k)) {
@@ -335,25 +343,41 @@ impl HouseholdRecord {
             .filter_map(move |m| m.birth_year.map(|b| (year - b, m)))
     }
 
-    /// Deprivations of basic social services counted here: employment,
-    /// school attendance, health insurance, housing quality, water,
-    /// sanitation, information. (Decree 07 has 12 indicators; the others are
-    /// not surveyed yet.)
-    pub fn deprivations(&self, year: i64) -> u32 {
-        let flags = [
-            self.ages(year).any(|(a, _)| WORKING_AGE.contains(&a))
-                && !self
-                    .ages(year)
-                    .any(|(a, m)| WORKING_AGE.contains(&a) && m.employed == Some(true)),
-            self.ages(year)
+    /// Whether the household is deprived on one dimension (`false` when
+    /// the record does not say: a deprivation is counted only when recorded).
+    pub fn deprived(&self, dimension: Deprivation, year: i64) -> bool {
+        match dimension {
+            Deprivation::Employment => {
+                self.ages(year).any(|(a, _)| WORKING_AGE.contains(&a))
+                    && !self
+                        .ages(year)
+                        .any(|(a, m)| WORKING_AGE.contains(&a) && m.employed == Some(true))
+            }
+            Deprivation::SchoolAttendance => self
+                .ages(year)
                 .any(|(a, m)| SCHOOL_AGE.contains(&a) && m.in_school == Some(false)),
-            self.roster.values().any(|m| m.insured == Some(false)),
-            matches!(self.housing, Some(Housing::Flimsy | Housing::Makeshift)),
-            self.water == Some(WaterSource::Untreated),
-            self.sanitation == Some(Sanitation::Unimproved),
-            self.internet == Some(false),
-        ];
-        flags.iter().filter(|f| **f).count() as u32
+            Deprivation::HealthInsurance => self.roster.values().any(|m| m.insured == Some(false)),
+            Deprivation::HousingQuality => {
+                matches!(self.housing, Some(Housing::Flimsy | Housing::Makeshift))
+            }
+            Deprivation::Water => self.water == Some(WaterSource::Untreated),
+            Deprivation::Sanitation => self.sanitation == Some(Sanitation::Unimproved),
+            Deprivation::Telecoms | Deprivation::InternetAccess => self.internet == Some(false),
+            Deprivation::DigitalServices => self.digital_services == Some(false),
+            Deprivation::WasteTreatment => self.waste_treated == Some(false),
+        }
+    }
+
+    /// Deprivations of basic social services under the standard in force in
+    /// `year`, over the dimensions the survey records (the decrees list
+    /// more; those not surveyed are not counted).
+    pub fn deprivations(&self, year: i64) -> u32 {
+        let standard = PovertyStandard::for_year(year as i32);
+        standard
+            .dimensions
+            .iter()
+            .filter(|d| self.deprived(**d, year))
+            .count() as u32
     }
 
     /// Income per person per month (đồng), if income and members are known.
@@ -362,13 +386,10 @@ impl HouseholdRecord {
             .then(|| self.income.values().sum::<i64>() / members / 12)
     }
 
-    /// Poverty class under `standard` (rural area), if income is known.
-    pub fn poverty(
-        &self,
-        members: i64,
-        year: i64,
-        standard: PovertyStandard,
-    ) -> Option<PovertyClass> {
+    /// Poverty class under the standard in force in `year` (rural area),
+    /// if income is known.
+    pub fn poverty(&self, members: i64, year: i64) -> Option<PovertyClass> {
+        let standard = PovertyStandard::for_year(year as i32);
         Some(classify(
             standard,
             Area::Rural,
@@ -399,6 +420,8 @@ impl HouseholdRecord {
                 .map(|h| matches!(h, Housing::Permanent | Housing::SemiPermanent)),
         );
         f.set_predicate("internet_access", self.internet);
+        f.set_predicate("digital_services", self.digital_services);
+        f.set_predicate("waste_treated", self.waste_treated);
         let known = |pick: fn(&Member) -> Option<bool>| {
             self.roster
                 .values()
@@ -432,8 +455,7 @@ impl HouseholdRecord {
         );
         f.set_predicate(
             "poor",
-            self.poverty(members, year, PovertyStandard::DECREE_07_2021)
-                .map(|p| p == PovertyClass::Poor),
+            self.poverty(members, year).map(|p| p == PovertyClass::Poor),
         );
         f.set_quantity(
             "income_per_person_year",
@@ -449,9 +471,9 @@ pub fn household_facts(doc: &Automerge, year: i64) -> SurveyFacts {
     let mut facts = SurveyFacts::default();
     for household in super::households(doc) {
         let record = read_record(doc, &household.id).unwrap_or_default();
-        facts
-            .households
-            .push(record.facts(household.members.value.map(i64::from), year));
+        let mut f = record.facts(household.members.value.map(i64::from), year);
+        f.id = Some(household.id.as_str().to_owned());
+        facts.households.push(f);
     }
     facts
 }

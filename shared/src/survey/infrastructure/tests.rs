@@ -174,9 +174,7 @@ fn a_fully_surveyed_commune_scores_19_of_19_through_the_document() {
         };
         attest(&mut doc, &ind.id, &att, 4).unwrap();
     }
-    let card = evaluate(
-        ntm,
-        Region::NorthernMidlandsMountains,
+    let card = evaluate(ntm, Some(Region::NorthernMidlandsMountains.code()),
         2024,
         &facts(&doc, 2024),
     );
@@ -184,9 +182,7 @@ fn a_fully_surveyed_commune_scores_19_of_19_through_the_document() {
     // Reloaded from bytes, the same.
     let reloaded = Automerge::load(&doc.save()).unwrap();
     assert_eq!(
-        evaluate(
-            ntm,
-            Region::NorthernMidlandsMountains,
+        evaluate(ntm, Some(Region::NorthernMidlandsMountains.code()),
             2024,
             &facts(&reloaded, 2024)
         ),

@@ -112,7 +112,7 @@ fn facts_and_poverty_follow_the_record() {
     // employment, school, housing, water, sanitation: 5 deprivations.
     assert_eq!(r.deprivations(2024), 5);
     assert_eq!(
-        r.poverty(2, 2024, PovertyStandard::DECREE_07_2021),
+        r.poverty(2, 2024),
         Some(PovertyClass::Poor)
     );
     let f = r.facts(None, 2024);
@@ -235,8 +235,8 @@ proptest! {
         let ntm = &catalog::shipped()[0];
         let region = catalog::Region::NorthernMidlandsMountains;
         prop_assert_eq!(
-            evaluate(ntm, region, 2024, &crate::survey::facts(&forward, 2024)),
-            evaluate(ntm, region, 2024, &crate::survey::facts(&shuffled, 2024))
+            evaluate(ntm, Some(region.code()), 2024, &crate::survey::facts(&forward, 2024)),
+            evaluate(ntm, Some(region.code()), 2024, &crate::survey::facts(&shuffled, 2024))
         );
     }
 }
