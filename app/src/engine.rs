@@ -576,11 +576,17 @@ fn publish() {
             );
             let year = ntm_core::format::civil_date_vn(platform::unix_seconds()).0;
             let facts = survey::facts(&survey_doc, year);
-            let cards = catalogs
-                .iter()
+            // The sets in force today (2026–2030 NTM and modern, the last
+            // advanced set), scored with the commune's class in each.
+            let today = ntm_core::date::Date::of_unix_vn(platform::unix_seconds());
+            let cards = ntm_core::overview::sets_in_force(&catalogs, today)
+                .into_iter()
                 .map(|c| match &entry {
                     Some(commune) => evaluate_commune(c, commune, year as i32, &facts, &appraisal),
-                    None => evaluate(c, e.commune.applicable_region, year as i32, &facts),
+                    None => {
+                        let class = e.commune.class_in(&c.classification);
+                        evaluate(c, class.as_deref(), year as i32, &facts)
+                    }
                 })
                 .collect();
             e.view.households.set(survey::households(&survey_doc));

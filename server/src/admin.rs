@@ -14,14 +14,16 @@ use ntm_core::sync::AuthorKind;
 use crate::auth::attribution::Attribution;
 use crate::storage::SqlStorage;
 
-/// The districts whose communes get survey, dossier and verdicts documents in the
-/// demo (the registry and catalogs cover the whole province).
-const DEMO_DISTRICTS: &[&str] = &["sa-pa"];
+/// The new units whose survey, dossier and verdicts documents the demo
+/// stores, with their predecessors' (the registry and catalogs cover the
+/// whole province): xã Tả Van, formed from the former Tả Van, Mường Hoa and
+/// Hoàng Liên (≈ 2,700 households).
+const DEMO_UNITS: &[&str] = &["ta-van"];
 
-/// The claim of the demo seed (`admin_claims`). `/2`: the appraisal split
-/// into verdicts and dossier documents, which a relay seeded before lacks
-/// (documents it already holds are kept as they are).
-const DEMO_CLAIM: &str = "demo-seed/2";
+/// The claim of the demo seed (`admin_claims`). `/3`: the province as it is
+/// since 01/07/2025 (its own registry document, `demo::PROVINCE_CODE`), which
+/// a relay seeded before lacks (documents it already holds are kept).
+const DEMO_CLAIM: &str = "demo-seed/3";
 /// A claim unfinished this long is a dead claimant's: taken over.
 const CLAIM_STALE_SECONDS: i64 = 600;
 
@@ -55,7 +57,7 @@ pub async fn seed_demo(storage: &SqlStorage, unix_seconds: i64) -> anyhow::Resul
     let year = ntm_core::format::civil_date_vn(unix_seconds).0;
     let documents = tokio::task::spawn_blocking(move || {
         let province = demo::generate(DemoParams::default());
-        demo::seed_documents(&province, DEMO_DISTRICTS, year, unix_seconds)
+        demo::seed_documents(&province, DEMO_UNITS, year, unix_seconds)
     })
     .await?;
     let mut written = 0;
@@ -270,4 +272,132 @@ pub async fn revert(
 pub fn admin_actor(what: &str) -> automerge::ActorId {
     let random = ntm_core::format::hex(&rand::random::<[u8; 8]>());
     automerge::ActorId::from(format!("ntm-admin:{what}:{random}").as_bytes())
+}
+
+/// `ntm-relay commune merge CODE --province P`: the survey of a unit formed
+/// by a merger becomes the union of its predecessors' households and
+/// infrastructure (`ntm_core::survey::merge`: ids kept, history left in
+/// the predecessors' documents), and each predecessor's survey says where
+/// its data went. Run again after a late sync: it brings what changed and
+/// lists what needs a person; with nothing new it writes nothing.
+pub async fn merge_commune(
+    storage: &SqlStorage,
+    province: &str,
+    code: &str,
+    unix_seconds: i64,
+) -> anyhow::Result<()> {
+    use ntm_core::survey::{self, merge};
+    let registry_id = ntm_core::registry::document::document_id(province).to_string();
+    let registry =
+        ntm_core::registry::document::read(&load_document(storage, &registry_id).await?)?;
+    registry
+        .check_succession()
+        .map_err(|e| anyhow::anyhow!("the registry's successions do not hold: {e}"))?;
+    let unit = registry
+        .commune(code)
+        .ok_or_else(|| anyhow::anyhow!("no unit {code:?} in the registry of {province}"))?;
+    if unit.predecessors.is_empty() {
+        anyhow::bail!(
+            "{code} ({}) was not formed from other units: nothing to merge",
+            unit.name
+        );
+    }
+    let reference = survey::CommuneRef::of(province, unit)
+        .ok_or_else(|| anyhow::anyhow!("{code}: the registry lists no valid document ids"))?;
+    let target_id = reference.document_id.to_string();
+    let stored = storage.has_data(&target_id).await?;
+    let mut target = if stored {
+        load_document(storage, &target_id).await?
+    } else {
+        survey::genesis(&reference)
+    };
+    target.set_actor(admin_actor("merge"));
+    let before = target.get_heads();
+    let successor = merge::Succession {
+        commune: unit.code.clone(),
+        name: unit.name.clone(),
+        document: target_id.clone(),
+        on: unit
+            .valid_from
+            .ok_or_else(|| anyhow::anyhow!("{code} has no first day"))?,
+    };
+    let mut marks = Vec::new();
+    for p in registry.predecessors_of(code) {
+        let Some(id) = p.documents.survey_id() else {
+            println!("{}: no valid survey id in the registry; skipped", p.code);
+            continue;
+        };
+        let id_text = id.to_string();
+        if !storage.has_data(&id_text).await? {
+            println!(
+                "{} ({}): no survey stored; nothing to merge",
+                p.code, p.name
+            );
+            continue;
+        }
+        let mut old = load_document(storage, &id_text).await?;
+        let report = merge::merge_predecessor(
+            &mut target,
+            merge::Predecessor {
+                code: &p.code,
+                document: &id,
+                doc: &old,
+            },
+            unix_seconds,
+        )?;
+        let h = &report.households;
+        let i = &report.infrastructure;
+        println!(
+            "{} ({}): households +{} added, {} brought up to date, {} unchanged; infrastructure +{} added, {} brought up to date, {} unchanged; {} attestations not carried (the new unit attests anew)",
+            p.code, p.name, h.added, h.refreshed, h.unchanged, i.added, i.refreshed, i.unchanged, report.attestations_not_carried
+        );
+        for id in h.to_decide.iter().chain(&i.to_decide) {
+            println!(
+                "  edited in both {} and {code} since the merge, left as {code} has it: {id}",
+                p.code
+            );
+        }
+        if report.conflicts_resolved_to_winner > 0 {
+            println!(
+                "  {} fields were in conflict in {}: the standing value was copied, the others stay in its history",
+                report.conflicts_resolved_to_winner, p.code
+            );
+        }
+        old.set_actor(admin_actor("succession"));
+        let old_heads = old.get_heads();
+        merge::mark_succeeded(&mut old, &successor, unix_seconds)?;
+        if old.get_heads() != old_heads {
+            marks.push((id_text, old, old_heads));
+        }
+    }
+    if !stored {
+        let info = DocumentInfo {
+            kind: DocumentKind::Survey,
+            unit: unit.code.clone(),
+            district: unit.district.clone(),
+            department: None,
+        };
+        storage.store_document(&target_id, &info, &target).await?;
+    } else if let Some(first) = target.get_changes(&before).first().map(|c| c.hash()) {
+        storage
+            .store_external_change(&target_id, &first, target.save_after(&before))
+            .await?;
+    }
+    for (id, doc, heads) in marks {
+        if let Some(first) = doc.get_changes(&heads).first().map(|c| c.hash()) {
+            storage
+                .store_external_change(&id, &first, doc.save_after(&heads))
+                .await?;
+        }
+    }
+    let households = survey::households(&target).len();
+    if target.get_heads() == before && stored {
+        println!("{code}: nothing new to merge ({households} households)");
+    } else {
+        println!(
+            "{code} ({}): survey {target_id} now has {households} households",
+            unit.name
+        );
+    }
+    Ok(())
 }

@@ -26,6 +26,29 @@ pub enum Command {
     /// Documents: who changed what, and undoing a destructive change.
     #[command(subcommand)]
     Document(DocumentCommand),
+    /// Communes: merging predecessors' surveys into the unit they formed.
+    #[command(subcommand)]
+    Commune(CommuneCommand),
+}
+
+/// `ntm-relay commune …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum CommuneCommand {
+    /// Make a merged unit's survey the union of its predecessors'
+    /// (households and infrastructure, ids kept), as the province registry
+    /// lists them, and mark each predecessor with where its data went.
+    /// Safe to run again: it brings over late edits and writes nothing when
+    /// nothing changed.
+    Merge {
+        /// The new unit's code (e.g. `ta-van`).
+        code: String,
+        /// The province code of the registry.
+        #[arg(long, env = "NTM_PROVINCE")]
+        province: String,
+        /// Where the relay's data is.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 /// `ntm-relay document …`.

@@ -62,6 +62,16 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         cli::Command::Device(command) => device(command).await,
+        cli::Command::Commune(cli::CommuneCommand::Merge {
+            code,
+            province,
+            store,
+        }) => {
+            let storage = open_storage(&store).await?;
+            let outcome = admin::merge_commune(&storage, &province, &code, unix_now()).await;
+            storage.close().await;
+            outcome
+        }
         cli::Command::Document(command) => {
             let store = match &command {
                 cli::DocumentCommand::History { store, .. }

@@ -132,7 +132,14 @@ mod tests {
             Date::new(2026, 1, 1).unwrap().previous_day(),
             Date::new(2025, 12, 31).unwrap()
         );
-        for bad in ["31/02/2025", "2025-13-01", "1/7", "", "hôm qua", "01/07/0025"] {
+        for bad in [
+            "31/02/2025",
+            "2025-13-01",
+            "1/7",
+            "",
+            "hôm qua",
+            "01/07/0025",
+        ] {
             assert!(Date::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(

@@ -104,7 +104,9 @@ pub fn overview(
                     }
                 })
                 .collect();
-            let standing = registry.standing(&c.code, date).unwrap_or(Standing::NotRecognised);
+            let standing = registry
+                .standing(&c.code, date)
+                .unwrap_or(Standing::NotRecognised);
             let meets = |set| {
                 scores
                     .iter()
@@ -137,7 +139,10 @@ pub fn overview(
         .collect();
     let targets = |level| {
         rows.iter()
-            .filter(|r| r.target.is_some_and(|t| t.level == level && t.year == date.year))
+            .filter(|r| {
+                r.target
+                    .is_some_and(|t| t.level == level && t.year == date.year)
+            })
             .count()
     };
     let totals = Totals {
@@ -186,7 +191,10 @@ mod tests {
         for row in &rows {
             let ntm = row.score(CriteriaSet::Ntm).unwrap();
             assert_eq!((ntm.catalog_id.as_str(), ntm.total), ("ntm-2021-2025", 19));
-            if let Standing::Recognised { level: Level::Ntm, .. } = row.standing {
+            if let Standing::Recognised {
+                level: Level::Ntm, ..
+            } = row.standing
+            {
                 assert_eq!(row.at_risk, ntm.met < 19, "{}", row.name);
             }
         }
@@ -207,9 +215,23 @@ mod tests {
         let (rows, totals) = overview(&demo.registry, &demo.surveys, &catalog::shipped(), day);
         assert_eq!(totals.communes, 99);
         assert_eq!(rows.iter().filter(|r| r.kind == UnitKind::Ward).count(), 10);
-        assert!(rows.iter().all(|r| r.district.is_none()), "no district tier");
-        let ids: Vec<&str> = rows[0].scores.iter().map(|s| s.catalog_id.as_str()).collect();
-        assert_eq!(ids, ["ntm-2026-2030", "ntm-advanced-2021-2025", "ntm-modern-2026-2030"]);
+        assert!(
+            rows.iter().all(|r| r.district.is_none()),
+            "no district tier"
+        );
+        let ids: Vec<&str> = rows[0]
+            .scores
+            .iter()
+            .map(|s| s.catalog_id.as_str())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "ntm-2026-2030",
+                "ntm-advanced-2021-2025",
+                "ntm-modern-2026-2030"
+            ]
+        );
         assert_eq!(rows[0].score(CriteriaSet::Ntm).unwrap().total, 10);
         // Every unit was formed by the merger and none is recognised since.
         assert_eq!(totals.to_reassess, 99);

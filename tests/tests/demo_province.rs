@@ -4,8 +4,10 @@
 use std::time::Duration;
 
 use ntm_core::catalog;
-use ntm_core::demo::PROVINCE_CODE;
+use ntm_core::date::Date;
+use ntm_core::demo::{reform_date, PROVINCE_CODE};
 use ntm_core::evaluation::evaluate_commune;
+use ntm_core::registry::{CommuneDocuments, Standing};
 use ntm_core::{appraisal, registry, survey};
 use ntm_e2e::{Device, Relay};
 
@@ -22,37 +24,61 @@ async fn a_device_finds_the_demo_province_from_its_registry() -> anyhow::Result<
     device.fetch(&url, registry_id, T).await?;
     let registry = registry::document::read(device.doc(&registry_id))?;
     assert!(registry.province.synthetic, "the demo is marked synthetic");
-    assert_eq!(registry.communes.len(), 127);
+    // New Lào Cai: 99 units today, no districts; 227 old units as history.
+    let today = Date::new(2026, 12, 1).unwrap();
+    assert_eq!(registry.as_of(today).count(), 99);
+    assert_eq!(registry.districts_as_of(today).count(), 0);
+    assert_eq!(registry.as_of(reform_date().previous_day()).count(), 227);
 
     // Everything else is found through the registry and the catalog ids.
     let ta_van = registry
         .commune(&survey::demo_commune().code)
         .expect("Tả Van is in the registry")
         .clone();
+    assert!(matches!(
+        registry.standing(&ta_van.code, today),
+        Some(Standing::ToReassess { .. })
+    ));
     let survey_id = ta_van.documents.survey_id().expect("survey id");
     let appraisal_ids = ta_van.documents.appraisal_ids().expect("appraisal ids");
-    assert_eq!(
-        appraisal_ids.verdicts.len(),
-        appraisal::shipped_departments().len(),
-        "one verdicts document per department"
-    );
-    let ntm_id = catalog::document::document_id("ntm-2021-2025");
-    let ids = [survey_id, appraisal_ids.dossier, ntm_id]
+    assert_eq!(survey_id, survey::demo_commune().document_id);
+    let new_id = catalog::document::document_id("ntm-2026-2030");
+    let predecessors: Vec<_> = registry
+        .predecessors_of(&ta_van.code)
+        .iter()
+        .map(|p| p.documents.survey_id().unwrap())
+        .collect();
+    let ids = [survey_id, appraisal_ids.dossier, new_id]
         .into_iter()
-        .chain(appraisal_ids.verdicts.values().copied());
+        .chain(appraisal_ids.verdicts.values().copied())
+        .chain(predecessors.iter().copied());
     for id in ids {
         device.fetch(&url, id, T).await?;
     }
-    let ntm = catalog::document::read(device.doc(&ntm_id))?;
-    assert!(ntm.illustrative);
+    let new = catalog::document::read(device.doc(&new_id))?;
+    assert!(new.illustrative);
     let survey_doc = device.doc(&survey_id);
     let households = survey::households(survey_doc);
-    assert!(households.len() >= 300, "{} households", households.len());
+    // The union of its predecessors' households, ids kept.
+    let mut union = 0;
+    for id in &predecessors {
+        let old = device.doc(id);
+        union += survey::households(old).len();
+        let moved = survey::merge::succeeded_by(old).expect("told where its data went");
+        assert_eq!(
+            (moved.commune.as_str(), moved.on),
+            ("ta-van", reform_date())
+        );
+        let first = &survey::households(old)[0].id;
+        assert!(households.iter().any(|h| &h.id == first), "ids kept");
+    }
+    assert_eq!(households.len(), union);
+    assert!(households.len() >= 1_500, "{} households", households.len());
     let record = survey::record::read_record(survey_doc, &households[0].id)?;
     assert!(!record.roster.is_empty() && !record.income.is_empty());
     assert!(!survey::infrastructure::infrastructure(survey_doc).is_empty());
     let appraisal = appraisal::assemble(
-        std::slice::from_ref(&ntm),
+        std::slice::from_ref(&new),
         Some(device.doc(&appraisal_ids.dossier)),
         appraisal_ids
             .verdicts
@@ -60,29 +86,101 @@ async fn a_device_finds_the_demo_province_from_its_registry() -> anyhow::Result<
             .map(|(department, id)| (department.as_str(), device.doc(id))),
     );
     assert!(
-        appraisal.dossier.is_some(),
-        "Tả Van's dossier is on its way"
+        appraisal.dossier.is_none(),
+        "a merged commune starts its dossier anew"
     );
 
     let card = evaluate_commune(
-        &ntm,
+        &new,
         &ta_van,
-        2024,
-        &survey::facts(survey_doc, 2024),
+        2026,
+        &survey::facts(survey_doc, 2026),
         &appraisal,
     );
+    assert_eq!(card.class.as_deref(), Some("nhom-3"));
     assert!(
-        card.met() > 8 && card.met() < 19,
+        card.met() < 10
+            && card.criteria.iter().all(|c| c
+                .indicators
+                .iter()
+                .all(|i| i.illustrative || i.threshold.is_none())),
         "Tả Van scores {}",
         card.score()
     );
-    assert!(card.criteria.iter().any(|c| c.appraisal.is_some()));
 
     // A second start does not seed again (nor lose what devices wrote).
     let relay = relay.restart().await?;
     let mut again = Device::new("again");
     again.fetch(&relay.sync_url(), survey_id, T).await?;
     assert_eq!(again.doc(&survey_id).get_heads(), survey_doc.get_heads());
+    Ok(())
+}
+
+/// `ntm-relay commune merge`: a tablet of the old Tả Van syncs a household
+/// after the merger; the admin merges again: it arrives in the new Tả Van
+/// with its id, and a third run writes nothing.
+#[tokio::test]
+async fn a_late_household_of_a_predecessor_is_merged_once() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start_demo(dir.path(), None).await?;
+    let old = CommuneDocuments::derived(PROVINCE_CODE, "sa-pa-ta-van")
+        .survey_id()
+        .unwrap();
+    let mut tablet = Device::new("old-ta-van");
+    tablet.fetch(&relay.sync_url(), old, T).await?;
+    assert!(survey::merge::succeeded_by(tablet.doc(&old)).is_some());
+    let late = survey::HouseholdId::from_random([7; 16]);
+    tablet
+        .edit(&old, |doc| {
+            survey::add_household(doc, &late, "Giàng A Dình", 5, "Bản Hầu Thào", 1_770_000_000)
+        })
+        .await??;
+    tablet.sync(T).await?;
+    relay.terminate().await?;
+
+    let merge = || {
+        std::process::Command::new(ntm_e2e::workspace::relay_binary())
+            .args([
+                "commune",
+                "merge",
+                "ta-van",
+                "--province",
+                PROVINCE_CODE,
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .output()
+    };
+    let first = merge()?;
+    let out = String::from_utf8_lossy(&first.stdout).to_string();
+    assert!(
+        first.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        out.contains("sa-pa-ta-van (Xã Tả Van): households +1 added"),
+        "{out}"
+    );
+    assert!(
+        out.contains("sa-pa-muong-hoa (Xã Mường Hoa): households +0 added"),
+        "{out}"
+    );
+    let second = merge()?;
+    let out = String::from_utf8_lossy(&second.stdout).to_string();
+    assert!(out.contains("ta-van: nothing new to merge"), "{out}");
+
+    let relay = Relay::start(dir.path()).await?;
+    let mut office = Device::new("office");
+    let id = survey::demo_commune().document_id;
+    office.fetch(&relay.sync_url(), id, T).await?;
+    let households = survey::households(office.doc(&id));
+    let arrived = households
+        .iter()
+        .find(|h| h.id == late)
+        .expect("the late household");
+    assert_eq!(arrived.head.value.as_deref(), Some("Giàng A Dình"));
+    relay.terminate().await?;
     Ok(())
 }
 

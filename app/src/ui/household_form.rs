@@ -115,7 +115,8 @@ pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView
             r.roster.len() as i64
         };
         let monthly = r.income_per_person_month(members);
-        let class = r.poverty(members, year, PovertyStandard::DECREE_07_2021);
+        let class = r.poverty(members, year);
+        let standard = PovertyStandard::for_year(year as i32);
         view! {
             <p id="poverty-summary" class="summary">
                 {monthly.map(|m| format!("Thu nhập bình quân: {}/người/tháng · ", vnd(m)))}
@@ -123,7 +124,7 @@ pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView
                 <strong data-class=class.map(|c| format!("{c:?}"))>
                     {class.map_or("Chưa đủ dữ liệu để phân loại", |c| c.label_vi())}
                 </strong>
-                <small lang="en">" · Decree 07/2021 classification"</small>
+                <small>{format!(" · theo {}", standard.legal_basis)}</small>
             </p>
         }
     };
@@ -158,6 +159,14 @@ pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView
                         <label>"Dùng Internet" <small lang="en">"Internet"</small>
                             {tri_select("internet", r.internet,
                                 move |v| put(Box::new(move |r: &mut HouseholdRecord| r.internet = v)))}
+                        </label>
+                        <label>"Dùng dịch vụ số (dịch vụ công trực tuyến, thanh toán điện tử)" <small lang="en">"Digital services"</small>
+                            {tri_select("digital-services", r.digital_services,
+                                move |v| put(Box::new(move |r: &mut HouseholdRecord| r.digital_services = v)))}
+                        </label>
+                        <label>"Rác thải sinh hoạt được thu gom, xử lý" <small lang="en">"Household waste collected or treated"</small>
+                            {tri_select("waste-treated", r.waste_treated,
+                                move |v| put(Box::new(move |r: &mut HouseholdRecord| r.waste_treated = v)))}
                         </label>
                     </div>
                 }

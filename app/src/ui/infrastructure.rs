@@ -185,17 +185,31 @@ fn Attestations() -> impl IntoView {
     let view = expect_context::<View>();
     let by = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    // The attested indicators of the sets in force, each under the key the
+    // survey keeps its statement by (a 2026–2030 "1.1" is not 2021–2025's).
     let indicators = move || {
-        let mut list: Vec<(String, String)> = Vec::new();
-        for catalog in view.catalogs.get() {
+        let today = ntm_core::date::Date::of_unix_vn(platform::unix_seconds());
+        let catalogs = view.catalogs.get();
+        let mut list: Vec<(String, String, String)> = Vec::new();
+        for catalog in ntm_core::overview::sets_in_force(&catalogs, today) {
             for criterion in &catalog.criteria {
                 for ind in criterion
                     .indicators
                     .iter()
                     .filter(|i| i.rule == Rule::Attested)
                 {
-                    if !list.iter().any(|(id, _)| *id == ind.id) {
-                        list.push((ind.id.clone(), ind.text_vi.clone()));
+                    let key = catalog.attestation_key(&ind.id);
+                    if !list.iter().any(|(k, _, _)| *k == key) {
+                        let label = if catalog.attestation_scope.is_empty() {
+                            ind.id.clone()
+                        } else {
+                            format!(
+                                "{} ({})",
+                                ind.id,
+                                catalog.attestation_scope.replace('-', "–")
+                            )
+                        };
+                        list.push((key, label, ind.text_vi.clone()));
                     }
                 }
             }
@@ -232,7 +246,7 @@ fn Attestations() -> impl IntoView {
                 <tbody>
                     {move || {
                         let current = view.attestations.get();
-                        indicators().into_iter().map(|(id, text)| {
+                        indicators().into_iter().map(|(id, label, text)| {
                             let state = current.get(&id).cloned();
                             let note = RwSignal::new(state.as_ref().map(|a| a.evidence.note.clone()).unwrap_or_default());
                             let status = match &state {
@@ -242,7 +256,7 @@ fn Attestations() -> impl IntoView {
                             let (yes, no) = (id.clone(), id.clone());
                             view! {
                                 <tr class="attestation" data-indicator=id.clone() data-met=state.as_ref().map(|a| a.met.to_string())>
-                                    <td><strong>{id.clone()}</strong>" "{text}</td>
+                                    <td><strong>{label}</strong>" "{text}</td>
                                     <td class="status">{status}</td>
                                     <td><input class="attest-note" placeholder="Văn bản, biên bản…" prop:value=note on:input=move |ev| note.set(event_target_value(&ev))/></td>
                                     <td class="actions">

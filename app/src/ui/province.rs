@@ -1,56 +1,102 @@
-//! The Coordination Office's overview of the (synthetic) demo province:
-//! every commune's score, status, target and at-risk flag.
+//! The Coordination Office's overview of the (synthetic) demo province as
+//! of a date: today's 99 units scored against the sets in force, each
+//! merged unit "to re-assess" with its predecessors' standing beside it;
+//! or the province before the reform of 01/07/2025, with its districts.
 
 use leptos::prelude::*;
-use ntm_core::catalog;
-use ntm_core::demo::{generate, DemoParams};
+use ntm_core::catalog::{self, CriteriaSet};
+use ntm_core::date::Date;
+use ntm_core::demo::{generate, reform_date, DemoParams, DemoProvince};
 use ntm_core::overview::{overview, CommuneRow, Totals};
-use ntm_core::registry::Level;
+use ntm_core::registry::{Level, Standing};
 
-fn level_vi(level: Option<Level>) -> &'static str {
+fn level_vi(level: Level) -> &'static str {
     match level {
-        Some(Level::Advanced) => "NTM nâng cao",
-        Some(Level::Ntm) => "NTM",
-        None => "—",
+        Level::Advanced => "NTM nâng cao",
+        Level::Ntm => "NTM",
+        Level::Modern => "NTM hiện đại",
+    }
+}
+
+fn standing_vi(standing: &Standing) -> String {
+    match standing {
+        Standing::Recognised { level, year } => format!("{} {year}", level_vi(*level)),
+        Standing::NotRecognised => "Chưa công nhận".to_owned(),
+        Standing::Succeeded { by, on } => format!("Đã sáp nhập vào {by} từ {on}"),
+        Standing::ToReassess { predecessors } => {
+            let before: Vec<String> = predecessors
+                .iter()
+                .map(|p| match p.recognised {
+                    Some((level, year)) => format!("{}: {} {year}", p.name, level_vi(level)),
+                    None => format!("{}: chưa đạt", p.name),
+                })
+                .collect();
+            format!("Cần đánh giá lại (trước sáp nhập — {})", before.join("; "))
+        }
+    }
+}
+
+fn set_short(set: CriteriaSet) -> &'static str {
+    match set {
+        CriteriaSet::Ntm => "NTM",
+        CriteriaSet::Advanced => "NTM nâng cao",
+        CriteriaSet::Modern => "NTM hiện đại",
     }
 }
 
 /// The overview, computed in the browser from the seeded demo province.
 #[component]
 pub fn ProvinceOverview() -> impl IntoView {
-    let data = RwSignal::new(None::<(Vec<CommuneRow>, Totals, i32)>);
-    let district = RwSignal::new(String::new());
+    let province = StoredValue::new(None::<DemoProvince>);
+    let data = RwSignal::new(None::<(Vec<CommuneRow>, Totals, Date)>);
+    let before_reform = RwSignal::new(false);
     let only_at_risk = RwSignal::new(false);
+    let only_reassess = RwSignal::new(false);
+    let compute = move || {
+        let today = Date::of_unix_vn(crate::platform::unix_seconds());
+        let date = if before_reform.get_untracked() {
+            reform_date().previous_day()
+        } else {
+            today
+        };
+        province.with_value(|p| {
+            if let Some(p) = p {
+                let (rows, totals) = overview(&p.registry, &p.surveys, &catalog::shipped(), date);
+                data.set(Some((rows, totals, date)));
+            }
+        });
+    };
     // Let the "computing" line paint before the work starts.
     leptos::prelude::set_timeout(
         move || {
-            let year = ntm_core::format::civil_date_vn(crate::platform::unix_seconds()).0 as i32;
-            let demo = generate(DemoParams::default());
-            let (rows, totals) = overview(&demo.registry, &demo.surveys, &catalog::shipped(), year);
-            data.set(Some((rows, totals, year)));
+            province.set_value(Some(generate(DemoParams::default())));
+            compute();
         },
         std::time::Duration::from_millis(30),
     );
-    let districts = move || {
-        let mut names: Vec<String> = data.with(|d| {
-            d.iter()
-                .flat_map(|(rows, _, _)| rows.iter().filter_map(|r| r.district.clone()))
-                .collect()
-        });
-        names.sort();
-        names.dedup();
-        names
-    };
     let visible = move || {
-        let wanted = district.get();
         let risk = only_at_risk.get();
+        let reassess = only_reassess.get();
         data.with(|d| {
             d.iter()
                 .flat_map(|(rows, _, _)| rows.iter())
-                .filter(|r| wanted.is_empty() || r.district.as_deref() == Some(wanted.as_str()))
                 .filter(|r| !risk || r.at_risk)
+                .filter(|r| !reassess || matches!(r.standing, Standing::ToReassess { .. }))
                 .cloned()
                 .collect::<Vec<_>>()
+        })
+    };
+    let sets = move || {
+        data.with(|d| {
+            d.as_ref()
+                .and_then(|(rows, _, _)| rows.first())
+                .map(|r| {
+                    r.scores
+                        .iter()
+                        .map(|s| (s.set, s.catalog_id.clone()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
         })
     };
     view! {
@@ -61,44 +107,48 @@ pub fn ProvinceOverview() -> impl IntoView {
                 <small lang="en">"Synthetic demo data, illustrative thresholds — not real figures."</small>
             </p>
             {move || match data.get() {
-                None => view! { <p class="loading">"Đang tính điểm các xã… " <small lang="en">"Scoring communes…"</small></p> }.into_any(),
-                Some((_, t, year)) => view! {
-                    <p id="province-totals" data-communes=t.communes.to_string() data-at-risk=t.at_risk.to_string()>
+                None => view! { <p class="loading">"Đang tính điểm các đơn vị… " <small lang="en">"Scoring units…"</small></p> }.into_any(),
+                Some((_, t, date)) => view! {
+                    <p id="province-totals" data-communes=t.communes.to_string() data-at-risk=t.at_risk.to_string() data-to-reassess=t.to_reassess.to_string()>
                         {format!(
-                            "{} xã · đạt 19/19 NTM hiện nay: {} · đã công nhận: {} · có nguy cơ không duy trì: {} · mục tiêu {year}: {} NTM, {} NTM nâng cao",
-                            t.communes, t.ntm_now, t.recognised, t.at_risk, t.targets.0, t.targets.1
+                            "Ngày {date}: {} đơn vị cấp xã · đạt đủ tiêu chí NTM hiện hành: {} · đã công nhận: {} · có nguy cơ không duy trì: {} · cần đánh giá lại sau sáp nhập: {} · mục tiêu {}: {} NTM, {} NTM nâng cao, {} NTM hiện đại",
+                            t.communes, t.ntm_now, t.recognised, t.at_risk, t.to_reassess, date.year, t.targets.0, t.targets.1, t.targets.2
                         )}
                     </p>
                 }.into_any(),
             }}
             <div class="filters">
-                <label>"Huyện " <small lang="en">"District"</small>
-                    <select on:change=move |ev| district.set(event_target_value(&ev))>
-                        <option value="">"Tất cả"</option>
-                        {move || districts().into_iter().map(|d| view! { <option value=d.clone()>{d.clone()}</option> }).collect_view()}
-                    </select>
+                <label class="check">
+                    <input id="before-reform" type="checkbox" on:change=move |ev| { before_reform.set(event_target_checked(&ev)); compute(); }/>
+                    "Trước sắp xếp (30/06/2025)" <small lang="en">"Before the reform"</small>
+                </label>
+                <label class="check">
+                    <input id="only-reassess" type="checkbox" on:change=move |ev| only_reassess.set(event_target_checked(&ev))/>
+                    "Chỉ đơn vị cần đánh giá lại" <small lang="en">"To re-assess only"</small>
                 </label>
                 <label class="check">
                     <input id="only-at-risk" type="checkbox" on:change=move |ev| only_at_risk.set(event_target_checked(&ev))/>
-                    "Chỉ xã có nguy cơ" <small lang="en">"At-risk only"</small>
+                    "Chỉ đơn vị có nguy cơ" <small lang="en">"At-risk only"</small>
                 </label>
             </div>
             <table>
                 <thead><tr>
-                    <th>"Xã"</th><th>"Huyện"</th><th>"Công nhận"</th><th>"Mục tiêu"</th>
-                    <th>"NTM"</th><th>"NTM nâng cao"</th><th>"Nguy cơ"</th>
+                    <th>"Đơn vị"</th><th>"Huyện (cũ)"</th><th>"Tình trạng"</th><th>"Mục tiêu"</th>
+                    {move || sets().into_iter().map(|(set, id)| view! { <th title=id>{set_short(set)}</th> }).collect_view()}
+                    <th>"Nguy cơ"</th>
                 </tr></thead>
                 <tbody>
                     <For each=visible key=|r| r.code.clone() children=move |r| {
-                        let target = r.target.map(|t| format!("{} {}", level_vi(Some(t.level)), t.year)).unwrap_or_else(|| "—".into());
+                        let target = r.target.map(|t| format!("{} {}", level_vi(t.level), t.year)).unwrap_or_else(|| "—".into());
+                        let ntm = r.score(CriteriaSet::Ntm).map(|s| s.met.to_string()).unwrap_or_default();
+                        let reassess = matches!(r.standing, Standing::ToReassess { .. });
                         view! {
-                            <tr class="commune" class:at-risk=r.at_risk data-name=r.name.clone() data-ntm=r.ntm_met.to_string()>
+                            <tr class="commune" class:at-risk=r.at_risk data-name=r.name.clone() data-ntm=ntm data-reassess=reassess.to_string()>
                                 <td>{r.name.clone()}</td>
                                 <td>{r.district.clone().unwrap_or_default()}</td>
-                                <td>{level_vi(r.recognised)}</td>
+                                <td class="standing">{standing_vi(&r.standing)}</td>
                                 <td>{target}</td>
-                                <td class="score">{format!("{}/19", r.ntm_met)}</td>
-                                <td class="score">{format!("{}/19", r.advanced_met)}</td>
+                                {r.scores.iter().map(|s| view! { <td class="score">{format!("{}/{}", s.met, s.total)}</td> }).collect_view()}
                                 <td>{if r.at_risk { "⚠ Có nguy cơ" } else { "" }}</td>
                             </tr>
                         }

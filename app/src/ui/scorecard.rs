@@ -2,7 +2,6 @@
 //! and the gap list with reasons. Thresholds say when they are illustrative.
 
 use leptos::prelude::*;
-use ntm_core::catalog::CriteriaSet;
 use ntm_core::evaluation::{Scorecard, Status};
 use ntm_core::format::date_vi;
 use ntm_core::registry::Level;
@@ -14,13 +13,6 @@ fn status_vi(status: Status) -> (&'static str, &'static str) {
         Status::Met => ("met", "✓ Đạt"),
         Status::NotMet => ("not-met", "✗ Chưa đạt"),
         Status::MissingData => ("missing", "… Thiếu dữ liệu"),
-    }
-}
-
-fn set_vi(set: CriteriaSet) -> &'static str {
-    match set {
-        CriteriaSet::Ntm => "Xã nông thôn mới",
-        CriteriaSet::Advanced => "Xã nông thôn mới nâng cao",
     }
 }
 
@@ -43,7 +35,7 @@ fn card(sc: Scorecard) -> impl IntoView {
         .collect();
     view! {
         <section class="card scorecard" data-set=format!("{:?}", sc.set).to_lowercase() data-met=sc.met().to_string()>
-            <h2>{set_vi(sc.set)} ": " <span class="score">{sc.score()}</span> " tiêu chí"</h2>
+            <h2>{sc.set.name_vi()} ": " <span class="score">{sc.score()}</span> " tiêu chí"</h2>
             {illustrative.then(|| view! {
                 <p class="synthetic" role="note">"Ngưỡng minh họa, chưa phải ngưỡng chính thức của phụ lục. "
                     <small lang="en">"Illustrative thresholds, not the official annex."</small></p>
@@ -73,6 +65,7 @@ fn level_vi(level: Level) -> &'static str {
     match level {
         Level::Ntm => "NTM",
         Level::Advanced => "NTM nâng cao",
+        Level::Modern => "NTM hiện đại",
     }
 }
 
@@ -106,11 +99,32 @@ fn CommuneStatus() -> impl IntoView {
                 </section>
             }
             .into_any(),
-            Some(c) => view! {
+            Some(c) => {
+                // Its class in each classification other than the regions
+                // (the commune group of 2026–2030), named by the catalog.
+                let groups: Vec<String> = c
+                    .classes
+                    .iter()
+                    .map(|(classification, class)| {
+                        catalogs
+                            .iter()
+                            .find(|k| &k.classification.id == classification)
+                            .and_then(|k| k.classification.class(class))
+                            .map_or_else(|| class.clone(), |k| k.name_vi.clone())
+                    })
+                    .collect();
+                let formed = (!c.predecessors.is_empty()).then(|| {
+                    let from = c.valid_from.map(|d| d.to_string()).unwrap_or_default();
+                    format!("{from}, từ {}", c.predecessors.join(", "))
+                });
+                view! {
                 <section class="card" id="commune-status">
                     <h2>{c.name.clone()} <small lang="en">" · Commune status"</small></h2>
                     <dl class="facts">
-                        <dt>"Vùng áp dụng"</dt><dd>{c.applicable_region.name_vi()}</dd>
+                        <dt>"Loại đơn vị"</dt><dd>{c.kind.name_vi()}</dd>
+                        {formed.map(|f| view! { <dt>"Hình thành"</dt><dd id="formed-from">{f}</dd> })}
+                        <dt>"Vùng (2021–2025)"</dt><dd>{c.applicable_region.name_vi()}</dd>
+                        {(!groups.is_empty()).then(|| view! { <dt>"Nhóm xã (2026–2030)"</dt><dd id="commune-group">{groups.join("; ")}</dd> })}
                         <dt>"Đã công nhận"</dt><dd id="recognised">{match (c.ntm_year, c.advanced_year) {
                             (_, Some(a)) => format!("NTM nâng cao năm {a}"),
                             (Some(n), None) => format!("NTM năm {n}"),
@@ -127,7 +141,8 @@ fn CommuneStatus() -> impl IntoView {
                     })}
                 </section>
             }
-            .into_any(),
+            .into_any()
+            }
         }
     }
 }

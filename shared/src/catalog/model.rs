@@ -370,7 +370,11 @@ impl Catalog {
 
     /// Of several versions, the one of `set` in force on `date`: the latest
     /// to have started (a version stating no start counts as the earliest).
-    pub fn in_force(catalogs: &[Catalog], set: CriteriaSet, date: crate::date::Date) -> Option<&Catalog> {
+    pub fn in_force(
+        catalogs: &[Catalog],
+        set: CriteriaSet,
+        date: crate::date::Date,
+    ) -> Option<&Catalog> {
         catalogs
             .iter()
             .filter(|c| c.set == set && c.in_force_from.is_none_or(|from| from <= date))

@@ -43,7 +43,10 @@ fn thresholds_resolve_by_region_and_year() {
         income.threshold(Region::NorthernMidlandsMountains.code(), 2025),
         Some(45.0)
     );
-    assert_eq!(income.threshold(Region::RedRiverDelta.code(), 2024), Some(60.0));
+    assert_eq!(
+        income.threshold(Region::RedRiverDelta.code(), 2024),
+        Some(60.0)
+    );
     assert_eq!(
         income.threshold(Region::MekongDelta.code(), 2022),
         Some(48.0),
@@ -160,9 +163,10 @@ fn unknown_region_is_rejected() {
     );
     let e = errors(&text);
     assert!(
-        e.iter()
-            .any(|e| e.message.starts_with("unknown class \"mars\" of vung-318")
-                && e.line == line_of(&text, "mars")),
+        e.iter().any(
+            |e| e.message.starts_with("unknown class \"mars\" of vung-318")
+                && e.line == line_of(&text, "mars")
+        ),
         "{e:?}"
     );
 }
@@ -263,15 +267,26 @@ fn the_2026_2030_sets_have_ten_criteria_three_commune_groups_and_the_completion_
         .iter()
         .find(|c| c.id == "ntm-modern-2026-2030")
         .unwrap();
-    assert_eq!((ntm.set, modern.set), (CriteriaSet::Ntm, CriteriaSet::Modern));
+    assert_eq!(
+        (ntm.set, modern.set),
+        (CriteriaSet::Ntm, CriteriaSet::Modern)
+    );
     for c in [ntm, modern] {
         assert!(c.illustrative, "{}: the 47 indicators were not found", c.id);
         assert_eq!(c.criteria.len(), 10);
         assert_eq!(c.classification.id, "nhom-xa-51-2025");
-        let groups: Vec<&str> = c.classification.classes.iter().map(|k| k.code.as_str()).collect();
+        let groups: Vec<&str> = c
+            .classification
+            .classes
+            .iter()
+            .map(|k| k.code.as_str())
+            .collect();
         assert_eq!(groups, ["nhom-1", "nhom-2", "nhom-3"]);
         assert_eq!(c.in_force_from, crate::date::Date::new(2026, 2, 15));
-        assert!(c.criteria.iter().all(|k| k.group.is_none() && c.department(&k.owner).is_some()));
+        assert!(c
+            .criteria
+            .iter()
+            .all(|k| k.group.is_none() && c.department(&k.owner).is_some()));
         assert_eq!(c.attestation_key("1.1"), "2026-2030/1.1");
     }
     let names: Vec<&str> = ntm.criteria.iter().map(|c| c.name_vi.as_str()).collect();
@@ -294,15 +309,23 @@ fn the_2026_2030_sets_have_ten_criteria_three_commune_groups_and_the_completion_
     let (_, water) = ntm.indicator("8.1").unwrap();
     assert_eq!(water.threshold("nhom-1", 2026), Some(98.0));
     assert_eq!(water.threshold("nhom-3", 2030), Some(80.0));
-    assert_eq!(water.threshold("tdmnpb", 2026), None, "regions are not its classes");
+    assert_eq!(
+        water.threshold("tdmnpb", 2026),
+        None,
+        "regions are not its classes"
+    );
     let rule = ntm.completion.as_ref().unwrap();
     assert_eq!(rule.modern_catalog, modern.id);
     // The 2021–2025 sets keep the regions and no completion rule.
     assert_eq!(catalogs[0].classification, Classification::regions_318());
     assert!(catalogs[0].completion.is_none() && catalogs[0].attestation_scope.is_empty());
     let in_force = |y, m, d| {
-        Catalog::in_force(&catalogs, CriteriaSet::Ntm, crate::date::Date::new(y, m, d).unwrap())
-            .map(|c| c.id.as_str())
+        Catalog::in_force(
+            &catalogs,
+            CriteriaSet::Ntm,
+            crate::date::Date::new(y, m, d).unwrap(),
+        )
+        .map(|c| c.id.as_str())
     };
     assert_eq!(in_force(2026, 2, 14), Some("ntm-2021-2025"));
     assert_eq!(in_force(2026, 2, 15), Some("ntm-2026-2030"));
@@ -372,13 +395,48 @@ fn a_province_s_own_2026_2030_set_loads_with_its_groups_and_departments() {
 #[test]
 fn mistakes_in_the_new_fields_name_their_line() {
     let cases: &[(&str, &str, &str, &str)] = &[
-        ("criteria = 2", "criteria = 3", "criterion", "missing criteria: 3"),
-        ("criteria = 2", "criteria = 0", "catalog › criteria", "must be 1 to 40"),
-        (r#""01/03/2026""#, r#""31/02/2026""#, "catalog › in_force_from", "not a date"),
-        (r#""2026-2030""#, r#""2026 2030""#, "catalog › attestation_scope", "letters, digits"),
-        ("nhom-3 = 75", "nhom-4 = 75", "criterion 2 › indicator 2.1 › threshold 2026 › nhom-4", "unknown class \"nhom-4\" of nhom-xa-51-2025"),
-        ("{ code = \"nhom-2\"", "{ code = \"nhom-1\"", "classification › class › code", "duplicate class"),
-        ("number = 2\n", "number = 3\n", "criterion 3 › number", "must be 1 to 2"),
+        (
+            "criteria = 2",
+            "criteria = 3",
+            "criterion",
+            "missing criteria: 3",
+        ),
+        (
+            "criteria = 2",
+            "criteria = 0",
+            "catalog › criteria",
+            "must be 1 to 40",
+        ),
+        (
+            r#""01/03/2026""#,
+            r#""31/02/2026""#,
+            "catalog › in_force_from",
+            "not a date",
+        ),
+        (
+            r#""2026-2030""#,
+            r#""2026 2030""#,
+            "catalog › attestation_scope",
+            "letters, digits",
+        ),
+        (
+            "nhom-3 = 75",
+            "nhom-4 = 75",
+            "criterion 2 › indicator 2.1 › threshold 2026 › nhom-4",
+            "unknown class \"nhom-4\" of nhom-xa-51-2025",
+        ),
+        (
+            "{ code = \"nhom-2\"",
+            "{ code = \"nhom-1\"",
+            "classification › class › code",
+            "duplicate class",
+        ),
+        (
+            "number = 2\n",
+            "number = 3\n",
+            "criterion 3 › number",
+            "must be 1 to 2",
+        ),
     ];
     for (from, to, field, message) in cases {
         assert!(PROVINCE_2026.contains(from), "{from}");
@@ -397,8 +455,9 @@ fn mistakes_in_the_new_fields_name_their_line() {
         + "\n[completion]\ncommunes_met_percent = 120\nmodern_percent = 10\nmodern_catalog = \"m\"\nward_farmland_percent = 70\nward_contents_percent = 70\nlegal_basis = \"x\"\n";
     let e = errors(&text);
     assert!(
-        e.iter().any(|e| e.field == "completion › communes_met_percent"
-            && e.line == line_of(&text, "communes_met_percent = 120")),
+        e.iter()
+            .any(|e| e.field == "completion › communes_met_percent"
+                && e.line == line_of(&text, "communes_met_percent = 120")),
         "{e:?}"
     );
 }

@@ -356,15 +356,15 @@ fn appraisal_documents(
 }
 
 /// Every document of the demo province: the registry, the shipped catalogs,
-/// and survey + appraisal documents for the old communes of `districts`
-/// (all when empty) and for the new units formed only from those: each new
+/// and survey + appraisal documents for the new units named in `units` (all
+/// when empty) and for their predecessors: each new
 /// unit's survey is made by merging its predecessors' (the admin tooling's
 /// merge, [`survey::merge`]), each predecessor's survey is marked with
 /// where its data went, and the new unit attests the 2026–2030 indicators
 /// itself. `year` dates the records, `at` the changes.
 pub fn seed_documents(
     province: &DemoProvince,
-    districts: &[&str],
+    units: &[&str],
     year: i64,
     at: i64,
 ) -> Vec<DemoDocument> {
@@ -394,20 +394,24 @@ pub fn seed_documents(
     let mut rng = ChaCha8Rng::seed_from_u64(year as u64);
     // Where each seeded commune's survey is in `out`.
     let mut surveys: std::collections::BTreeMap<String, usize> = Default::default();
+    let wanted = |c: &Commune| units.is_empty() || units.contains(&c.code.as_str());
     for (commune, facts) in registry.communes.iter().zip(&province.surveys) {
-        let chosen = if commune.predecessors.is_empty() {
-            districts.is_empty()
-                || commune
-                    .district
-                    .as_deref()
-                    .is_some_and(|d| districts.contains(&d))
-        } else {
-            commune.predecessors.iter().all(|p| surveys.contains_key(p))
+        let chosen = match &commune.successor {
+            // An old unit: seeded when the unit it became is.
+            Some(next) => registry.commune(next).is_some_and(wanted),
+            None => wanted(commune),
         };
         if !chosen {
             continue;
         }
-        let doc = if commune.predecessors.is_empty() {
+        let doc = if commune
+            .predecessors
+            .iter()
+            .any(|p| !surveys.contains_key(p))
+        {
+            // Its predecessors are not all in the demo: a survey of its own.
+            survey_document(&mut rng, commune, facts, year, at)
+        } else if commune.predecessors.is_empty() {
             survey_document(&mut rng, commune, facts, year, at)
         } else {
             merged_survey(commune, facts, &mut out, &surveys, at)
@@ -490,18 +494,13 @@ fn merged_survey(
 }
 
 fn commune_ref(commune: &Commune) -> CommuneRef {
-    CommuneRef {
-        document_id: commune.documents.survey_id().expect("valid id"),
-        appraisal: commune.documents.appraisal_ids().expect("valid ids"),
-        registry_id: registry::document::document_id(super::PROVINCE_CODE),
-        code: commune.code.clone(),
-        name: if commune.code == survey::demo_commune().code {
-            survey::demo_commune().name
-        } else {
-            format!("{} — dữ liệu mẫu", commune.name)
-        },
-        applicable_region: commune.applicable_region,
-    }
+    let mut reference = CommuneRef::of(super::PROVINCE_CODE, commune).expect("valid ids");
+    reference.name = if commune.code == survey::demo_commune().code {
+        survey::demo_commune().name
+    } else {
+        format!("{} — dữ liệu mẫu", commune.name)
+    };
+    reference
 }
 
 #[cfg(test)]
@@ -511,6 +510,15 @@ mod tests {
     use crate::demo::{generate, DemoParams};
     use crate::evaluation::evaluate;
 
+    const SA_PA: &[&str] = &[
+        "ta-van",
+        "phuong-sa-pa",
+        "muong-bo",
+        "ban-ho",
+        "ta-phin",
+        "ngu-chi-son",
+    ];
+
     #[test]
     fn seeded_documents_read_back_and_score_like_the_generated_facts() {
         let province = generate(DemoParams {
@@ -518,7 +526,7 @@ mod tests {
             households: (30, 40),
             ..DemoParams::default()
         });
-        let docs = seed_documents(&province, &["sa-pa"], 2024, 1_700_000_000);
+        let docs = seed_documents(&province, SA_PA, 2024, 1_700_000_000);
         let registry = registry::document::read(&docs[0].doc).expect("the registry document reads");
         assert_eq!(registry.communes.len(), province.registry.communes.len());
         let catalogs: Vec<Catalog> = docs
@@ -554,7 +562,12 @@ mod tests {
                     .collect()
             };
             let (set, class, poverty, year) = if commune.predecessors.is_empty() {
-                (ntm, Some(commune.applicable_region.code().to_owned()), 11, 2024)
+                (
+                    ntm,
+                    Some(commune.applicable_region.code().to_owned()),
+                    11,
+                    2024,
+                )
             } else {
                 (new, commune.class_in(&new.classification), 6, 2026)
             };
@@ -596,8 +609,12 @@ mod tests {
                 ),
             }
         }
-        assert_eq!(seeded, 10 + 6, "old Sa Pa's communes and the new units formed from them");
-        let again = seed_documents(&province, &["sa-pa"], 2024, 1_700_000_000);
+        assert_eq!(
+            seeded,
+            10 + 6,
+            "old Sa Pa's communes and the new units formed from them"
+        );
+        let again = seed_documents(&province, SA_PA, 2024, 1_700_000_000);
         assert!(
             docs.iter()
                 .zip(&again)

@@ -199,7 +199,15 @@ const YEN_BAI_DISTRICTS: &[(&str, &str, &[&str])] = &[
     (
         "van-chan",
         "Huyện Văn Chấn",
-        &["Sơn Thịnh", "Nghĩa Tâm", "Cát Thịnh", "Tú Lệ", "Gia Hội", "Thượng Bằng La", "Chấn Thịnh"],
+        &[
+            "Sơn Thịnh",
+            "Nghĩa Tâm",
+            "Cát Thịnh",
+            "Tú Lệ",
+            "Gia Hội",
+            "Thượng Bằng La",
+            "Chấn Thịnh",
+        ],
     ),
     (
         "tram-tau",
@@ -209,7 +217,14 @@ const YEN_BAI_DISTRICTS: &[(&str, &str, &[&str])] = &[
     (
         "mu-cang-chai",
         "Huyện Mù Cang Chải",
-        &["La Pán Tẩn", "Chế Cu Nha", "Khao Mang", "Púng Luông", "Nậm Khắt", "Dế Xu Phình"],
+        &[
+            "La Pán Tẩn",
+            "Chế Cu Nha",
+            "Khao Mang",
+            "Púng Luông",
+            "Nậm Khắt",
+            "Dế Xu Phình",
+        ],
     ),
     (
         "luc-yen",
@@ -236,12 +251,36 @@ const OLD_YEN_BAI_COMMUNES: usize = 100;
 /// group of Decision 51, farmland % for a ward). Tả Van's succession is
 /// the reported one; the others' are plausible, not known.
 const SA_PA_UNITS: &[(UnitKind, &str, &[&str], &str, Option<f64>)] = &[
-    (UnitKind::Commune, "Tả Van", &["Tả Van", "Mường Hoa", "Hoàng Liên"], "nhom-3", None),
-    (UnitKind::Ward, "Sa Pa", &["Trung Chải"], "nhom-1", Some(32.0)),
+    (
+        UnitKind::Commune,
+        "Tả Van",
+        &["Tả Van", "Mường Hoa", "Hoàng Liên"],
+        "nhom-3",
+        None,
+    ),
+    (
+        UnitKind::Ward,
+        "Sa Pa",
+        &["Trung Chải"],
+        "nhom-1",
+        Some(32.0),
+    ),
     (UnitKind::Commune, "Mường Bo", &["Mường Bo"], "nhom-3", None),
-    (UnitKind::Commune, "Bản Hồ", &["Bản Hồ", "Thanh Bình"], "nhom-3", None),
+    (
+        UnitKind::Commune,
+        "Bản Hồ",
+        &["Bản Hồ", "Thanh Bình"],
+        "nhom-3",
+        None,
+    ),
     (UnitKind::Commune, "Tả Phìn", &["Tả Phìn"], "nhom-3", None),
-    (UnitKind::Commune, "Ngũ Chỉ Sơn", &["Ngũ Chỉ Sơn", "Liên Minh"], "nhom-3", None),
+    (
+        UnitKind::Commune,
+        "Ngũ Chỉ Sơn",
+        &["Ngũ Chỉ Sơn", "Liên Minh"],
+        "nhom-3",
+        None,
+    ),
 ];
 
 /// New units in all, and how many of them are wards.
@@ -337,7 +376,8 @@ fn old_units() -> Vec<OldUnit> {
                 name.push_str(SECOND[(n / pairs + n) % SECOND.len()]);
             }
             n += 1;
-            let taken = names.iter().any(|(_, x)| *x == name) || units.iter().any(|u| u.name == name);
+            let taken =
+                names.iter().any(|(_, x)| *x == name) || units.iter().any(|u| u.name == name);
             // The former Sa Pa keeps its real communes only.
             let district = n % districts.len();
             if !taken && districts[district].0 != "sa-pa" {
@@ -384,10 +424,15 @@ fn succession_plan(old: &[OldUnit], rng: &mut ChaCha8Rng) -> Vec<NewUnit> {
         let size = if k < threes { 3 } else { 2 };
         let predecessors = rest[at..at + size].to_vec();
         at += size;
-        let ward = k % (units / (NEW_WARDS - 1)) == 3 && plan.iter().filter(|u| u.kind == UnitKind::Ward).count() < NEW_WARDS;
+        let ward = k % (units / (NEW_WARDS - 1)) == 3
+            && plan.iter().filter(|u| u.kind == UnitKind::Ward).count() < NEW_WARDS;
         let draw: f64 = rng.random_range(0.0..1.0);
         plan.push(NewUnit {
-            kind: if ward { UnitKind::Ward } else { UnitKind::Commune },
+            kind: if ward {
+                UnitKind::Ward
+            } else {
+                UnitKind::Commune
+            },
             name: old[predecessors[0]].name.clone(),
             predecessors,
             group: if ward || draw < 0.1 {
@@ -552,7 +597,11 @@ pub fn generate(params: DemoParams) -> DemoProvince {
             .insert(GROUPS_51.to_owned(), unit.group.to_owned());
         commune.valid_from = Some(reform);
         commune.farmland_percent = unit.farmland;
-        commune.predecessors = unit.predecessors.iter().map(|o| communes[at(*o)].code.clone()).collect();
+        commune.predecessors = unit
+            .predecessors
+            .iter()
+            .map(|o| communes[at(*o)].code.clone())
+            .collect();
         let mut facts = SurveyFacts::default();
         let (mut weight, mut households) = (0.0, 0usize);
         for &o in &unit.predecessors {
@@ -570,7 +619,10 @@ pub fn generate(params: DemoParams) -> DemoProvince {
                 let s = facts
                     .infrastructure_shares
                     .entry(k.clone())
-                    .or_insert(Share { part: 0.0, whole: 0.0 });
+                    .or_insert(Share {
+                        part: 0.0,
+                        whole: 0.0,
+                    });
                 s.part += v.part;
                 s.whole += v.whole;
             }
@@ -606,7 +658,11 @@ pub fn generate(params: DemoParams) -> DemoProvince {
     let districts: Vec<District> = DISTRICTS
         .iter()
         .chain(YEN_BAI_DISTRICTS)
-        .filter(|(code, _, _)| communes.iter().any(|c| c.district.as_deref() == Some(*code)))
+        .filter(|(code, _, _)| {
+            communes
+                .iter()
+                .any(|c| c.district.as_deref() == Some(*code))
+        })
         .map(|(code, name, _)| District {
             code: (*code).into(),
             name: (*name).into(),
@@ -638,7 +694,7 @@ fn departments_2021() -> &'static [String] {
 }
 
 /// Departments appraising a unit of the new province (2026–2030 sets).
-fn departments_2026() -> &'static [String] {
+pub fn departments_2026() -> &'static [String] {
     static DEPARTMENTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     DEPARTMENTS.get_or_init(|| {
         let sets: Vec<_> = catalog::shipped()
@@ -808,8 +864,13 @@ mod tests {
         let now: Vec<&Commune> = reg.as_of(reform).collect();
         assert_eq!(now.len(), 99, "new Lào Cai: 99 units");
         assert_eq!(now.iter().filter(|c| c.kind == UnitKind::Ward).count(), 10);
-        assert!(now.iter().all(|c| c.district.is_none() && !c.predecessors.is_empty()));
-        assert!(reg.districts_as_of(reform).next().is_none(), "no district tier");
+        assert!(now
+            .iter()
+            .all(|c| c.district.is_none() && !c.predecessors.is_empty()));
+        assert!(
+            reg.districts_as_of(reform).next().is_none(),
+            "no district tier"
+        );
         let before: Vec<&Commune> = reg.as_of(reform.previous_day()).collect();
         assert_eq!(before.len(), 227, "old Lào Cai (127) and Yên Bái (100)");
         assert!(before.iter().all(|c| c.successor.is_some()));
@@ -826,7 +887,10 @@ mod tests {
             ("Xã Tả Phìn", UnitKind::Commune),
             ("Xã Ngũ Chỉ Sơn", UnitKind::Commune),
         ] {
-            assert!(now.iter().any(|c| c.name == name && c.kind == kind), "{name}");
+            assert!(
+                now.iter().any(|c| c.name == name && c.kind == kind),
+                "{name}"
+            );
         }
         // The seed notice's 2024 targets are history on the old units.
         let old_ta_van = reg.commune("sa-pa-ta-van").unwrap();
@@ -848,20 +912,34 @@ mod tests {
             .collect();
         let total: usize = households.iter().sum();
         assert!((100_000..=220_000).contains(&total), "{total}");
-        assert!(households.iter().all(|h| (500..=3_500).contains(h)), "{households:?}");
+        assert!(
+            households.iter().all(|h| (500..=3_500).contains(h)),
+            "{households:?}"
+        );
 
         let ntm = &catalog::shipped()[0];
         let scores: Vec<usize> = before
             .iter()
             .map(|c| {
-                evaluate(ntm, Some(c.applicable_region.code()), 2024, &province.surveys[index(&c.code)])
-                    .met()
+                evaluate(
+                    ntm,
+                    Some(c.applicable_region.code()),
+                    2024,
+                    &province.surveys[index(&c.code)],
+                )
+                .met()
             })
             .collect();
         let (min, max) = (*scores.iter().min().unwrap(), *scores.iter().max().unwrap());
         assert!(min <= 8, "lowest score {min}");
         assert_eq!(max, 19);
-        assert_eq!(scores[before.iter().position(|c| c.code == "sa-pa-muong-hoa").unwrap()], 19);
+        assert_eq!(
+            scores[before
+                .iter()
+                .position(|c| c.code == "sa-pa-muong-hoa")
+                .unwrap()],
+            19
+        );
         let mut histogram = [0usize; 20];
         for s in &scores {
             histogram[*s] += 1;
@@ -870,12 +948,21 @@ mod tests {
             histogram.iter().filter(|n| **n > 0).count() >= 8,
             "scores spread: {histogram:?}"
         );
-        let new = catalog::shipped().into_iter().find(|c| c.id == "ntm-2026-2030").unwrap();
+        let new = catalog::shipped()
+            .into_iter()
+            .find(|c| c.id == "ntm-2026-2030")
+            .unwrap();
         let new_scores: Vec<usize> = now
             .iter()
             .map(|c| {
                 let class = c.class_in(&new.classification);
-                evaluate(&new, class.as_deref(), 2026, &province.surveys[index(&c.code)]).met()
+                evaluate(
+                    &new,
+                    class.as_deref(),
+                    2026,
+                    &province.surveys[index(&c.code)],
+                )
+                .met()
             })
             .collect();
         assert!(new_scores.iter().any(|s| *s >= 8), "{new_scores:?}");

@@ -187,21 +187,23 @@ pub fn evaluate(
                 .map(|ind| {
                     let threshold = class.and_then(|c| ind.threshold(c, year));
                     let (value, status, reason_vi) = match &ind.rule {
-                        Rule::Attested => match facts.attested.get(&catalog.attestation_key(&ind.id)) {
-                            Some(true) => (
-                                None,
-                                Status::Met,
-                                "Đã xác nhận đạt, có minh chứng".to_owned(),
-                            ),
-                            Some(false) => {
-                                (None, Status::NotMet, "Xã xác nhận chưa đạt".to_owned())
+                        Rule::Attested => {
+                            match facts.attested.get(&catalog.attestation_key(&ind.id)) {
+                                Some(true) => (
+                                    None,
+                                    Status::Met,
+                                    "Đã xác nhận đạt, có minh chứng".to_owned(),
+                                ),
+                                Some(false) => {
+                                    (None, Status::NotMet, "Xã xác nhận chưa đạt".to_owned())
+                                }
+                                None => (
+                                    None,
+                                    Status::MissingData,
+                                    "Chưa có xác nhận và minh chứng".to_owned(),
+                                ),
                             }
-                            None => (
-                                None,
-                                Status::MissingData,
-                                "Chưa có xác nhận và minh chứng".to_owned(),
-                            ),
-                        },
+                        }
                         rule => {
                             let value = computed_value(rule, facts);
                             judge(

@@ -67,7 +67,9 @@ fn model_commune() -> SurveyFacts {
 
 #[test]
 fn a_model_commune_scores_19_of_19_with_illustrative_thresholds_marked() {
-    let card = evaluate(&ntm(), Some(Region::NorthernMidlandsMountains.code()),
+    let card = evaluate(
+        &ntm(),
+        Some(Region::NorthernMidlandsMountains.code()),
         2023,
         &model_commune(),
     );
@@ -140,7 +142,12 @@ fn each_rule_kind_can_fail_and_lands_in_the_gap_list() {
 
 #[test]
 fn missing_data_is_neither_met_nor_not_met() {
-    let card = evaluate(&ntm(), Some(Region::RedRiverDelta.code()), 2023, &SurveyFacts::default());
+    let card = evaluate(
+        &ntm(),
+        Some(Region::RedRiverDelta.code()),
+        2023,
+        &SurveyFacts::default(),
+    );
     assert_eq!(card.met(), 0);
     assert!(card
         .criteria
@@ -168,7 +175,9 @@ fn missing_data_is_neither_met_nor_not_met() {
 fn thresholds_follow_region_and_year() {
     let facts = model_commune(); // income ≈ 41
     let catalog = ntm();
-    let status = |region: Region, year| evaluate(&catalog, Some(region.code()), year, &facts).criteria[9].status;
+    let status = |region: Region, year| {
+        evaluate(&catalog, Some(region.code()), year, &facts).criteria[9].status
+    };
     assert_eq!(status(Region::NorthernMidlandsMountains, 2023), Status::Met); // ≥ 39
     assert_eq!(
         status(Region::NorthernMidlandsMountains, 2024),
@@ -181,8 +190,18 @@ fn thresholds_follow_region_and_year() {
 fn comparing_two_evaluations_shows_what_was_lost() {
     let facts = model_commune();
     let catalog = ntm();
-    let before = evaluate(&catalog, Some(Region::NorthernMidlandsMountains.code()), 2023, &facts);
-    let after = evaluate(&catalog, Some(Region::NorthernMidlandsMountains.code()), 2024, &facts);
+    let before = evaluate(
+        &catalog,
+        Some(Region::NorthernMidlandsMountains.code()),
+        2023,
+        &facts,
+    );
+    let after = evaluate(
+        &catalog,
+        Some(Region::NorthernMidlandsMountains.code()),
+        2024,
+        &facts,
+    );
     let (changes, delta) = compare(&before, &after);
     assert_eq!(
         changes,
@@ -195,7 +214,9 @@ fn comparing_two_evaluations_shows_what_was_lost() {
     assert_eq!(delta, -1);
     // Against the advanced set: an indicator that exists in one only shows as
     // added or removed; one that became attested lacks its attestation.
-    let advanced = evaluate(&catalog::shipped()[1], Some(Region::NorthernMidlandsMountains.code()),
+    let advanced = evaluate(
+        &catalog::shipped()[1],
+        Some(Region::NorthernMidlandsMountains.code()),
         2023,
         &facts,
     );
@@ -344,15 +365,26 @@ mod across_sets {
                 ("household-share:clean_water", 3),
             ]
         );
-        let water = cmp.lost.iter().find(|c| c.measure.ends_with("clean_water")).unwrap();
+        let water = cmp
+            .lost
+            .iter()
+            .find(|c| c.measure.ends_with("clean_water"))
+            .unwrap();
         assert_eq!(water.household_ids, ["h7", "h8", "h9"]);
         assert_eq!(
-            (water.before.as_ref().unwrap().indicator.as_str(), water.after.as_ref().unwrap().indicator.as_str()),
+            (
+                water.before.as_ref().unwrap().indicator.as_str(),
+                water.after.as_ref().unwrap().indicator.as_str()
+            ),
             ("17.1", "8.1"),
             "matched by what they measure, not by number"
         );
         // Internet 80 % meets both (≥ 80); poverty 0 % meets both.
-        assert!(!cmp.lost.iter().chain(&cmp.gained).any(|c| c.measure.contains("internet")));
+        assert!(!cmp
+            .lost
+            .iter()
+            .chain(&cmp.gained)
+            .any(|c| c.measure.contains("internet")));
         // New in 2026–2030: digital services 30 % < 40 (7 households); waste
         // treatment 80 % ≥ 70 is met, so not listed.
         let digital = cmp
@@ -363,7 +395,10 @@ mod across_sets {
         assert_eq!(digital.households, 7);
         assert!(!cmp.new_unmet.iter().any(|c| c.measure.contains("waste")));
         // Attested indicators of the new set are statements of their own.
-        assert!(cmp.new_unmet.iter().any(|c| c.measure == "attested:2026-2030/1.1"));
+        assert!(cmp
+            .new_unmet
+            .iter()
+            .any(|c| c.measure == "attested:2026-2030/1.1"));
         assert_eq!(
             measure(&old, old.indicator("1.1").unwrap().1),
             "attested:1.1"
@@ -375,14 +410,29 @@ mod across_sets {
         let new = set("ntm-2026-2030");
         let mut commune = group_3_commune();
         commune.classes.clear();
-        let card = evaluate_commune(&new, &commune, 2026, &ten_households(), &Appraisal::default());
+        let card = evaluate_commune(
+            &new,
+            &commune,
+            2026,
+            &ten_households(),
+            &Appraisal::default(),
+        );
         let water = &card.criteria[7].indicators[0];
         assert_eq!((water.status, water.threshold), (Status::MissingData, None));
-        assert!(water.reason_vi.contains("Chưa ghi vùng/nhóm"), "{}", water.reason_vi);
+        assert!(
+            water.reason_vi.contains("Chưa ghi vùng/nhóm"),
+            "{}",
+            water.reason_vi
+        );
     }
 
     fn card(met: usize, of: usize) -> Scorecard {
-        let mut card = evaluate(&set("ntm-2026-2030"), Some("nhom-3"), 2026, &SurveyFacts::default());
+        let mut card = evaluate(
+            &set("ntm-2026-2030"),
+            Some("nhom-3"),
+            2026,
+            &SurveyFacts::default(),
+        );
         let mut n = 0;
         for c in &mut card.criteria {
             for i in &mut c.indicators {
@@ -405,10 +455,18 @@ mod across_sets {
     fn province_completion_follows_annex_iii() {
         let rule = set("ntm-2026-2030").completion.expect("Annex III is data");
         assert_eq!(
-            (rule.communes_met_percent, rule.modern_percent, rule.ward_contents_percent),
+            (
+                rule.communes_met_percent,
+                rule.modern_percent,
+                rule.ward_contents_percent
+            ),
             (100.0, 10.0, 70.0)
         );
-        let total = set("ntm-2026-2030").criteria.iter().map(|c| c.indicators.len()).sum();
+        let total = set("ntm-2026-2030")
+            .criteria
+            .iter()
+            .map(|c| c.indicators.len())
+            .sum();
         let unit = |code: &str, kind: UnitKind, farmland: Option<f64>| {
             let mut c = group_3_commune();
             c.code = code.into();

@@ -132,8 +132,14 @@ impl Registry {
         for unit in &self.communes {
             if !unit.predecessors.is_empty() && unit.valid_from.is_none() {
                 return fail(
-                    format!("{}: đơn vị hình thành từ đơn vị khác phải có ngày bắt đầu", unit.code),
-                    format!("{}: a unit formed from others needs its first day", unit.code),
+                    format!(
+                        "{}: đơn vị hình thành từ đơn vị khác phải có ngày bắt đầu",
+                        unit.code
+                    ),
+                    format!(
+                        "{}: a unit formed from others needs its first day",
+                        unit.code
+                    ),
                 );
             }
             for p in &unit.predecessors {
@@ -166,8 +172,14 @@ impl Registry {
                     .is_some_and(|n| n.predecessors.contains(&unit.code));
                 if !listed {
                     return fail(
-                        format!("{}: đơn vị kế thừa {next} không ghi đơn vị này là tiền thân", unit.code),
-                        format!("{}: successor {next} does not list it as a predecessor", unit.code),
+                        format!(
+                            "{}: đơn vị kế thừa {next} không ghi đơn vị này là tiền thân",
+                            unit.code
+                        ),
+                        format!(
+                            "{}: successor {next} does not list it as a predecessor",
+                            unit.code
+                        ),
                     );
                 }
             }
@@ -244,14 +256,22 @@ mod tests {
             })
         );
         // A recognition copied from before the merger does not count…
-        let new = registry.communes.iter_mut().find(|c| c.code == "ta-van").unwrap();
+        let new = registry
+            .communes
+            .iter_mut()
+            .find(|c| c.code == "ta-van")
+            .unwrap();
         new.ntm_year = Some(2023);
         assert!(matches!(
             registry.standing("ta-van", now),
             Some(Standing::ToReassess { .. })
         ));
         // …one after it does.
-        let new = registry.communes.iter_mut().find(|c| c.code == "ta-van").unwrap();
+        let new = registry
+            .communes
+            .iter_mut()
+            .find(|c| c.code == "ta-van")
+            .unwrap();
         new.ntm_year = Some(2026);
         assert_eq!(
             registry.standing("ta-van", now),
@@ -260,7 +280,12 @@ mod tests {
                 year: 2026
             })
         );
-        let as_of = |d| registry.as_of(d).map(|c| c.code.as_str()).collect::<Vec<_>>();
+        let as_of = |d| {
+            registry
+                .as_of(d)
+                .map(|c| c.code.as_str())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(as_of(Date::new(2025, 6, 30).unwrap()).len(), 3);
         assert_eq!(as_of(Date::new(2025, 7, 1).unwrap()), ["ta-van"]);
     }
@@ -274,10 +299,18 @@ mod tests {
 
         let mut registry = sa_pa();
         registry.communes[2].successor = Some("elsewhere".into());
-        assert!(registry.check_succession().unwrap_err().en.contains("successor"));
+        assert!(registry
+            .check_succession()
+            .unwrap_err()
+            .en
+            .contains("successor"));
 
         let mut registry = sa_pa();
         registry.communes[3].predecessors.push("ghost".into());
-        assert!(registry.check_succession().unwrap_err().en.contains("ghost"));
+        assert!(registry
+            .check_succession()
+            .unwrap_err()
+            .en
+            .contains("ghost"));
     }
 }

@@ -44,17 +44,45 @@ pub struct CommuneRef {
     pub applicable_region: crate::catalog::Region,
 }
 
-/// The demo commune that `cargo xtask run` opens (synthetic data): Tả Van
-/// of the demo province, with the survey document id its registry lists.
+impl CommuneRef {
+    /// The reference to a commune the registry of `province` lists.
+    pub fn of(province: &str, commune: &crate::registry::Commune) -> Option<CommuneRef> {
+        Some(CommuneRef {
+            document_id: commune.documents.survey_id()?,
+            appraisal: commune.documents.appraisal_ids()?,
+            registry_id: crate::registry::document::document_id(province),
+            code: commune.code.clone(),
+            name: commune.name.clone(),
+            applicable_region: commune.applicable_region,
+        })
+    }
+
+    /// Its class in a catalog's classification, as far as the reference
+    /// knows it (the 2021–2025 region); the registry entry, once it has
+    /// arrived, knows the rest.
+    pub fn class_in(&self, classification: &crate::catalog::Classification) -> Option<String> {
+        (classification.id == crate::catalog::REGIONS_318)
+            .then(|| self.applicable_region.code().to_owned())
+    }
+}
+
+/// The demo commune that `cargo xtask run` opens (synthetic data): the new
+/// xã Tả Van of the demo province (formed on 01/07/2025 from the former Tả
+/// Van, Mường Hoa and Hoàng Liên), with the survey document id its
+/// registry lists.
 pub fn demo_commune() -> CommuneRef {
-    let code = "sa-pa-ta-van";
-    let documents = crate::registry::CommuneDocuments::derived(crate::demo::PROVINCE_CODE, code);
+    let code = "ta-van";
+    let documents = crate::registry::CommuneDocuments::derived_for(
+        crate::demo::PROVINCE_CODE,
+        code,
+        crate::demo::departments_2026(),
+    );
     CommuneRef {
         document_id: documents.survey_id().expect("derived ids are valid"),
         appraisal: documents.appraisal_ids().expect("derived ids are valid"),
         registry_id: crate::registry::document::document_id(crate::demo::PROVINCE_CODE),
         code: code.into(),
-        name: "Xã Tả Van (Sa Pa) — dữ liệu mẫu".into(),
+        name: "Xã Tả Van (Lào Cai) — dữ liệu mẫu".into(),
         applicable_region: crate::catalog::Region::NorthernMidlandsMountains,
     }
 }

@@ -66,7 +66,8 @@ pub struct PovertyStandard {
 impl PovertyStandard {
     /// Decree 07/2021/NĐ-CP: 2022–2025, extended to 2026 by Decree 351/2025.
     pub const DECREE_07_2021: PovertyStandard = PovertyStandard {
-        legal_basis: "Nghị định 07/2021/NĐ-CP (áp dụng đến hết năm 2026 theo Nghị định 351/2025/NĐ-CP)",
+        legal_basis:
+            "Nghị định 07/2021/NĐ-CP (áp dụng đến hết năm 2026 theo Nghị định 351/2025/NĐ-CP)",
         from_year: 2022,
         to_year: 2026,
         rural_line: 1_500_000,
@@ -231,7 +232,10 @@ mod tests {
             assert_eq!(PovertyStandard::for_year(year), standard, "{year}");
         }
         let later = PovertyStandard::DECREE_351_2025.dimensions;
-        assert!(!later.contains(&Deprivation::Telecoms), "information means removed");
+        assert!(
+            !later.contains(&Deprivation::Telecoms),
+            "information means removed"
+        );
         for added in [
             Deprivation::InternetAccess,
             Deprivation::DigitalServices,

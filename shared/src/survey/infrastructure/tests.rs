@@ -174,7 +174,9 @@ fn a_fully_surveyed_commune_scores_19_of_19_through_the_document() {
         };
         attest(&mut doc, &ind.id, &att, 4).unwrap();
     }
-    let card = evaluate(ntm, Some(Region::NorthernMidlandsMountains.code()),
+    let card = evaluate(
+        ntm,
+        Some(Region::NorthernMidlandsMountains.code()),
         2024,
         &facts(&doc, 2024),
     );
@@ -182,7 +184,9 @@ fn a_fully_surveyed_commune_scores_19_of_19_through_the_document() {
     // Reloaded from bytes, the same.
     let reloaded = Automerge::load(&doc.save()).unwrap();
     assert_eq!(
-        evaluate(ntm, Some(Region::NorthernMidlandsMountains.code()),
+        evaluate(
+            ntm,
+            Some(Region::NorthernMidlandsMountains.code()),
             2024,
             &facts(&reloaded, 2024)
         ),

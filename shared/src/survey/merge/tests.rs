@@ -27,7 +27,8 @@ fn predecessor(code: &str, first: u8, n: u8) -> (CommuneRef, Automerge) {
     let reference = commune(code);
     let mut doc = survey::genesis(&reference).with_actor(automerge::ActorId::from(vec![first; 16]));
     for k in 0..n {
-        survey::add_household(&mut doc, &id(first + k), "Giàng A Páo", 4, "Bản Hồ", T + 10).unwrap();
+        survey::add_household(&mut doc, &id(first + k), "Giàng A Páo", 4, "Bản Hồ", T + 10)
+            .unwrap();
     }
     record::update_record(&mut doc, &id(first), T + 11, |r| {
         r.roster.insert(
@@ -73,7 +74,8 @@ fn a_merged_survey_is_the_union_of_its_predecessors_and_merging_twice_changes_no
     let a = predecessor("sa-pa-ta-van", 10, 5);
     let b = predecessor("sa-pa-muong-hoa", 50, 3);
     let new = commune("ta-van");
-    let mut target = survey::genesis(&new).with_actor(automerge::ActorId::from(&b"ntm-admin:merge:1"[..]));
+    let mut target =
+        survey::genesis(&new).with_actor(automerge::ActorId::from(&b"ntm-admin:merge:1"[..]));
     let first = merge(&mut target, &a);
     assert_eq!((first.households.added, first.infrastructure.added), (5, 1));
     assert_eq!(first.attestations_not_carried, 1);
@@ -87,7 +89,10 @@ fn a_merged_survey_is_the_union_of_its_predecessors_and_merging_twice_changes_no
     assert_eq!(rec, record::read_record(&a.1, &id(10)).unwrap());
     assert_eq!(rec.roster["m1"].name, "Giàng Thị Mỷ");
     assert_eq!(infrastructure::infrastructure(&target).len(), 2);
-    assert!(infrastructure::attestations(&target).is_empty(), "attestations are the old commune's");
+    assert!(
+        infrastructure::attestations(&target).is_empty(),
+        "attestations are the old commune's"
+    );
     let facts = survey::facts(&target, 2026);
     assert_eq!(facts.households.len(), 8);
 
@@ -110,9 +115,16 @@ fn a_late_edit_in_a_predecessor_comes_over_unless_the_new_commune_edited_it_too(
     survey::edit_household(&mut a.1, &id(10), HouseholdEdit::Members(6), T + 200).unwrap();
     survey::edit_household(&mut a.1, &id(11), HouseholdEdit::Members(7), T + 200).unwrap();
     survey::add_household(&mut a.1, &id(30), "Sùng A Chá", 2, "Bản Dền", T + 200).unwrap();
-    let mut device = target.fork().with_actor(automerge::ActorId::from(vec![99; 16]));
-    survey::edit_household(&mut device, &id(11), HouseholdEdit::Head("Sùng Thị Dung".into()), T + 210)
-        .unwrap();
+    let mut device = target
+        .fork()
+        .with_actor(automerge::ActorId::from(vec![99; 16]));
+    survey::edit_household(
+        &mut device,
+        &id(11),
+        HouseholdEdit::Head("Sùng Thị Dung".into()),
+        T + 210,
+    )
+    .unwrap();
     target.merge(&mut device).unwrap();
 
     let report = merge(&mut target, &a);
@@ -120,12 +132,28 @@ fn a_late_edit_in_a_predecessor_comes_over_unless_the_new_commune_edited_it_too(
     assert_eq!(report.households.refreshed, 1);
     assert_eq!(report.households.to_decide, [id(11).as_str().to_owned()]);
     let members = |doc: &Automerge, h: &HouseholdId| {
-        survey::households(doc).into_iter().find(|x| &x.id == h).unwrap().members.value
+        survey::households(doc)
+            .into_iter()
+            .find(|x| &x.id == h)
+            .unwrap()
+            .members
+            .value
     };
     assert_eq!(members(&target, &id(10)), Some(6), "brought over");
-    assert_eq!(members(&target, &id(11)), Some(4), "left for a person: both changed");
-    let h11 = survey::households(&target).into_iter().find(|x| x.id == id(11)).unwrap();
-    assert_eq!(h11.head.value.as_deref(), Some("Sùng Thị Dung"), "the new commune's edit stays");
+    assert_eq!(
+        members(&target, &id(11)),
+        Some(4),
+        "left for a person: both changed"
+    );
+    let h11 = survey::households(&target)
+        .into_iter()
+        .find(|x| x.id == id(11))
+        .unwrap();
+    assert_eq!(
+        h11.head.value.as_deref(),
+        Some("Sùng Thị Dung"),
+        "the new commune's edit stays"
+    );
 }
 
 #[test]

@@ -111,10 +111,7 @@ fn facts_and_poverty_follow_the_record() {
     assert_eq!(r.income_per_person_month(2), Some(1_250_000));
     // employment, school, housing, water, sanitation: 5 deprivations.
     assert_eq!(r.deprivations(2024), 5);
-    assert_eq!(
-        r.poverty(2, 2024),
-        Some(PovertyClass::Poor)
-    );
+    assert_eq!(r.poverty(2, 2024), Some(PovertyClass::Poor));
     let f = r.facts(None, 2024);
     assert_eq!(f.predicate("poor"), Some(true));
     assert_eq!(f.predicate("clean_water"), Some(false));
