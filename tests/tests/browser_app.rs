@@ -219,26 +219,30 @@ async fn offline_edit_survives_reload_and_reaches_a_second_browser() -> anyhow::
         .await?;
     wait_until(
         &office,
-        "document.querySelector('#province-totals').dataset.communes === '127'",
+        "document.querySelector('#province-totals').dataset.communes === '99'",
         T,
-        "the province overview",
+        "the province overview: new Lào Cai's 99 units",
     )
     .await?;
     wait_until(
         &office,
-        "[...document.querySelectorAll('#province-overview tr.commune')].some(r => r.dataset.name === 'Xã Mường Hoa' && r.dataset.ntm === '19')",
+        "[...document.querySelectorAll('#province-overview tr.commune')].some(r => r.dataset.name === 'Xã Tả Van' && r.dataset.reassess === 'true' && r.querySelector('.standing').textContent.includes('Xã Mường Hoa: NTM 2023'))",
         T,
-        "Mường Hoa at 19/19",
-    )
-    .await?;
-    wait_until(
-        &office,
-        "Number(document.querySelector('#province-totals').dataset.atRisk) > 0",
-        T,
-        "at-risk communes",
+        "Tả Van to re-assess, with Mường Hoa's recognition beside it",
     )
     .await?;
     save_screenshot(&office, "province-overview").await?;
+    // The province before the reform: old units, districts, at-risk communes.
+    office
+        .execute("document.querySelector('#before-reform').click()", vec![])
+        .await?;
+    wait_until(
+        &office,
+        "document.querySelector('#province-totals').dataset.communes === '227' && [...document.querySelectorAll('#province-overview tr.commune')].some(r => r.dataset.name === 'Xã Mường Hoa' && r.dataset.ntm === '19') && Number(document.querySelector('#province-totals').dataset.atRisk) > 0",
+        T,
+        "the province on 30/06/2025: Mường Hoa at 19/19, at-risk communes",
+    )
+    .await?;
 
     tablet.close().await?;
     office.close().await?;
@@ -299,7 +303,7 @@ async fn forms_fill_the_record_and_infrastructure_of_the_demo_commune() -> anyho
     click(&tablet, "#tab-scorecard").await?;
     wait_until(
         &tablet,
-        "document.querySelector('#target').textContent === 'NTM năm 2024' && document.querySelector('#dossier').textContent === 'Đã gửi tỉnh thẩm định'",
+        "document.querySelector('#target').textContent === 'NTM năm 2026' && document.querySelector('#dossier').textContent === 'Đã gửi tỉnh thẩm định'",
         T,
         "Tả Van's target and dossier",
     )

@@ -85,10 +85,12 @@ async fn a_device_finds_the_demo_province_from_its_registry() -> anyhow::Result<
             .iter()
             .map(|(department, id)| (department.as_str(), device.doc(id))),
     );
-    assert!(
-        appraisal.dossier.is_none(),
-        "a merged commune starts its dossier anew"
+    // Its dossier started anew under 2026–2030 (the predecessors' stay theirs).
+    assert_eq!(
+        appraisal.dossier,
+        Some(ntm_core::appraisal::DossierState::SubmittedToProvince)
     );
+    assert_eq!(appraisal.verdicts.len(), 3, "the first verdicts are in");
 
     let card = evaluate_commune(
         &new,

@@ -282,14 +282,40 @@ fn appraisal_documents(
     at: i64,
 ) -> (Automerge, Vec<(String, Automerge)>) {
     let seeded = "demo seed: verdicts come from the catalog's owners";
-    let ntm = &catalogs[0];
+    // A unit formed by the merger is appraised under the set in force
+    // since 15/02/2026; an old unit was, under 2021–2025's.
+    let merged = !commune.predecessors.is_empty();
+    let ntm = if merged { &catalogs[2] } else { &catalogs[0] };
     let actor =
         |part: &str| ActorId::from(format!("ntm-demo-seed:{}:{part}", commune.code).as_bytes());
     let mut dossier_doc = dossier::genesis(&commune.code);
     dossier_doc.set_actor(actor("dossier"));
     let mut rulings: Vec<(u32, Ruling)> = Vec::new();
-    if !commune.predecessors.is_empty() {
-        // Formed by the merger: to be assessed anew, nothing appraised yet.
+    if merged {
+        // To be assessed anew: one aiming for NTM this programme has its
+        // self-assessment with the province (no district tier) and the
+        // first verdicts in; the others have nothing appraised yet.
+        if commune.target.is_some_and(|t| t.level == crate::registry::Level::Ntm && t.year == 2026) {
+            dossier::set_dossier(&mut dossier_doc, DossierState::SubmittedToProvince, at - 3 * 86_400)
+                .expect(seeded);
+            for (c, verdict) in ntm
+                .criteria
+                .iter()
+                .take(3)
+                .zip([Verdict::Met, Verdict::Met, Verdict::NeedsEvidence])
+            {
+                let ruling = Ruling {
+                    verdict,
+                    remark: if verdict == Verdict::Met {
+                        String::new()
+                    } else {
+                        "Bổ sung số liệu thu nhập của các thôn sáp nhập".into()
+                    },
+                    at: at - 86_400,
+                };
+                rulings.push((c.number, ruling));
+            }
+        }
     } else if commune.ntm_year.is_some() {
         for c in &ntm.criteria {
             let ruling = Ruling {

@@ -639,7 +639,13 @@ pub fn generate(params: DemoParams) -> DemoProvince {
         }
         // Targets of the 2026–2030 programme: the best aim for NTM soon,
         // a few for the modern pilot.
-        commune.target = if quality > 0.9 {
+        commune.target = if unit.name == "Tả Van" && unit.kind == UnitKind::Commune {
+            // The demo commune: re-assessed after the merger, aiming for 2026.
+            Some(Target {
+                level: Level::Ntm,
+                year: 2026,
+            })
+        } else if quality > 0.9 {
             Some(Target {
                 level: Level::Modern,
                 year: 2028,
