@@ -87,6 +87,8 @@ pub struct View {
     pub catalogs: RwSignal<Vec<Catalog>>,
     /// The commune as the province registry lists it, once received.
     pub registry_entry: RwSignal<Option<Commune>>,
+    /// The names of the units the commune was formed from (after a merger).
+    pub predecessor_names: RwSignal<Vec<String>>,
     /// Department verdicts, district review and dossier state.
     pub appraisal: RwSignal<Appraisal>,
     /// Bumped whenever durable data changes: forms that read the document
@@ -114,6 +116,7 @@ impl View {
             attestations: RwSignal::new(BTreeMap::new()),
             catalogs: RwSignal::new(Vec::new()),
             registry_entry: RwSignal::new(None),
+            predecessor_names: RwSignal::new(Vec::new()),
             appraisal: RwSignal::new(Appraisal::default()),
             revision: RwSignal::new(0),
         }
@@ -556,9 +559,19 @@ fn publish() {
                 // Not received yet: the versions shipped with the app.
                 catalogs = catalog::shipped();
             }
-            let entry = of_kind(Kind::Registry)
-                .find_map(|d| registry::document::read(&d).ok())
+            let province = of_kind(Kind::Registry).find_map(|d| registry::document::read(&d).ok());
+            let entry = province
+                .as_ref()
                 .and_then(|r| r.commune(&e.commune.code).cloned());
+            let predecessor_names: Vec<String> = province
+                .as_ref()
+                .map(|r| {
+                    r.predecessors_of(&e.commune.code)
+                        .into_iter()
+                        .map(|p| p.name.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
             // Each verdicts document counts for the department it is listed
             // under, whatever it says about itself.
             let verdict_docs: Vec<(&str, Automerge)> = e
@@ -601,6 +614,7 @@ fn publish() {
             e.view.scorecards.set(cards);
             e.view.catalogs.set(catalogs);
             e.view.registry_entry.set(entry);
+            e.view.predecessor_names.set(predecessor_names);
             e.view.appraisal.set(appraisal);
             e.view
                 .commune

@@ -54,7 +54,8 @@ async fn offline_edit_survives_reload_and_reaches_a_second_browser() -> anyhow::
     )
     .await?;
 
-    // The commune's scorecards (NTM and advanced), computed from its document.
+    // The commune's scorecards against the sets in force (NTM 2026–2030,
+    // advanced, modern pilot), computed from its document.
     tablet
         .find(Locator::Css("#tab-scorecard"))
         .await?
@@ -62,16 +63,16 @@ async fn offline_edit_survives_reload_and_reaches_a_second_browser() -> anyhow::
         .await?;
     wait_until(
         &tablet,
-        "document.querySelectorAll('#scorecards .scorecard').length === 2",
+        "document.querySelectorAll('#scorecards .scorecard').length === 3",
         T,
-        "two scorecards",
+        "three scorecards",
     )
     .await?;
     wait_until(
         &tablet,
-        "document.querySelector('#scorecards .scorecard .score').textContent.endsWith('/19')",
+        "document.querySelector('#scorecards .scorecard .score').textContent.endsWith('/10')",
         T,
-        "an x/19 score",
+        "an x/10 score (2026–2030)",
     )
     .await?;
     save_screenshot(&tablet, "scorecard").await?;

@@ -113,9 +113,15 @@ fn CommuneStatus() -> impl IntoView {
                             .map_or_else(|| class.clone(), |k| k.name_vi.clone())
                     })
                     .collect();
+                let names = view.predecessor_names.get();
                 let formed = (!c.predecessors.is_empty()).then(|| {
                     let from = c.valid_from.map(|d| d.to_string()).unwrap_or_default();
-                    format!("{from}, từ {}", c.predecessors.join(", "))
+                    let of = if names.is_empty() {
+                        c.predecessors.join(", ")
+                    } else {
+                        names.join(", ")
+                    };
+                    format!("{from}, từ {of} · đánh giá lại, không kế thừa công nhận cũ")
                 });
                 view! {
                 <section class="card" id="commune-status">

@@ -451,7 +451,7 @@ fn mistakes_in_the_new_fields_name_their_line() {
             assert_eq!(hit.line, line, "{to}: {hit}");
         }
     }
-    let text = PROVINCE_2026.replacen("ward", "ward", 1)
+    let text = PROVINCE_2026.to_owned()
         + "\n[completion]\ncommunes_met_percent = 120\nmodern_percent = 10\nmodern_catalog = \"m\"\nward_farmland_percent = 70\nward_contents_percent = 70\nlegal_basis = \"x\"\n";
     let e = errors(&text);
     assert!(

@@ -295,15 +295,21 @@ fn appraisal_documents(
         // To be assessed anew: one aiming for NTM this programme has its
         // self-assessment with the province (no district tier) and the
         // first verdicts in; the others have nothing appraised yet.
-        if commune.target.is_some_and(|t| t.level == crate::registry::Level::Ntm && t.year == 2026) {
-            dossier::set_dossier(&mut dossier_doc, DossierState::SubmittedToProvince, at - 3 * 86_400)
-                .expect(seeded);
-            for (c, verdict) in ntm
-                .criteria
-                .iter()
-                .take(3)
-                .zip([Verdict::Met, Verdict::Met, Verdict::NeedsEvidence])
-            {
+        if commune
+            .target
+            .is_some_and(|t| t.level == crate::registry::Level::Ntm && t.year == 2026)
+        {
+            dossier::set_dossier(
+                &mut dossier_doc,
+                DossierState::SubmittedToProvince,
+                at - 3 * 86_400,
+            )
+            .expect(seeded);
+            for (c, verdict) in ntm.criteria.iter().take(3).zip([
+                Verdict::Met,
+                Verdict::Met,
+                Verdict::NeedsEvidence,
+            ]) {
                 let ruling = Ruling {
                     verdict,
                     remark: if verdict == Verdict::Met {

@@ -247,10 +247,19 @@ const YEN_BAI_DISTRICTS: &[(&str, &str, &[&str])] = &[
 const OLD_LAO_CAI_COMMUNES: usize = 127;
 const OLD_YEN_BAI_COMMUNES: usize = 100;
 
+/// (kind, name, predecessors by old name, group, farmland % of a ward).
+type SaPaUnit = (
+    UnitKind,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    Option<f64>,
+);
+
 /// The former Sa Pa's new units: (kind, name, predecessors by old name,
 /// group of Decision 51, farmland % for a ward). Tả Van's succession is
 /// the reported one; the others' are plausible, not known.
-const SA_PA_UNITS: &[(UnitKind, &str, &[&str], &str, Option<f64>)] = &[
+const SA_PA_UNITS: &[SaPaUnit] = &[
     (
         UnitKind::Commune,
         "Tả Van",
