@@ -87,6 +87,8 @@ pub struct View {
     pub catalogs: RwSignal<Vec<Catalog>>,
     /// The commune as the province registry lists it, once received.
     pub registry_entry: RwSignal<Option<Commune>>,
+    /// Where this commune's data went, if it was merged into another.
+    pub succeeded_by: RwSignal<Option<ntm_core::survey::merge::Succession>>,
     /// The names of the units the commune was formed from (after a merger).
     pub predecessor_names: RwSignal<Vec<String>>,
     /// Department verdicts, district review and dossier state.
@@ -117,6 +119,7 @@ impl View {
             catalogs: RwSignal::new(Vec::new()),
             registry_entry: RwSignal::new(None),
             predecessor_names: RwSignal::new(Vec::new()),
+            succeeded_by: RwSignal::new(None),
             appraisal: RwSignal::new(Appraisal::default()),
             revision: RwSignal::new(0),
         }
@@ -615,6 +618,9 @@ fn publish() {
             e.view.catalogs.set(catalogs);
             e.view.registry_entry.set(entry);
             e.view.predecessor_names.set(predecessor_names);
+            e.view
+                .succeeded_by
+                .set(survey::merge::succeeded_by(&survey_doc));
             e.view.appraisal.set(appraisal);
             e.view
                 .commune

@@ -313,9 +313,14 @@ async fn a_department_writes_only_its_own_verdicts_and_never_the_dossier() -> an
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
     let relay = Relay::start_with(dir.path(), addr, None, &["--demo"]).await?;
     let url = relay.sync_url();
-    let ids = CommuneDocuments::derived(PROVINCE_CODE, "sa-pa-ta-van")
-        .appraisal_ids()
-        .expect("derived ids");
+    // The old Tả Van (before 01/07/2025), appraised under 2021–2025.
+    let ids = CommuneDocuments::derived_for(
+        PROVINCE_CODE,
+        "sa-pa-ta-van",
+        ntm_core::demo::departments_2021(),
+    )
+    .appraisal_ids()
+    .expect("derived ids");
     let catalogs = ntm_core::catalog::shipped();
     let ntm = &catalogs[0];
     let owned_by = |department: &str| {

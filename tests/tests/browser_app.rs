@@ -522,6 +522,15 @@ async fn a_tablet_enrols_with_a_one_time_code_and_syncs_its_commune() -> anyhow:
         "Tả Van's households on the enrolled tablet",
     )
     .await?;
+    // The old Tả Van was merged into the new one on 01/07/2025: its device
+    // is told where its data went.
+    wait_until(
+        &tablet,
+        "document.querySelector('#succeeded-by')?.textContent.includes('sáp nhập vào Xã Tả Van từ ngày 01/07/2025')",
+        T,
+        "a predecessor commune's tablet told where its data went",
+    )
+    .await?;
     save_screenshot(&tablet, "enrolled").await?;
     // A commune's device sees its commune, not the province overview.
     assert_eq!(

@@ -190,10 +190,11 @@ async fn a_late_household_of_a_predecessor_is_merged_once() -> anyhow::Result<()
 async fn a_province_imports_its_own_catalog_version_once() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let bin = ntm_e2e::workspace::relay_binary();
-    let shipped = ntm_e2e::workspace::root().join("shared/catalogs/ntm-2021-2025.toml");
+    // A province's own 2026–2030 set: the shipped one with its own id.
+    let shipped = ntm_e2e::workspace::root().join("shared/catalogs/ntm-2026-2030.toml");
     let own = dir.path().join("lao-cai-2025.toml");
     let text = std::fs::read_to_string(&shipped)?
-        .replacen("id = \"ntm-2021-2025\"", "id = \"lao-cai-ntm-2025\"", 1)
+        .replacen("id = \"ntm-2026-2030\"", "id = \"lao-cai-ntm-2025\"", 1)
         .replacen("illustrative = true", "illustrative = false", 1);
     std::fs::write(&own, &text)?;
     let import = |file: &std::path::Path| {
@@ -233,5 +234,7 @@ async fn a_province_imports_its_own_catalog_version_once() -> anyhow::Result<()>
     let catalog = catalog::document::read(device.doc(&id))?;
     assert_eq!(catalog.id, "lao-cai-ntm-2025");
     assert!(!catalog.illustrative);
+    assert_eq!(catalog.criteria.len(), 10);
+    assert_eq!(catalog.classification.id, "nhom-xa-51-2025");
     Ok(())
 }

@@ -58,6 +58,12 @@ pub fn App() -> impl IntoView {
                 <sync_badge::SyncBadge/>
             </header>
             {move || view.problem.get().map(|p| view! { <p class="problem" role="alert">{p}</p> })}
+            {move || view.succeeded_by.get().map(|s| view! {
+                <p id="succeeded-by" class="notice" role="status">
+                    {format!("{} đã sáp nhập vào {} từ ngày {}: hộ và hạ tầng của xã đã được chuyển sang {}. Hãy đồng bộ những gì còn trên máy, rồi nhờ quản trị đăng ký máy cho {}. ", view.commune.get(), s.name, s.on, s.name, s.name)}
+                    <small lang="en">{format!("This commune became part of {} on {}: its households and infrastructure are there now. Sync what is left on this device, then ask the admin to enrol it for {}.", s.name, s.on, s.name)}</small>
+                </p>
+            })}
             {move || view.storage_at_risk.get().then(|| view! {
                 <p id="storage-at-risk" class="notice" role="status">
                     "Trình duyệt có thể xoá dữ liệu của ứng dụng khi máy thiếu chỗ: hãy đồng bộ thường xuyên, hoặc cài ứng dụng lên màn hình chính. "

@@ -697,7 +697,7 @@ pub fn generate(params: DemoParams) -> DemoProvince {
 }
 
 /// Departments appraising a unit of the old province (2021–2025 sets).
-fn departments_2021() -> &'static [String] {
+pub fn departments_2021() -> &'static [String] {
     static DEPARTMENTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     DEPARTMENTS.get_or_init(|| {
         let sets: Vec<_> = catalog::shipped()
