@@ -27,14 +27,7 @@ fn province(c: &mut Criterion) {
     );
     let rule = new.completion.clone().expect("Annex III");
     let date = Date::new(2026, 6, 1).unwrap();
-    let units: Vec<usize> = demo
-        .registry
-        .communes
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.valid_on(date))
-        .map(|(i, _)| i)
-        .collect();
+    let units: Vec<usize> = demo.registry.as_of_indexed(date).map(|(i, _)| i).collect();
     let communes = units.len();
     let households: usize = units
         .iter()

@@ -419,15 +419,24 @@ mod tests {
             device_id: "d".into(),
             token: "t".into(),
             role: role.into(),
-            scope: vec!["sa-pa-ta-van".into()],
+            scope: vec!["ta-van".into()],
             province: Some(crate::demo::PROVINCE_CODE.into()),
         };
         let demo = crate::survey::demo_commune();
         let tablet = enrolment("enumerator").commune_ref().unwrap();
         assert_eq!(
-            (tablet.document_id, tablet.appraisal, tablet.registry_id),
-            (demo.document_id, demo.appraisal, demo.registry_id)
+            (
+                tablet.document_id,
+                tablet.appraisal.dossier,
+                tablet.registry_id
+            ),
+            (demo.document_id, demo.appraisal.dossier, demo.registry_id)
         );
+        // Every department's verdicts the registry lists are among those
+        // the tablet looks for (derived ids: the same wherever made).
+        for (department, id) in &demo.appraisal.verdicts {
+            assert_eq!(tablet.appraisal.verdicts.get(department), Some(id));
+        }
         assert_eq!(
             enrolment("office").commune_ref(),
             None,

@@ -86,10 +86,7 @@ pub fn overview(
     let empty = SurveyFacts::default();
     let no_appraisal = crate::appraisal::Appraisal::default();
     let rows: Vec<CommuneRow> = registry
-        .communes
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.valid_on(date))
+        .as_of_indexed(date)
         .map(|(i, c)| {
             let facts = surveys.get(i).unwrap_or(&empty);
             let scores: Vec<SetScore> = in_force

@@ -154,7 +154,9 @@ async fn enrolment_and_revocation_are_shared_by_the_relays() -> anyhow::Result<(
 
     // A code issued against the database enrols through relay two, and the
     // token works on relay one.
-    let code = one.enrolment_code("enumerator", &["sa-pa-ta-van"]).await?;
+    let code = one
+        .enrolment_code("enumerator", &[survey::demo_commune().code.as_str()])
+        .await?;
     let (status, body) = two
         .post_json(
             "/enrol",

@@ -272,6 +272,31 @@ fn survey_document(
     doc
 }
 
+/// A dossier's first verdicts: the first two criteria met, the third
+/// asking for more evidence.
+fn first_verdicts(ntm: &Catalog, asked: &str, at: i64) -> Vec<(u32, Ruling)> {
+    ntm.criteria
+        .iter()
+        .take(3)
+        .zip([Verdict::Met, Verdict::Met, Verdict::NeedsEvidence])
+        .map(|(c, verdict)| {
+            let remark = if verdict == Verdict::Met {
+                String::new()
+            } else {
+                asked.to_owned()
+            };
+            (
+                c.number,
+                Ruling {
+                    verdict,
+                    remark,
+                    at,
+                },
+            )
+        })
+        .collect()
+}
+
 /// The commune's appraisal: recognised communes have every verdict "met"
 /// and a recognised dossier; a commune with a target has a dossier on its
 /// way, with some verdicts in. One verdicts document per department (each
@@ -305,22 +330,11 @@ fn appraisal_documents(
                 at - 3 * 86_400,
             )
             .expect(seeded);
-            for (c, verdict) in ntm.criteria.iter().take(3).zip([
-                Verdict::Met,
-                Verdict::Met,
-                Verdict::NeedsEvidence,
-            ]) {
-                let ruling = Ruling {
-                    verdict,
-                    remark: if verdict == Verdict::Met {
-                        String::new()
-                    } else {
-                        "Bổ sung số liệu thu nhập của các thôn sáp nhập".into()
-                    },
-                    at: at - 86_400,
-                };
-                rulings.push((c.number, ruling));
-            }
+            rulings = first_verdicts(
+                ntm,
+                "Bổ sung số liệu thu nhập của các thôn sáp nhập",
+                at - 86_400,
+            );
         }
     } else if commune.ntm_year.is_some() {
         for c in &ntm.criteria {
@@ -350,23 +364,7 @@ fn appraisal_documents(
             at - 2 * 86_400,
         )
         .expect(seeded);
-        for (c, verdict) in
-            ntm.criteria
-                .iter()
-                .take(3)
-                .zip([Verdict::Met, Verdict::Met, Verdict::NeedsEvidence])
-        {
-            let ruling = Ruling {
-                verdict,
-                remark: if verdict == Verdict::Met {
-                    String::new()
-                } else {
-                    "Bổ sung biên bản nghiệm thu công trình".into()
-                },
-                at: at - 86_400,
-            };
-            rulings.push((c.number, ruling));
-        }
+        rulings = first_verdicts(ntm, "Bổ sung biên bản nghiệm thu công trình", at - 86_400);
     }
     let verdict_docs = commune
         .documents

@@ -221,10 +221,7 @@ pub fn compare_province(
     let none = Appraisal::default();
     let empty = SurveyFacts::default();
     let communes: Vec<(String, SetComparison)> = registry
-        .communes
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.valid_on(date))
+        .as_of_indexed(date)
         .map(|(i, c)| {
             let facts = surveys.get(i).unwrap_or(&empty);
             (c.code.clone(), compare_sets(first, second, c, facts, &none))

@@ -285,6 +285,15 @@ impl Registry {
         self.communes.iter().filter(move |c| c.valid_on(date))
     }
 
+    /// The units that existed on a date, with their place in `communes`
+    /// (where lists kept in registry order, such as surveys, find them).
+    pub fn as_of_indexed(&self, date: Date) -> impl Iterator<Item = (usize, &Commune)> + '_ {
+        self.communes
+            .iter()
+            .enumerate()
+            .filter(move |(_, c)| c.valid_on(date))
+    }
+
     /// The districts that existed on a date (none from 01/07/2025).
     pub fn districts_as_of(&self, date: Date) -> impl Iterator<Item = &District> + '_ {
         self.districts

@@ -211,13 +211,7 @@ pub fn succeeded_by(doc: &Automerge) -> Option<Succession> {
     let Ok(Some((Value::Object(ObjType::Map), obj))) = doc.get(ROOT, "succeeded_by") else {
         return None;
     };
-    let text = |key: &str| match doc.get(&obj, key) {
-        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
-            ScalarValue::Str(s) => Some(s.to_string()),
-            _ => None,
-        },
-        _ => None,
-    };
+    let text = |key: &str| text_at(doc, &obj, key);
     Some(Succession {
         commune: text("commune")?,
         name: text("name")?,
@@ -231,14 +225,21 @@ fn origin_of(doc: &Automerge, entry: &ObjId) -> Option<(String, String)> {
     let Ok(Some((Value::Object(ObjType::Map), origin))) = doc.get(entry, ORIGIN) else {
         return None;
     };
-    let text = |key: &str| match doc.get(&origin, key) {
+    Some((
+        text_at(doc, &origin, "commune")?,
+        text_at(doc, &origin, "fingerprint")?,
+    ))
+}
+
+/// A string value of a map.
+fn text_at(doc: &Automerge, obj: &ObjId, key: &str) -> Option<String> {
+    match doc.get(obj, key) {
         Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
             ScalarValue::Str(s) => Some(s.to_string()),
             _ => None,
         },
         _ => None,
-    };
-    Some((text("commune")?, text("fingerprint")?))
+    }
 }
 
 /// Writes `src` (an object of `source`) into `dst` so that it reads the
