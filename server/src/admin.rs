@@ -313,14 +313,8 @@ pub async fn merge_commune(
     };
     target.set_actor(admin_actor("merge"));
     let before = target.get_heads();
-    let successor = merge::Succession {
-        commune: unit.code.clone(),
-        name: unit.name.clone(),
-        document: target_id.clone(),
-        on: unit
-            .valid_from
-            .ok_or_else(|| anyhow::anyhow!("{code} has no first day"))?,
-    };
+    let successor = merge::Succession::to(unit, &reference.document_id)
+        .ok_or_else(|| anyhow::anyhow!("{code} has no first day"))?;
     let mut marks = Vec::new();
     for p in registry.predecessors_of(code) {
         let Some(id) = p.documents.survey_id() else {

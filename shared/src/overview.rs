@@ -111,11 +111,7 @@ pub fn overview(
                     .is_some_and(|s| s.met == s.total)
             };
             let at_risk = match &standing {
-                Standing::Recognised { level, .. } => !meets(match level {
-                    Level::Ntm => CriteriaSet::Ntm,
-                    Level::Advanced => CriteriaSet::Advanced,
-                    Level::Modern => CriteriaSet::Modern,
-                }),
+                Standing::Recognised { level, .. } => !meets(level.criteria_set()),
                 _ => false,
             };
             CommuneRow {

@@ -8,39 +8,23 @@ use ntm_core::catalog::{self, CriteriaSet};
 use ntm_core::date::Date;
 use ntm_core::demo::{generate, reform_date, DemoParams, DemoProvince};
 use ntm_core::overview::{overview, CommuneRow, Totals};
-use ntm_core::registry::{Level, Standing};
-
-fn level_vi(level: Level) -> &'static str {
-    match level {
-        Level::Advanced => "NTM nâng cao",
-        Level::Ntm => "NTM",
-        Level::Modern => "NTM hiện đại",
-    }
-}
+use ntm_core::registry::Standing;
 
 fn standing_vi(standing: &Standing) -> String {
     match standing {
-        Standing::Recognised { level, year } => format!("{} {year}", level_vi(*level)),
+        Standing::Recognised { level, year } => format!("{} {year}", level.label_vi()),
         Standing::NotRecognised => "Chưa công nhận".to_owned(),
         Standing::Succeeded { by, on } => format!("Đã sáp nhập vào {by} từ {on}"),
         Standing::ToReassess { predecessors } => {
             let before: Vec<String> = predecessors
                 .iter()
                 .map(|p| match p.recognised {
-                    Some((level, year)) => format!("{}: {} {year}", p.name, level_vi(level)),
+                    Some((level, year)) => format!("{}: {} {year}", p.name, level.label_vi()),
                     None => format!("{}: chưa đạt", p.name),
                 })
                 .collect();
             format!("Cần đánh giá lại (trước sáp nhập — {})", before.join("; "))
         }
-    }
-}
-
-fn set_short(set: CriteriaSet) -> &'static str {
-    match set {
-        CriteriaSet::Ntm => "NTM",
-        CriteriaSet::Advanced => "NTM nâng cao",
-        CriteriaSet::Modern => "NTM hiện đại",
     }
 }
 
@@ -134,12 +118,12 @@ pub fn ProvinceOverview() -> impl IntoView {
             <table>
                 <thead><tr>
                     <th>"Đơn vị"</th><th>"Huyện (cũ)"</th><th>"Tình trạng"</th><th>"Mục tiêu"</th>
-                    {move || sets().into_iter().map(|(set, id)| view! { <th title=id>{set_short(set)}</th> }).collect_view()}
+                    {move || sets().into_iter().map(|(set, id)| view! { <th title=id>{set.short_vi()}</th> }).collect_view()}
                     <th>"Nguy cơ"</th>
                 </tr></thead>
                 <tbody>
                     <For each=visible key=|r| r.code.clone() children=move |r| {
-                        let target = r.target.map(|t| format!("{} {}", level_vi(t.level), t.year)).unwrap_or_else(|| "—".into());
+                        let target = r.target.map(|t| format!("{} {}", t.level.label_vi(), t.year)).unwrap_or_else(|| "—".into());
                         let ntm = r.score(CriteriaSet::Ntm).map(|s| s.met.to_string()).unwrap_or_default();
                         let reassess = matches!(r.standing, Standing::ToReassess { .. });
                         view! {

@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 use ntm_core::evaluation::{Scorecard, Status};
 use ntm_core::format::date_vi;
-use ntm_core::registry::Level;
 
 use crate::engine::View;
 
@@ -58,14 +57,6 @@ fn card(sc: Scorecard) -> impl IntoView {
                 }).collect_view()}
             </ul>
         </section>
-    }
-}
-
-fn level_vi(level: Level) -> &'static str {
-    match level {
-        Level::Ntm => "NTM",
-        Level::Advanced => "NTM nâng cao",
-        Level::Modern => "NTM hiện đại",
     }
 }
 
@@ -136,7 +127,7 @@ fn CommuneStatus() -> impl IntoView {
                             (Some(n), None) => format!("NTM năm {n}"),
                             _ => "Chưa".to_owned(),
                         }}</dd>
-                        <dt>"Mục tiêu"</dt><dd id="target">{c.target.map_or("—".to_owned(), |t| format!("{} năm {}", level_vi(t.level), t.year))}</dd>
+                        <dt>"Mục tiêu"</dt><dd id="target">{c.target.map_or("—".to_owned(), |t| format!("{} năm {}", t.level.label_vi(), t.year))}</dd>
                         <dt>"Sở đỡ đầu"</dt><dd>{c.sponsor.clone().unwrap_or_else(|| "—".into())}</dd>
                         <dt>"Lãnh đạo phụ trách"</dt><dd>{c.leader.clone().unwrap_or_else(|| "—".into())}</dd>
                         <dt>"Hồ sơ"</dt><dd id="dossier">{dossier.unwrap_or("Chưa lập hồ sơ")}</dd>

@@ -133,6 +133,12 @@ impl Classification {
     pub fn class(&self, code: &str) -> Option<&CommuneClass> {
         self.classes.iter().find(|c| c.code == code)
     }
+
+    /// A commune's class here when all that is known is its 2021–2025
+    /// region: the region itself under Decision 318, nothing otherwise.
+    pub fn class_of_region(&self, region: Region) -> Option<String> {
+        (self.id == REGIONS_318).then(|| region.code().to_owned())
+    }
 }
 
 /// Which national set a catalog version belongs to.
@@ -153,6 +159,15 @@ impl CriteriaSet {
             CriteriaSet::Ntm => "ntm",
             CriteriaSet::Advanced => "advanced",
             CriteriaSet::Modern => "modern",
+        }
+    }
+
+    /// Short Vietnamese name of the level it sets ("NTM nâng cao").
+    pub fn short_vi(self) -> &'static str {
+        match self {
+            CriteriaSet::Ntm => "NTM",
+            CriteriaSet::Advanced => "NTM nâng cao",
+            CriteriaSet::Modern => "NTM hiện đại",
         }
     }
 

@@ -260,16 +260,22 @@ fn survey_document(
         e.safe_households = Some((s.part * 10.0).round() as i64);
         put(&mut doc, e);
     }
-    for (indicator, met) in &facts.attested {
+    attest_all(&mut doc, facts, at);
+    doc
+}
+
+/// The commune's statement on each attested indicator the facts hold.
+fn attest_all(doc: &mut Automerge, facts: &SurveyFacts, at: i64) {
+    for (key, met) in &facts.attested {
         let attestation = Attestation {
             met: *met,
             evidence: evidence("Hồ sơ lưu tại UBND xã"),
             by: "Cán bộ nông thôn mới xã".into(),
             at,
         };
-        infrastructure::attest(&mut doc, indicator, &attestation, at).expect(seeded);
+        infrastructure::attest(doc, key, &attestation, at)
+            .expect("demo seed: attestation keys come from the shipped catalogs");
     }
-    doc
 }
 
 /// A dossier's first verdicts: the first two criteria met, the third
@@ -495,12 +501,8 @@ fn merged_survey(
     doc.set_actor(ActorId::from(
         format!("ntm-demo-seed:{}", commune.code).as_bytes(),
     ));
-    let successor = survey::merge::Succession {
-        commune: commune.code.clone(),
-        name: commune.name.clone(),
-        document: reference.document_id.to_string(),
-        on: commune.valid_from.expect("a new unit has its first day"),
-    };
+    let successor = survey::merge::Succession::to(commune, &reference.document_id)
+        .expect("a new unit has its first day");
     for code in &commune.predecessors {
         let old = &mut out[surveys[code]];
         let from = survey::merge::Predecessor {
@@ -511,15 +513,9 @@ fn merged_survey(
         survey::merge::merge_predecessor(&mut doc, from, at).expect(seeded);
         survey::merge::mark_succeeded(&mut old.doc, &successor, at).expect(seeded);
     }
-    for (key, met) in facts.attested.iter().filter(|(k, _)| k.contains('/')) {
-        let attestation = Attestation {
-            met: *met,
-            evidence: evidence("Hồ sơ lưu tại UBND xã"),
-            by: "Cán bộ nông thôn mới xã".into(),
-            at,
-        };
-        infrastructure::attest(&mut doc, key, &attestation, at).expect(seeded);
-    }
+    // Its facts hold the 2026–2030 statements only: the predecessors'
+    // attestations are theirs, not carried.
+    attest_all(&mut doc, facts, at);
     doc
 }
 

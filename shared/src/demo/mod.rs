@@ -472,7 +472,7 @@ pub fn generate(params: DemoParams) -> DemoProvince {
     let attested_2026 = attested_ids("2026-2030");
     let mut communes: Vec<Commune> = Vec::new();
     let mut surveys: Vec<SurveyFacts> = Vec::new();
-    let mut quality_of: Vec<(usize, f64, usize)> = Vec::new(); // (old index, quality, households)
+    let mut quality_of: Vec<(f64, usize)> = Vec::new(); // (quality, households), as `wanted`
     for (i, &o) in wanted.iter().enumerate() {
         let unit = &old[o];
         let name = unit.name.as_str();
@@ -580,7 +580,7 @@ pub fn generate(params: DemoParams) -> DemoProvince {
             slip(&mut rng, &mut facts);
         }
         surveys.push(facts);
-        quality_of.push((o, surveyed, households));
+        quality_of.push((surveyed, households));
     }
 
     let mut codes: Vec<String> = Vec::new();
@@ -635,7 +635,7 @@ pub fn generate(params: DemoParams) -> DemoProvince {
                 s.part += v.part;
                 s.whole += v.whole;
             }
-            let (_, q, n) = quality_of[at(o)];
+            let (q, n) = quality_of[at(o)];
             weight += q * n as f64;
             households += n;
         }
@@ -696,28 +696,30 @@ pub fn generate(params: DemoParams) -> DemoProvince {
     DemoProvince { registry, surveys }
 }
 
+/// Departments owning criteria in the shipped sets of 2021–2025 (`.0`,
+/// those appraising an old unit) and of 2026–2030 (`.1`, a new unit's).
+fn departments_by_period() -> &'static (Vec<String>, Vec<String>) {
+    static DEPARTMENTS: std::sync::OnceLock<(Vec<String>, Vec<String>)> =
+        std::sync::OnceLock::new();
+    DEPARTMENTS.get_or_init(|| {
+        let (old, new): (Vec<_>, Vec<_>) = catalog::shipped()
+            .into_iter()
+            .partition(|c| c.attestation_scope.is_empty());
+        (
+            crate::appraisal::departments(&old),
+            crate::appraisal::departments(&new),
+        )
+    })
+}
+
 /// Departments appraising a unit of the old province (2021–2025 sets).
 pub fn departments_2021() -> &'static [String] {
-    static DEPARTMENTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    DEPARTMENTS.get_or_init(|| {
-        let sets: Vec<_> = catalog::shipped()
-            .into_iter()
-            .filter(|c| c.attestation_scope.is_empty())
-            .collect();
-        crate::appraisal::departments(&sets)
-    })
+    &departments_by_period().0
 }
 
 /// Departments appraising a unit of the new province (2026–2030 sets).
 pub fn departments_2026() -> &'static [String] {
-    static DEPARTMENTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    DEPARTMENTS.get_or_init(|| {
-        let sets: Vec<_> = catalog::shipped()
-            .into_iter()
-            .filter(|c| !c.attestation_scope.is_empty())
-            .collect();
-        crate::appraisal::departments(&sets)
-    })
+    &departments_by_period().1
 }
 
 /// Survey facts for a commune of the given quality in [0, 1].

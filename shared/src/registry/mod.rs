@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile};
 
-use crate::catalog::{Classification, Region, REGIONS_318};
+use crate::catalog::{Classification, CriteriaSet, Region};
 use crate::date::Date;
 use crate::ids::DocumentId;
 pub use succession::{PredecessorStanding, Standing, SuccessionError};
@@ -57,6 +57,22 @@ pub enum Level {
     Advanced,
     /// Nông thôn mới hiện đại (2026–2030).
     Modern,
+}
+
+impl Level {
+    /// The criteria set a commune at this level must keep meeting.
+    pub fn criteria_set(self) -> CriteriaSet {
+        match self {
+            Level::Ntm => CriteriaSet::Ntm,
+            Level::Advanced => CriteriaSet::Advanced,
+            Level::Modern => CriteriaSet::Modern,
+        }
+    }
+
+    /// Short Vietnamese name ("NTM nâng cao").
+    pub fn label_vi(self) -> &'static str {
+        self.criteria_set().short_vi()
+    }
 }
 
 /// What kind of commune-level unit it is.
@@ -231,9 +247,10 @@ impl Commune {
     /// no threshold applies). The 2021–2025 regions come from
     /// `applicable_region`.
     pub fn class_in(&self, classification: &Classification) -> Option<String> {
-        self.classes.get(&classification.id).cloned().or_else(|| {
-            (classification.id == REGIONS_318).then(|| self.applicable_region.code().to_owned())
-        })
+        self.classes
+            .get(&classification.id)
+            .cloned()
+            .or_else(|| classification.class_of_region(self.applicable_region))
     }
 
     /// Whether the unit exists on `date`.
@@ -282,7 +299,7 @@ impl Registry {
 
     /// The province as of a date: the units that existed that day.
     pub fn as_of(&self, date: Date) -> impl Iterator<Item = &Commune> + '_ {
-        self.communes.iter().filter(move |c| c.valid_on(date))
+        self.as_of_indexed(date).map(|(_, c)| c)
     }
 
     /// The units that existed on a date, with their place in `communes`

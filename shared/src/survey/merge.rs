@@ -85,6 +85,19 @@ pub struct Succession {
     pub on: Date,
 }
 
+impl Succession {
+    /// Where a predecessor's data goes: the unit the registry lists, whose
+    /// survey is `document` (`None` if the unit has no first day).
+    pub fn to(unit: &crate::registry::Commune, document: &DocumentId) -> Option<Succession> {
+        Some(Succession {
+            commune: unit.code.clone(),
+            name: unit.name.clone(),
+            document: document.to_string(),
+            on: unit.valid_from?,
+        })
+    }
+}
+
 /// Merges one predecessor's households and infrastructure into the
 /// successor's survey document, in one change (none if nothing to do).
 pub fn merge_predecessor(

@@ -61,8 +61,7 @@ impl CommuneRef {
     /// knows it (the 2021–2025 region); the registry entry, once it has
     /// arrived, knows the rest.
     pub fn class_in(&self, classification: &crate::catalog::Classification) -> Option<String> {
-        (classification.id == crate::catalog::REGIONS_318)
-            .then(|| self.applicable_region.code().to_owned())
+        classification.class_of_region(self.applicable_region)
     }
 }
 
