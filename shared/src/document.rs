@@ -37,3 +37,30 @@ pub(crate) fn genesis(actor: &[u8], build: impl FnOnce(&mut AutoCommit)) -> Auto
     doc.commit_with(commit(0, "genesis"));
     doc.document().clone()
 }
+
+/// The paths (keys joined by `/`) under a map object where concurrent edits
+/// left more than one value, for "needs a decision" marks. Walks nested maps;
+/// lists and text are leaves (their elements merge and never conflict).
+pub fn conflicted_paths(doc: &Automerge, obj: &automerge::ObjId) -> Vec<String> {
+    let mut out = Vec::new();
+    walk_conflicts(doc, obj, "", &mut out);
+    out
+}
+
+fn walk_conflicts(doc: &Automerge, obj: &automerge::ObjId, prefix: &str, out: &mut Vec<String>) {
+    for key in doc.keys(obj) {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}/{key}")
+        };
+        let values = doc.get_all(obj, key.as_str()).unwrap_or_default();
+        if values.len() > 1 {
+            out.push(path);
+            continue;
+        }
+        if let Some((Value::Object(automerge::ObjType::Map), child)) = values.into_iter().next() {
+            walk_conflicts(doc, &child, &path, out);
+        }
+    }
+}

@@ -20,6 +20,7 @@ pub mod overview;
 pub mod registry;
 pub mod survey;
 pub mod sync;
+pub mod text;
 
 pub use automerge;
 pub use ids::{DocumentId, IdError, PeerId};

@@ -322,25 +322,7 @@ const VILLAGE_NAMES: &[&str] = &[
 /// A code from a Vietnamese name: lower case, diacritics folded, words
 /// joined by `-` ("Tả Van" → "ta-van").
 fn slug(name: &str) -> String {
-    const FOLD: &[(&str, char)] = &[
-        ("àáạảãâầấậẩẫăằắặẳẵ", 'a'),
-        ("èéẹẻẽêềếệểễ", 'e'),
-        ("ìíịỉĩ", 'i'),
-        ("òóọỏõôồốộổỗơờớợởỡ", 'o'),
-        ("ùúụủũưừứựửữ", 'u'),
-        ("ỳýỵỷỹ", 'y'),
-        ("đ", 'd'),
-    ];
-    let folded: String = name
-        .to_lowercase()
-        .chars()
-        .map(|c| {
-            FOLD.iter()
-                .find(|(from, _)| from.contains(c))
-                .map_or(c, |(_, to)| *to)
-        })
-        .collect();
-    folded.split_whitespace().collect::<Vec<_>>().join("-")
+    crate::text::fold(name).replace(' ', "-")
 }
 
 /// An old unit, before its facts are drawn.

@@ -6,6 +6,7 @@
 //! concurrently on two devices keeps both values (read back as a conflict).
 
 pub mod infrastructure;
+pub mod listing;
 pub mod merge;
 pub mod poverty;
 pub mod record;

@@ -194,6 +194,22 @@ pub struct HouseholdRecord {
     pub photos: Vec<String>,
 }
 
+/// How far a household's record is filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Nothing of the record yet (only the quick fields).
+    NotSurveyed,
+    /// Some sections answered.
+    Incomplete {
+        /// Sections answered.
+        answered: u8,
+        /// Sections in all.
+        of: u8,
+    },
+    /// Every section answered.
+    Complete,
+}
+
 /// Reads a household's record (fields never recorded are empty).
 pub fn read_record(doc: &Automerge, id: &HouseholdId) -> Result<HouseholdRecord, SurveyError> {
     let obj = household_obj(doc, id)?;
@@ -396,6 +412,34 @@ impl HouseholdRecord {
             self.income_per_person_month(members)?,
             self.deprivations(year),
         ))
+    }
+
+    /// How far the record is filled in: each of its sections (members with
+    /// birth year and sex, income, housing, water, sanitation, internet,
+    /// digital services, waste, position) answered or not.
+    pub fn progress(&self) -> Progress {
+        let answered = [
+            !self.roster.is_empty()
+                && self
+                    .roster
+                    .values()
+                    .all(|m| m.birth_year.is_some() && m.sex.is_some()),
+            !self.income.is_empty(),
+            self.housing.is_some(),
+            self.water.is_some(),
+            self.sanitation.is_some(),
+            self.internet.is_some(),
+            self.digital_services.is_some(),
+            self.waste_treated.is_some(),
+            self.gps.is_some(),
+        ];
+        let done = answered.iter().filter(|a| **a).count() as u8;
+        let of = answered.len() as u8;
+        match done {
+            0 => Progress::NotSurveyed,
+            n if n == of => Progress::Complete,
+            n => Progress::Incomplete { answered: n, of },
+        }
     }
 
     /// The facts the catalog vocabulary asks for (`None` where not recorded).

@@ -1,0 +1,274 @@
+//! The household list at commune scale: one summary per household, read in
+//! one pass with the facts evaluation needs; villages with how many of their
+//! households are surveyed; search by the head's or any member's name that
+//! ignores case and diacritics; filters; the Vietnamese order of names.
+//!
+//! The views show a window of [`Listing::query`]'s result, never the whole
+//! commune, so 3,000 households cost what 30 do on screen.
+
+use automerge::Automerge;
+
+use super::poverty::PovertyClass;
+use super::record::{self, Progress};
+use super::{household_obj, households, Household, HouseholdId};
+use crate::evaluation::SurveyFacts;
+use crate::text::{self, SortKey};
+
+/// One household as the list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HouseholdSummary {
+    /// Stable id.
+    pub id: HouseholdId,
+    /// Head of household (the winning value).
+    pub head: String,
+    /// Village (the winning value; empty if never set).
+    pub village: String,
+    /// Members: the roster's size, else the declared number.
+    pub members: Option<u32>,
+    /// Every member's name, as recorded.
+    pub member_names: Vec<String>,
+    /// How far its record is filled in.
+    pub progress: Progress,
+    /// Poverty class for the survey year, once income and conditions allow it.
+    pub poverty: Option<PovertyClass>,
+    /// Fields where concurrent edits left two values (paths like
+    /// `head`, `record/water`, `record/roster/<member>/name`).
+    pub conflicts: Vec<String>,
+    /// When it was first recorded (unix seconds).
+    pub created_at: i64,
+}
+
+/// Which households a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Filter {
+    /// Every household.
+    #[default]
+    All,
+    /// Nothing of the record yet.
+    NotSurveyed,
+    /// Some sections still to answer.
+    Incomplete,
+    /// Poor or near-poor for the survey year.
+    PoorOrNearPoor,
+    /// Fields needing a decision between two devices' values.
+    Conflicts,
+}
+
+impl Filter {
+    /// Every filter, in the order the screen offers them.
+    pub const ALL: [Filter; 5] = [
+        Filter::All,
+        Filter::NotSurveyed,
+        Filter::Incomplete,
+        Filter::PoorOrNearPoor,
+        Filter::Conflicts,
+    ];
+
+    /// A stable code (element ids, stored choices).
+    pub fn code(self) -> &'static str {
+        match self {
+            Filter::All => "all",
+            Filter::NotSurveyed => "not-surveyed",
+            Filter::Incomplete => "incomplete",
+            Filter::PoorOrNearPoor => "poor",
+            Filter::Conflicts => "conflicts",
+        }
+    }
+
+    /// Whether a household passes.
+    pub fn admits(self, h: &HouseholdSummary) -> bool {
+        match self {
+            Filter::All => true,
+            Filter::NotSurveyed => h.progress == Progress::NotSurveyed,
+            Filter::Incomplete => matches!(h.progress, Progress::Incomplete { .. }),
+            Filter::PoorOrNearPoor => matches!(
+                h.poverty,
+                Some(PovertyClass::Poor | PovertyClass::NearPoor)
+            ),
+            Filter::Conflicts => !h.conflicts.is_empty(),
+        }
+    }
+}
+
+/// What the person asked the list for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Query {
+    /// Typed search text (any case, with or without diacritics).
+    pub text: String,
+    /// One village only (its name as recorded), or all.
+    pub village: Option<String>,
+    /// Which households.
+    pub filter: Filter,
+}
+
+/// A village and how far its survey is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VillageSummary {
+    /// The name as recorded ("" for households without a village).
+    pub name: String,
+    /// Households listed in it.
+    pub total: usize,
+    /// Of which with every section answered.
+    pub surveyed: usize,
+    /// Of which with fields needing a decision.
+    pub conflicts: usize,
+}
+
+/// The commune's households, indexed for search and sorted in Vietnamese
+/// order of the head's name (given name first).
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    rows: Vec<HouseholdSummary>,
+    /// Folded head and member names per row, for search.
+    search: Vec<Vec<String>>,
+    /// Row indices in display order.
+    order: Vec<usize>,
+}
+
+impl Listing {
+    /// Indexes the given summaries.
+    pub fn new(rows: Vec<HouseholdSummary>) -> Listing {
+        let search = rows
+            .iter()
+            .map(|r| {
+                std::iter::once(&r.head)
+                    .chain(&r.member_names)
+                    .map(|n| text::fold(n))
+                    .collect()
+            })
+            .collect();
+        let keys: Vec<SortKey> = rows.iter().map(|r| text::name_sort_key(&r.head)).collect();
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by(|&a, &b| {
+            keys[a]
+                .cmp(&keys[b])
+                .then_with(|| rows[a].id.cmp(&rows[b].id))
+        });
+        Listing {
+            rows,
+            search,
+            order,
+        }
+    }
+
+    /// How many households in all.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// One row (an index from [`Listing::query`]).
+    pub fn row(&self, index: usize) -> Option<&HouseholdSummary> {
+        self.rows.get(index)
+    }
+
+    /// The row of a household.
+    pub fn find(&self, id: &HouseholdId) -> Option<&HouseholdSummary> {
+        self.rows.iter().find(|r| &r.id == id)
+    }
+
+    /// The rows that answer a query, in display order. A search matches when
+    /// every typed word occurs in the head's name or in one member's name.
+    pub fn query(&self, query: &Query) -> Vec<usize> {
+        let folded = text::fold(&query.text);
+        self.order
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let row = &self.rows[i];
+                query.village.as_ref().is_none_or(|v| &row.village == v)
+                    && query.filter.admits(row)
+                    && (folded.is_empty()
+                        || self.search[i].iter().any(|n| text::matches(n, &folded)))
+            })
+            .collect()
+    }
+
+    /// Villages in Vietnamese order, with their progress.
+    pub fn villages(&self) -> Vec<VillageSummary> {
+        let mut by_name: std::collections::BTreeMap<&str, VillageSummary> = Default::default();
+        for row in &self.rows {
+            let v = by_name
+                .entry(row.village.as_str())
+                .or_insert_with(|| VillageSummary {
+                    name: row.village.clone(),
+                    total: 0,
+                    surveyed: 0,
+                    conflicts: 0,
+                });
+            v.total += 1;
+            v.surveyed += usize::from(row.progress == Progress::Complete);
+            v.conflicts += usize::from(!row.conflicts.is_empty());
+        }
+        let mut list: Vec<VillageSummary> = by_name.into_values().collect();
+        list.sort_by_cached_key(|v| text::sort_key(&v.name));
+        list
+    }
+
+    /// Households with fields needing a decision (the commune-wide list).
+    pub fn needing_decision(&self) -> Vec<&HouseholdSummary> {
+        self.order
+            .iter()
+            .map(|&i| &self.rows[i])
+            .filter(|r| !r.conflicts.is_empty())
+            .collect()
+    }
+}
+
+/// What the commune's screens need from its survey, read in one pass: the
+/// households, their list, and the facts evaluation scores.
+#[derive(Debug, Clone, Default)]
+pub struct CommuneSurvey {
+    /// Households with their quick fields (conflicts included).
+    pub households: Vec<Household>,
+    /// The indexed list.
+    pub listing: Listing,
+    /// Household and infrastructure facts for evaluation.
+    pub facts: SurveyFacts,
+}
+
+/// Reads a commune's survey for a survey year.
+pub fn read_commune(doc: &Automerge, year: i64) -> CommuneSurvey {
+    let households = households(doc);
+    let mut facts = SurveyFacts::default();
+    let mut rows = Vec::with_capacity(households.len());
+    for h in &households {
+        let record = record::read_record(doc, &h.id).unwrap_or_default();
+        let declared = h.members.value.map(i64::from);
+        let mut f = record.facts(declared, year);
+        f.id = Some(h.id.as_str().to_owned());
+        facts.households.push(f);
+        let members = if record.roster.is_empty() {
+            h.members.value
+        } else {
+            u32::try_from(record.roster.len()).ok()
+        };
+        let conflicts = household_obj(doc, &h.id)
+            .map(|obj| crate::document::conflicted_paths(doc, &obj))
+            .unwrap_or_default();
+        rows.push(HouseholdSummary {
+            id: h.id.clone(),
+            head: h.head.value.clone().unwrap_or_default(),
+            village: h.village.value.clone().unwrap_or_default(),
+            members,
+            member_names: record.roster.values().map(|m| m.name.clone()).collect(),
+            progress: record.progress(),
+            poverty: record.poverty(members.map_or(0, i64::from), year),
+            conflicts,
+            created_at: h.created_at,
+        });
+    }
+    super::infrastructure::add_facts(doc, &mut facts);
+    CommuneSurvey {
+        households,
+        listing: Listing::new(rows),
+        facts,
+    }
+}
+
+#[cfg(test)]
+mod tests;
