@@ -24,7 +24,8 @@ use ntm_core::catalog::{self, Catalog};
 use ntm_core::evaluation::{evaluate, evaluate_commune, Scorecard};
 use ntm_core::registry::{self, Commune};
 use ntm_core::survey::infrastructure::{self, Attestation, InfraEntry};
-use ntm_core::survey::{self, CommuneRef, Household, SurveyError};
+use ntm_core::survey::listing::{read_commune, Listing};
+use ntm_core::survey::{self, CommuneRef, SurveyError};
 use ntm_core::sync::{Backoff, ClientEvent, ClientOutput, SyncClient, SyncStatus};
 use ntm_core::{DocumentId, PeerId};
 
@@ -58,8 +59,8 @@ pub struct View {
     pub phase: RwSignal<Phase>,
     /// The commune's name.
     pub commune: RwSignal<String>,
-    /// Households, as durable on this device.
-    pub households: RwSignal<Vec<Household>>,
+    /// The household list (indexed for search), as durable on this device.
+    pub listing: RwSignal<Listing>,
     /// Offline / syncing / up to date.
     pub status: RwSignal<SyncStatus>,
     /// Local changes the relay has not confirmed.
@@ -104,7 +105,7 @@ impl View {
         Self {
             phase: RwSignal::new(Phase::Loading),
             commune: RwSignal::new(String::new()),
-            households: RwSignal::new(Vec::new()),
+            listing: RwSignal::new(Listing::default()),
             status: RwSignal::new(SyncStatus::Offline),
             unconfirmed: RwSignal::new(0),
             last_saved: RwSignal::new(None),
@@ -591,21 +592,22 @@ fn publish() {
                 verdict_docs.iter().map(|(d, doc)| (*d, doc)),
             );
             let year = ntm_core::format::civil_date_vn(platform::unix_seconds()).0;
-            let facts = survey::facts(&survey_doc, year);
+            let commune_survey = read_commune(&survey_doc, year);
+            let facts = &commune_survey.facts;
             // The sets in force today (2026–2030 NTM and modern, the last
             // advanced set), scored with the commune's class in each.
             let today = ntm_core::date::Date::of_unix_vn(platform::unix_seconds());
             let cards = ntm_core::overview::sets_in_force(&catalogs, today)
                 .into_iter()
                 .map(|c| match &entry {
-                    Some(commune) => evaluate_commune(c, commune, year as i32, &facts, &appraisal),
+                    Some(commune) => evaluate_commune(c, commune, year as i32, facts, &appraisal),
                     None => {
                         let class = e.commune.class_in(&c.classification);
-                        evaluate(c, class.as_deref(), year as i32, &facts)
+                        evaluate(c, class.as_deref(), year as i32, facts)
                     }
                 })
                 .collect();
-            e.view.households.set(survey::households(&survey_doc));
+            e.view.listing.set(commune_survey.listing);
             e.view.infrastructure.set(
                 infrastructure::infrastructure(&survey_doc)
                     .into_iter()

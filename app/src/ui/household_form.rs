@@ -94,12 +94,7 @@ pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView
             .flatten()
             .unwrap_or_default()
     });
-    let household = Memo::new(move |_| {
-        view.households
-            .get()
-            .into_iter()
-            .find(|h| h.id == id.get_value())
-    });
+    let household = Memo::new(move |_| view.listing.with(|l| l.find(&id.get_value()).cloned()));
     let put = move |edit: Box<dyn FnOnce(&mut HouseholdRecord)>| {
         save(id.get_value(), error, move |r| edit(r))
     };
@@ -109,7 +104,7 @@ pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView
         let members = if r.roster.is_empty() {
             household
                 .get()
-                .and_then(|h| h.members.value)
+                .and_then(|h| h.members)
                 .map_or(0, i64::from)
         } else {
             r.roster.len() as i64
@@ -129,13 +124,15 @@ pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView
         }
     };
     view! {
-        <section id="household-detail" class="card detail">
+        <section id="household-detail" class="card detail detail-pane">
             <h2>
-                "Phiếu hộ: " {move || household.get().and_then(|h| h.head.value).unwrap_or_default()}
+                <button type="button" class="secondary back" id="close-detail" on:click=move |_| on_close.run(())>"← Danh sách"</button>
+                "Phiếu hộ: " {move || household.get().map(|h| h.head).unwrap_or_default()}
                 <small lang="en">" · Household record"</small>
-                <button type="button" class="secondary" id="close-detail" on:click=move |_| on_close.run(())>"Đóng"</button>
             </h2>
             {summary}
+            <h3>"Thông tin chung" <small lang="en">" · Household"</small></h3>
+            <super::households::QuickFields id=id.get_value()/>
             {move || error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
             <Members record=record put=put/>
             <Income record=record put=put/>

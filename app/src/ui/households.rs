@@ -1,9 +1,15 @@
-//! Household list and forms. Every committed field is one Automerge change;
-//! the list shows only what is durable on the device.
+//! The commune's households: villages with their progress, search by name
+//! (case and diacritics ignored), filters, and a list that renders only the
+//! rows on screen; the add-household form; the quick fields of one household
+//! with their conflicts. Every committed field is one Automerge change; the
+//! list shows only what is durable on the device.
 
+use leptos::html;
 use leptos::prelude::*;
-use ntm_core::format::date_vi;
-use ntm_core::survey::{self, Field, Household, HouseholdEdit, HouseholdId, SurveyError};
+use ntm_core::survey::listing::{Filter, HouseholdSummary, Query};
+use ntm_core::survey::poverty::PovertyClass;
+use ntm_core::survey::record::Progress;
+use ntm_core::survey::{self, Field, HouseholdEdit, HouseholdId, SurveyError};
 
 use crate::engine::{self, EditError, View};
 use crate::platform;
@@ -32,9 +38,10 @@ fn parse_members(text: &str) -> Result<u32, SurveyError> {
 #[derive(Clone, Copy)]
 pub struct Selected(pub RwSignal<Option<HouseholdId>>);
 
-/// The form that adds a household.
+/// The form that adds a household; `on_added` gets the new household once
+/// it is saved on the device.
 #[component]
-pub fn AddHousehold() -> impl IntoView {
+pub fn AddHousehold(on_added: Callback<HouseholdId>, on_cancel: Callback<()>) -> impl IntoView {
     let head = RwSignal::new(String::new());
     let members = RwSignal::new(String::new());
     let village = RwSignal::new(String::new());
@@ -54,8 +61,9 @@ pub fn AddHousehold() -> impl IntoView {
         saving.set(true);
         leptos::task::spawn_local(async move {
             let id = HouseholdId::from_random(platform::random_bytes());
+            let new = id.clone();
             let result =
-                engine::edit(move |doc, now| survey::add_household(doc, &id, &h, count, &v, now))
+                engine::edit(move |doc, now| survey::add_household(doc, &new, &h, count, &v, now))
                     .await;
             saving.set(false);
             match result {
@@ -63,13 +71,15 @@ pub fn AddHousehold() -> impl IntoView {
                     error.set(None);
                     head.set(String::new());
                     members.set(String::new());
+                    on_added.run(id);
                 }
                 Err(e) => error.set(Some(error_text(&e))),
             }
         });
     };
+    let view = expect_context::<View>();
     view! {
-        <form id="add-household" class="card" on:submit=submit>
+        <form id="add-household" class="card add" on:submit=submit>
             <h2>"Thêm hộ gia đình" <small lang="en">" · Add a household"</small></h2>
             <label>"Tên chủ hộ" <small lang="en">"Head of household"</small>
                 <input id="new-head" required autocomplete="off" prop:value=head on:input=move |ev| head.set(event_target_value(&ev))/>
@@ -79,48 +89,249 @@ pub fn AddHousehold() -> impl IntoView {
                     prop:value=members on:input=move |ev| members.set(event_target_value(&ev))/>
             </label>
             <label>"Thôn, bản" <small lang="en">"Village"</small>
-                <input id="new-village" required autocomplete="off" prop:value=village on:input=move |ev| village.set(event_target_value(&ev))/>
+                <input id="new-village" required autocomplete="off" list="known-villages" prop:value=village on:input=move |ev| village.set(event_target_value(&ev))/>
+                <datalist id="known-villages">
+                    {move || view.listing.with(|l| l.villages()).into_iter().map(|v| view! { <option value=v.name/> }).collect_view()}
+                </datalist>
             </label>
-            <button id="add-household-submit" type="submit" disabled=move || saving.get()>
-                {move || if saving.get() { "Đang lưu…" } else { "Thêm hộ" }}
-            </button>
+            <div class="actions">
+                <button id="add-household-submit" type="submit" disabled=move || saving.get()>
+                    {move || if saving.get() { "Đang lưu…" } else { "Thêm hộ" }}
+                </button>
+                <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>"Thôi" <small lang="en">" · Cancel"</small></button>
+            </div>
             {move || error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
         </form>
     }
 }
 
-/// All households of the commune.
+/// Height of one list row, in CSS pixels (the list positions rows by it).
+const ROW_HEIGHT: f64 = 72.0;
+/// Rows rendered above and below the visible ones, for smooth scrolling.
+const OVERSCAN: usize = 6;
+
+/// The commune's households: villages, search, filters and a windowed list.
 #[component]
 pub fn HouseholdList() -> impl IntoView {
     let view = expect_context::<View>();
+    let selected = expect_context::<Selected>().0;
+    let adding = RwSignal::new(false);
+    let text = RwSignal::new(String::new());
+    let village = RwSignal::new(None::<String>);
+    let filter = RwSignal::new(Filter::All);
+    let results = Memo::new(move |_| {
+        let query = Query {
+            text: text.get(),
+            village: village.get(),
+            filter: filter.get(),
+        };
+        view.listing.with(|l| l.query(&query))
+    });
+    let scroll_top = RwSignal::new(0.0_f64);
+    let viewport = RwSignal::new(600.0_f64);
+    let scroller = NodeRef::<html::Div>::new();
+    // A new query starts at the top of its results.
+    Effect::new(move |_| {
+        results.track();
+        if let Some(el) = scroller.get_untracked() {
+            el.set_scroll_top(0);
+        }
+        scroll_top.set(0.0);
+    });
+    let on_scroll = move |_| {
+        if let Some(el) = scroller.get_untracked() {
+            scroll_top.set(f64::from(el.scroll_top()));
+            viewport.set(f64::from(el.client_height()));
+        }
+    };
+    let window = move || {
+        let first = (scroll_top.get() / ROW_HEIGHT) as usize;
+        let visible = (viewport.get() / ROW_HEIGHT).ceil() as usize;
+        let from = first.saturating_sub(OVERSCAN);
+        results.with(|r| {
+            let to = (first + visible + OVERSCAN).min(r.len());
+            (from.min(to)..to)
+                .map(|pos| (pos, r[pos]))
+                .collect::<Vec<_>>()
+        })
+    };
+    let rows = move || {
+        view.listing.with(|l| {
+            window()
+                .into_iter()
+                .filter_map(|(pos, i)| Some((pos, l.row(i)?.clone())))
+                .collect::<Vec<_>>()
+        })
+    };
+    let on_added = Callback::new(move |id: HouseholdId| {
+        adding.set(false);
+        selected.set(Some(id));
+    });
     view! {
-        <section class="card">
-            <h2>
-                "Danh sách hộ" <small lang="en">" · Households"</small>
-                <span id="household-count">{move || view.households.with(Vec::len)}</span>
-            </h2>
+        <section class="card list-pane">
+            <div class="list-head">
+                <h2>
+                    "Danh sách hộ" <small lang="en">" · Households"</small>
+                    <span id="household-count">{move || view.listing.with(|l| l.len())}</span>
+                </h2>
+                <button type="button" id="open-add-household" on:click=move |_| adding.update(|a| *a = !*a)>
+                    "+ Thêm hộ" <small lang="en">" · Add"</small>
+                </button>
+            </div>
             {move || view.last_saved.get().map(|_| view! { <p id="save-state" class="saved">"Đã lưu trên máy" <small lang="en">" · saved on this device"</small></p> })}
-            <table id="household-list">
-                <thead><tr>
-                    <th>"Chủ hộ"</th><th>"Nhân khẩu"</th><th>"Thôn, bản"</th><th>"Ngày ghi"</th><th></th>
-                </tr></thead>
-                <tbody>
-                    <For
-                        each=move || view.households.get()
-                        key=|h| format!("{h:?}")
-                        children=move |h| view! { <HouseholdRow household=h/> }
-                    />
-                </tbody>
-            </table>
+            {move || adding.get().then(|| view! {
+                <AddHousehold on_added=on_added on_cancel=Callback::new(move |()| adding.set(false))/>
+            })}
+            <input id="household-search" type="search" autocomplete="off"
+                placeholder="Tìm theo tên chủ hộ hoặc thành viên (gõ không dấu cũng được)"
+                aria-label="Tìm hộ · Search households"
+                prop:value=text on:input=move |ev| text.set(event_target_value(&ev))/>
+            <Villages village=village/>
+            <div id="household-filters" class="chips" role="group" aria-label="Lọc · Filter">
+                {Filter::ALL.into_iter().map(|f| view! {
+                    <button type="button" class="chip" data-filter=f.code()
+                        class:active=move || filter.get() == f
+                        on:click=move |_| filter.set(f)>{filter_label(f)}</button>
+                }).collect_view()}
+            </div>
+            <p id="household-shown" class="shown" data-count=move || results.with(Vec::len).to_string()>
+                {move || match results.with(Vec::len) {
+                    0 => "Không có hộ nào khớp. · No household matches.".to_owned(),
+                    n => format!("{} hộ · xếp theo tên chủ hộ", ntm_core::format::group_thousands(n as i64)),
+                }}
+            </p>
+            <div id="household-list" class="virtual-list" node_ref=scroller on:scroll=on_scroll>
+                <div class="virtual-space" style:height=move || format!("{}px", results.with(Vec::len) as f64 * ROW_HEIGHT)>
+                    <For each=rows key=|(_, row)| row.id.clone() let((pos, row))>
+                        <HouseholdRow row=row pos=pos selected=selected/>
+                    </For>
+                </div>
+            </div>
         </section>
     }
 }
 
-/// One editable cell; `commit` turns the text into an edit.
+fn filter_label(f: Filter) -> &'static str {
+    match f {
+        Filter::All => "Tất cả",
+        Filter::NotSurveyed => "Chưa khảo sát",
+        Filter::Incomplete => "Chưa đủ thông tin",
+        Filter::PoorOrNearPoor => "Nghèo, cận nghèo",
+        Filter::Conflicts => "Cần chọn giá trị",
+    }
+}
+
+/// Villages with how many households are fully surveyed; one tap shows
+/// only that village.
 #[component]
-fn EditableCell<T: Clone + ToString + Send + Sync + 'static>(
+fn Villages(village: RwSignal<Option<String>>) -> impl IntoView {
+    let view = expect_context::<View>();
+    let villages = Memo::new(move |_| view.listing.with(|l| l.villages()));
+    view! {
+        <div id="villages" class="chips" role="group" aria-label="Thôn, bản · Villages">
+            <button type="button" class="chip" class:active=move || village.get().is_none()
+                on:click=move |_| village.set(None)>"Mọi thôn"</button>
+            <For each=move || villages.get() key=|v| (v.name.clone(), v.total, v.surveyed, v.conflicts) let(v)>
+                {
+                    let name = v.name.clone();
+                    let pick = name.clone();
+                    let is = name.clone();
+                    view! {
+                        <button type="button" class="chip village" data-name=name.clone()
+                            data-total=v.total.to_string() data-surveyed=v.surveyed.to_string()
+                            class:active=move || village.get().as_deref() == Some(is.as_str())
+                            on:click=move |_| village.set(Some(pick.clone()))>
+                            {if name.is_empty() { "(chưa ghi thôn)".to_owned() } else { name.clone() }}
+                            <span class="progress">{format!(" {}/{}", v.surveyed, v.total)}</span>
+                            {(v.conflicts > 0).then(|| view! { <span class="warn" title="Cần chọn giá trị">" ⚠"</span> })}
+                        </button>
+                    }
+                }
+            </For>
+        </div>
+    }
+}
+
+/// One row of the list: positioned by its place in the results.
+#[component]
+fn HouseholdRow(
+    row: HouseholdSummary,
+    pos: usize,
+    selected: RwSignal<Option<HouseholdId>>,
+) -> impl IntoView {
+    let id = StoredValue::new(row.id.clone());
+    let is_selected = move || selected.get().as_ref() == Some(&id.get_value());
+    let (progress_class, progress_text) = match row.progress {
+        Progress::NotSurveyed => ("todo", "Chưa khảo sát".to_owned()),
+        Progress::Incomplete { answered, of } => ("partial", format!("Đã ghi {answered}/{of} mục")),
+        Progress::Complete => ("done", "Đã đủ thông tin".to_owned()),
+    };
+    let poverty = match row.poverty {
+        Some(PovertyClass::Poor) => Some(("poor", "Hộ nghèo")),
+        Some(PovertyClass::NearPoor) => Some(("near-poor", "Cận nghèo")),
+        _ => None,
+    };
+    let members = row
+        .members
+        .map(|n| format!(" · {n} nhân khẩu"))
+        .unwrap_or_default();
+    view! {
+        <div class="household" role="button" tabindex="0"
+            data-id=row.id.as_str().to_owned() data-head=row.head.clone()
+            data-conflicts=row.conflicts.len().to_string()
+            class:selected=is_selected
+            style:top=format!("{}px", pos as f64 * ROW_HEIGHT)
+            on:click=move |_| selected.set(Some(id.get_value()))
+            on:keydown=move |ev| if ev.key() == "Enter" { selected.set(Some(id.get_value())) }>
+            <div class="who">
+                <strong>{row.head.clone()}</strong>
+                <span class="where">{format!("{}{members}", row.village)}</span>
+            </div>
+            <div class="marks">
+                <span class=format!("mark {progress_class}")>{progress_text}</span>
+                {poverty.map(|(c, t)| view! { <span class=format!("mark {c}")>{t}</span> })}
+                {(!row.conflicts.is_empty()).then(|| view! {
+                    <span class="mark conflict-mark">{format!("⚠ {} cần chọn", row.conflicts.len())}</span>
+                })}
+            </div>
+        </div>
+    }
+}
+
+/// The quick fields of one household (head, members, village), each with
+/// the values two devices left, if any, to choose from in one tap.
+#[component]
+pub fn QuickFields(id: HouseholdId) -> impl IntoView {
+    let view = expect_context::<View>();
+    let id = StoredValue::new(id);
+    let household = Memo::new(move |_| {
+        view.revision.track();
+        engine::read_survey(|doc| survey::household(doc, &id.get_value())).flatten()
+    });
+    move || {
+        household.get().map(|h| {
+            view! {
+                <div class="grid-form quick">
+                    <EditableField id=id.get_value() field=h.head label="Tên chủ hộ" name="head"
+                        commit=|t| Ok(HouseholdEdit::Head(t.to_owned()))/>
+                    <EditableField id=id.get_value() field=h.members label="Số nhân khẩu" name="members"
+                        commit=|t| parse_members(t).map(HouseholdEdit::Members)/>
+                    <EditableField id=id.get_value() field=h.village label="Thôn, bản" name="village"
+                        commit=|t| Ok(HouseholdEdit::Village(t.to_owned()))/>
+                    <p class="created">{format!("Ghi lần đầu ngày {}", ntm_core::format::date_vi(h.created_at))}</p>
+                </div>
+            }
+        })
+    }
+}
+
+/// One editable field; `commit` turns the text into an edit. Concurrent
+/// values are offered as buttons: one tap writes the chosen one.
+#[component]
+fn EditableField<T: Clone + ToString + Send + Sync + 'static>(
     id: HouseholdId,
     field: Field<T>,
+    label: &'static str,
     name: &'static str,
     commit: fn(&str) -> Result<HouseholdEdit, SurveyError>,
 ) -> impl IntoView {
@@ -130,7 +341,6 @@ fn EditableCell<T: Clone + ToString + Send + Sync + 'static>(
         .as_ref()
         .map(ToString::to_string)
         .unwrap_or_default();
-    // Copyable handle on the closure, for the input and every conflict button.
     let save = StoredValue::new(id);
     let save = move |text: String| {
         let id = save.get_value();
@@ -147,8 +357,8 @@ fn EditableCell<T: Clone + ToString + Send + Sync + 'static>(
     let conflicts = field.conflicts.clone();
     let winner = field.value.clone();
     view! {
-        <td data-field=name>
-            <input value=current.clone() on:change=move |ev| save(event_target_value(&ev))/>
+        <label data-field=name>{label}
+            <input value=current on:change=move |ev| save(event_target_value(&ev))/>
             {(!conflicts.is_empty()).then(|| {
                 let mut options: Vec<String> = winner.iter().chain(conflicts.iter()).map(ToString::to_string).collect();
                 options.dedup();
@@ -163,31 +373,6 @@ fn EditableCell<T: Clone + ToString + Send + Sync + 'static>(
                 }
             })}
             {move || error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
-        </td>
-    }
-}
-
-#[component]
-fn HouseholdRow(household: Household) -> impl IntoView {
-    let Household {
-        id,
-        head,
-        members,
-        village,
-        created_at,
-    } = household;
-    let head_text = head.value.clone().unwrap_or_default();
-    let selected = expect_context::<Selected>().0;
-    let open = StoredValue::new(id.clone());
-    view! {
-        <tr class="household" data-id=id.as_str().to_owned() data-head=head_text>
-            <EditableCell id=id.clone() field=head name="head" commit=|t| Ok(HouseholdEdit::Head(t.to_owned()))/>
-            <EditableCell id=id.clone() field=members name="members" commit=|t| parse_members(t).map(HouseholdEdit::Members)/>
-            <EditableCell id=id.clone() field=village name="village" commit=|t| Ok(HouseholdEdit::Village(t.to_owned()))/>
-            <td>{date_vi(created_at)}</td>
-            <td><button type="button" class="secondary open-record" on:click=move |_| selected.set(Some(open.get_value()))>
-                "Phiếu hộ" <small lang="en">" · Record"</small>
-            </button></td>
-        </tr>
+        </label>
     }
 }

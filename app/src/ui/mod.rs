@@ -87,14 +87,17 @@ pub fn App() -> impl IntoView {
                     </nav>
                     {move || match tab.get() {
                         Tab::Survey => view! {
-                            <main>
-                                <households::AddHousehold/>
-                                <div class="stack">
-                                    {move || selected.get().map(|id| view! {
+                            <main class="survey" class:has-detail=move || selected.with(Option::is_some)>
+                                <households::HouseholdList/>
+                                {move || match selected.get() {
+                                    // Keyed by the household: another one opens a fresh form.
+                                    Some(id) => view! {
                                         <household_form::HouseholdDetail id=id on_close=Callback::new(move |()| selected.set(None))/>
-                                    })}
-                                    <households::HouseholdList/>
-                                </div>
+                                    }.into_any(),
+                                    None => view! {
+                                        <p class="card hint detail-pane">"Chọn một hộ trong danh sách để mở phiếu hộ, hoặc bấm “+ Thêm hộ”. " <small lang="en">"Pick a household to open its record, or add one."</small></p>
+                                    }.into_any(),
+                                }}
                             </main>
                         }.into_any(),
                         Tab::Infrastructure => view! { <main class="single"><infrastructure::Infrastructure/></main> }.into_any(),

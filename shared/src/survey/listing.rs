@@ -10,7 +10,7 @@ use automerge::Automerge;
 
 use super::poverty::PovertyClass;
 use super::record::{self, Progress};
-use super::{household_obj, households, Household, HouseholdId};
+use super::{household_obj, households, HouseholdId};
 use crate::evaluation::SurveyFacts;
 use crate::text::{self, SortKey};
 
@@ -220,11 +220,9 @@ impl Listing {
 }
 
 /// What the commune's screens need from its survey, read in one pass: the
-/// households, their list, and the facts evaluation scores.
+/// household list and the facts evaluation scores.
 #[derive(Debug, Clone, Default)]
 pub struct CommuneSurvey {
-    /// Households with their quick fields (conflicts included).
-    pub households: Vec<Household>,
     /// The indexed list.
     pub listing: Listing,
     /// Household and infrastructure facts for evaluation.
@@ -264,7 +262,6 @@ pub fn read_commune(doc: &Automerge, year: i64) -> CommuneSurvey {
     }
     super::infrastructure::add_facts(doc, &mut facts);
     CommuneSurvey {
-        households,
         listing: Listing::new(rows),
         facts,
     }

@@ -348,26 +348,7 @@ pub fn households(doc: &Automerge) -> Vec<Household> {
     };
     let mut list: Vec<Household> = doc
         .keys(&households)
-        .filter_map(|key| {
-            let obj = match doc.get(&households, key.as_str()) {
-                Ok(Some((Value::Object(ObjType::Map), obj))) => obj,
-                _ => return None,
-            };
-            let created_at = match doc.get(&obj, "created_at") {
-                Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
-                    ScalarValue::Timestamp(ms) => ms / 1000,
-                    _ => 0,
-                },
-                _ => 0,
-            };
-            Some(Household {
-                id: HouseholdId(key),
-                head: read_field(doc, &obj, "head", as_string),
-                members: read_field(doc, &obj, "members", as_u32),
-                village: read_field(doc, &obj, "village", as_string),
-                created_at,
-            })
-        })
+        .filter_map(|key| read_household(doc, &households, key))
         .collect();
     list.sort_by(|a, b| {
         a.created_at
@@ -375,6 +356,32 @@ pub fn households(doc: &Automerge) -> Vec<Household> {
             .then_with(|| a.id.cmp(&b.id))
     });
     list
+}
+
+/// One household's quick fields (with their conflicts), if it exists.
+pub fn household(doc: &Automerge, id: &HouseholdId) -> Option<Household> {
+    read_household(doc, &households_obj(doc).ok()?, id.as_str().to_owned())
+}
+
+fn read_household(doc: &Automerge, households: &ObjId, key: String) -> Option<Household> {
+    let obj = match doc.get(households, key.as_str()) {
+        Ok(Some((Value::Object(ObjType::Map), obj))) => obj,
+        _ => return None,
+    };
+    let created_at = match doc.get(&obj, "created_at") {
+        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+            ScalarValue::Timestamp(ms) => ms / 1000,
+            _ => 0,
+        },
+        _ => 0,
+    };
+    Some(Household {
+        id: HouseholdId(key),
+        head: read_field(doc, &obj, "head", as_string),
+        members: read_field(doc, &obj, "members", as_u32),
+        village: read_field(doc, &obj, "village", as_string),
+        created_at,
+    })
 }
 
 #[cfg(test)]
