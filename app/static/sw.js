@@ -4,7 +4,7 @@
 // `cargo xtask` stamps BUILD with a hash of the build, so each build gets its own cache.
 const BUILD = "__BUILD__";
 const CACHE = "ntm-app-" + BUILD;
-const SHELL = ["./", "./index.html", "./boot.js", "./ntm_app.js", "./ntm_app_bg.wasm", "./style.css", "./manifest.webmanifest"];
+const SHELL = ["./", "./index.html", "./boot.js", "./ntm_app.js", "./ntm_app_bg.wasm", "./style.css", "./manifest.webmanifest", "./icon-192.png", "./icon-512.png", "./icon.svg"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));

@@ -16,6 +16,26 @@ use crate::metrics::Metrics;
 use crate::storage::{scale_out, Backend, Database, DurableStorage, SqlStorage};
 use crate::sync_endpoint::{self, SyncState};
 
+/// The app's files: precompressed (`.br`, `.gz` written by `cargo xtask
+/// build-app`) when the browser accepts it, unknown paths answered with
+/// `index.html`. Every response says `no-cache`: the names carry no build
+/// hash, so a browser must revalidate (a cheap 304) to notice a new version;
+/// working offline is the service worker's job, not the HTTP cache's.
+fn app_files(app_dir: &std::path::Path) -> axum::routing::MethodRouter {
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let index = ServeFile::new(app_dir.join("index.html"))
+        .precompressed_br()
+        .precompressed_gzip();
+    let files = ServeDir::new(app_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(index);
+    axum::routing::get_service(files).layer(SetResponseHeaderLayer::overriding(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-cache"),
+    ))
+}
+
 /// `/enrol` attempts one address may make at once, then per second.
 const ENROL_BURST: u32 = 10;
 const ENROL_PER_SECOND: u32 = 1;
@@ -142,8 +162,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             },
         });
     if let Some(app_dir) = &args.app_dir {
-        let index = app_dir.join("index.html");
-        router = router.fallback_service(ServeDir::new(app_dir).fallback(ServeFile::new(index)));
+        router = router.fallback_service(app_files(app_dir));
     }
 
     // A request body that stops arriving is cut (a stalled photo upload

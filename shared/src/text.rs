@@ -13,8 +13,18 @@ use std::cmp::Ordering;
 /// Each toned vowel's six forms, in tone order (ngang, huyền, hỏi, ngã, sắc,
 /// nặng); the first is the letter itself.
 const TONES: [&str; 12] = [
-    "aàảãáạ", "ăằẳẵắặ", "âầẩẫấậ", "eèẻẽéẹ", "êềểễếệ", "iìỉĩíị", "oòỏõóọ", "ôồổỗốộ", "ơờởỡớợ",
-    "uùủũúụ", "ưừửữứự", "yỳỷỹýỵ",
+    "aàảãáạ",
+    "ăằẳẵắặ",
+    "âầẩẫấậ",
+    "eèẻẽéẹ",
+    "êềểễếệ",
+    "iìỉĩíị",
+    "oòỏõóọ",
+    "ôồổỗốộ",
+    "ơờởỡớợ",
+    "uùủũúụ",
+    "ưừửữứự",
+    "yỳỷỹýỵ",
 ];
 
 /// The alphabet in Vietnamese order (with the Latin letters Vietnamese does
@@ -170,6 +180,9 @@ mod tests {
     fn names_sort_by_given_name_first() {
         let mut names = vec!["Giàng A Bình", "Lò Văn An", "Vàng Thị Ánh", "Đỗ Chí"];
         names.sort_by_key(|n| name_sort_key(n));
-        assert_eq!(names, ["Lò Văn An", "Vàng Thị Ánh", "Giàng A Bình", "Đỗ Chí"]);
+        assert_eq!(
+            names,
+            ["Lò Văn An", "Vàng Thị Ánh", "Giàng A Bình", "Đỗ Chí"]
+        );
     }
 }

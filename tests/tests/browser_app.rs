@@ -244,7 +244,11 @@ async fn add_household(
     village: &str,
 ) -> anyhow::Result<()> {
     back_to_list(browser).await?;
-    if browser.find_all(Locator::Css("#new-head")).await?.is_empty() {
+    if browser
+        .find_all(Locator::Css("#new-head"))
+        .await?
+        .is_empty()
+    {
         click(browser, "#open-add-household").await?;
     }
     type_into(browser, "#new-head", head).await?;
@@ -256,7 +260,11 @@ async fn add_household(
 /// Closes an open household record (on a portrait screen the list is
 /// hidden behind it).
 async fn back_to_list(browser: &fantoccini::Client) -> anyhow::Result<()> {
-    if !browser.find_all(Locator::Css("#close-detail")).await?.is_empty() {
+    if !browser
+        .find_all(Locator::Css("#close-detail"))
+        .await?
+        .is_empty()
+    {
         click(browser, "#close-detail").await?;
     }
     Ok(())

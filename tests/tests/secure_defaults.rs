@@ -154,3 +154,68 @@ async fn a_stalled_request_on_a_kept_alive_connection_is_cut() -> anyhow::Result
     relay.terminate().await?;
     Ok(())
 }
+
+/// The app as a tablet downloads it: compressed (brotli, else gzip, else
+/// as is) from the files the build wrote, revalidated on every load so a new
+/// version is noticed, and installable (a manifest with its icons).
+#[tokio::test]
+async fn the_app_is_served_compressed_revalidated_and_installable() -> anyhow::Result<()> {
+    let dist = workspace::app_dist();
+    assert!(
+        dist.join("index.html").is_file(),
+        "app not built in {}: run `cargo xtask test`",
+        dist.display()
+    );
+    let dir = tempfile::tempdir()?;
+    let relay = Relay::start_with(dir.path(), loopback(), Some(&dist), &[]).await?;
+    let wasm = "/ntm_app_bg.wasm";
+    for (accept, encoding, file) in [
+        ("br, gzip", Some("br"), "ntm_app_bg.wasm.br"),
+        ("gzip", Some("gzip"), "ntm_app_bg.wasm.gz"),
+        ("identity", None, "ntm_app_bg.wasm"),
+    ] {
+        let response = relay
+            .request("GET", wasm, &[("accept-encoding", accept)], vec![])
+            .await?;
+        assert_eq!(response.status, 200, "{accept}");
+        assert_eq!(response.header("content-encoding"), encoding, "{accept}");
+        assert_eq!(response.header("content-type"), Some("application/wasm"));
+        assert_eq!(response.header("cache-control"), Some("no-cache"));
+        assert_eq!(response.body, std::fs::read(dist.join(file))?, "{accept}");
+    }
+    let raw = std::fs::metadata(dist.join("ntm_app_bg.wasm"))?.len();
+    let br = std::fs::metadata(dist.join("ntm_app_bg.wasm.br"))?.len();
+    assert!(br * 2 < raw, "brotli {br} B of {raw} B");
+    // A page path the app routes itself gets the (compressed) index.
+    let page = relay
+        .request("GET", "/ho/123", &[("accept-encoding", "br")], vec![])
+        .await?;
+    assert_eq!(page.header("content-encoding"), Some("br"));
+    assert_eq!(page.body, std::fs::read(dist.join("index.html.br"))?);
+    assert_eq!(page.header("cache-control"), Some("no-cache"));
+
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &relay
+            .request("GET", "/manifest.webmanifest", &[], vec![])
+            .await?
+            .body,
+    )?;
+    let icons = manifest["icons"].as_array().cloned().unwrap_or_default();
+    for (size, purpose) in [(192, "any"), (512, "any"), (512, "maskable")] {
+        let icon = icons
+            .iter()
+            .find(|i| i["sizes"] == format!("{size}x{size}") && i["purpose"] == purpose)
+            .unwrap_or_else(|| panic!("no {size}px {purpose} icon in {manifest}"));
+        let path = icon["src"].as_str().unwrap_or("").trim_start_matches('.');
+        let png = relay.request("GET", path, &[], vec![]).await?;
+        assert_eq!(png.header("content-type"), Some("image/png"), "{path}");
+        // The PNG header's width and height.
+        let dims = (
+            u32::from_be_bytes(png.body[16..20].try_into()?),
+            u32::from_be_bytes(png.body[20..24].try_into()?),
+        );
+        assert_eq!(dims, (size, size), "{path}");
+    }
+    relay.terminate().await?;
+    Ok(())
+}

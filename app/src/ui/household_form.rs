@@ -102,10 +102,7 @@ pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView
         let r = record.get();
         let year = ntm_core::format::civil_date_vn(platform::unix_seconds()).0;
         let members = if r.roster.is_empty() {
-            household
-                .get()
-                .and_then(|h| h.members)
-                .map_or(0, i64::from)
+            household.get().and_then(|h| h.members).map_or(0, i64::from)
         } else {
             r.roster.len() as i64
         };

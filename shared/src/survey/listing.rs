@@ -81,10 +81,9 @@ impl Filter {
             Filter::All => true,
             Filter::NotSurveyed => h.progress == Progress::NotSurveyed,
             Filter::Incomplete => matches!(h.progress, Progress::Incomplete { .. }),
-            Filter::PoorOrNearPoor => matches!(
-                h.poverty,
-                Some(PovertyClass::Poor | PovertyClass::NearPoor)
-            ),
+            Filter::PoorOrNearPoor => {
+                matches!(h.poverty, Some(PovertyClass::Poor | PovertyClass::NearPoor))
+            }
             Filter::Conflicts => !h.conflicts.is_empty(),
         }
     }

@@ -63,7 +63,12 @@ fn the_list_is_in_vietnamese_order_of_given_names() {
     let survey = read_commune(&commune(), 2025);
     assert_eq!(
         heads(&survey.listing, &Query::default()),
-        ["Lò Văn An", "Giàng A Bình", "Đỗ Thị Chí", "Nguyễn Văn Thắng"]
+        [
+            "Lò Văn An",
+            "Giàng A Bình",
+            "Đỗ Thị Chí",
+            "Nguyễn Văn Thắng"
+        ]
     );
 }
 
@@ -107,7 +112,10 @@ fn filters_and_villages() {
     );
     assert_eq!(with(Filter::Incomplete, None), ["Lò Văn An"]);
     assert_eq!(with(Filter::PoorOrNearPoor, None), ["Nguyễn Văn Thắng"]);
-    assert_eq!(with(Filter::All, Some("Bản Dền")), ["Giàng A Bình", "Đỗ Thị Chí"]);
+    assert_eq!(
+        with(Filter::All, Some("Bản Dền")),
+        ["Giàng A Bình", "Đỗ Thị Chí"]
+    );
     assert!(with(Filter::Conflicts, None).is_empty());
     let row = listing.find(&id(3)).unwrap();
     assert_eq!(row.progress, Progress::Incomplete { answered: 1, of: 9 });
@@ -136,9 +144,24 @@ fn concurrent_edits_mark_the_household_as_needing_a_decision() {
     let mut a = commune();
     let mut b = a.fork();
     b.set_actor(automerge::ActorId::from(vec![2; 16]));
-    edit_household(&mut a, &id(2), HouseholdEdit::Head("Giàng A Binh".into()), NOW).unwrap();
-    edit_household(&mut b, &id(2), HouseholdEdit::Head("Giàng Á Bình".into()), NOW).unwrap();
-    update_record(&mut a, &id(1), NOW, |r| r.water = Some(WaterSource::PipedToStandard)).unwrap();
+    edit_household(
+        &mut a,
+        &id(2),
+        HouseholdEdit::Head("Giàng A Binh".into()),
+        NOW,
+    )
+    .unwrap();
+    edit_household(
+        &mut b,
+        &id(2),
+        HouseholdEdit::Head("Giàng Á Bình".into()),
+        NOW,
+    )
+    .unwrap();
+    update_record(&mut a, &id(1), NOW, |r| {
+        r.water = Some(WaterSource::PipedToStandard)
+    })
+    .unwrap();
     update_record(&mut b, &id(1), NOW, |r| {
         r.water = Some(WaterSource::TreatedWell);
         r.roster.get_mut("b").unwrap().name = "Sùng Thị Mị".into();
