@@ -10,6 +10,7 @@ pub mod blobs;
 pub mod catalog;
 pub mod date;
 pub mod demo;
+pub mod device;
 pub mod document;
 pub mod evaluation;
 pub mod format;

@@ -9,7 +9,7 @@ pub mod wire;
 #[cfg(test)]
 mod convergence;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use authors::{sync_message_authors, Author, AuthorKind};
 pub use backoff::Backoff;

@@ -7,23 +7,47 @@ use super::*;
 use crate::ids::{DocumentId, PeerId};
 use crate::survey::{self, HouseholdEdit, HouseholdId};
 
-/// The accepting side of the protocol, just enough to test the client.
-struct TestRelay {
-    doc: Automerge,
-    state: sync::State,
-    has_doc: bool,
+/// The accepting side of the protocol, just enough to test clients: every
+/// document it is sent, one sync state per document (one connection).
+pub(crate) struct TestRelay {
+    docs: std::collections::BTreeMap<DocumentId, (Automerge, sync::State)>,
+    /// What it serves for a document it never heard of (else: unavailable).
+    default: Option<Automerge>,
 }
 
 impl TestRelay {
-    fn new(doc: Option<Automerge>) -> Self {
+    /// A relay serving `doc` for any document asked, or none.
+    pub(crate) fn new(doc: Option<Automerge>) -> Self {
         Self {
-            has_doc: doc.is_some(),
-            doc: doc.unwrap_or_default(),
-            state: sync::State::new(),
+            docs: Default::default(),
+            default: doc,
         }
     }
 
-    fn receive(&mut self, bytes: &[u8]) -> Vec<Vec<u8>> {
+    /// A relay holding these documents.
+    pub(crate) fn with(docs: impl IntoIterator<Item = (DocumentId, Automerge)>) -> Self {
+        Self {
+            docs: docs
+                .into_iter()
+                .map(|(id, d)| (id, (d, sync::State::new())))
+                .collect(),
+            default: None,
+        }
+    }
+
+    /// The relay's copy of a document.
+    pub(crate) fn doc(&self, id: &DocumentId) -> &Automerge {
+        &self.docs[id].0
+    }
+
+    /// Forgets every sync state (a new connection).
+    pub(crate) fn reconnect(&mut self) {
+        for (_, state) in self.docs.values_mut() {
+            *state = sync::State::new();
+        }
+    }
+
+    pub(crate) fn receive(&mut self, bytes: &[u8]) -> Vec<Vec<u8>> {
         let relay = PeerId::new("relay");
         match WireMessage::decode(bytes).unwrap() {
             WireMessage::Join { sender_id, .. } => vec![WireMessage::Peer {
@@ -37,7 +61,7 @@ impl TestRelay {
                 document_id,
                 sender_id,
                 ..
-            } if !self.has_doc => {
+            } if !self.docs.contains_key(&document_id) && self.default.is_none() => {
                 vec![WireMessage::DocUnavailable {
                     document_id,
                     sender_id: relay,
@@ -57,12 +81,14 @@ impl TestRelay {
                 data,
                 ..
             } => {
-                self.has_doc = true;
-                self.doc
-                    .receive_sync_message(&mut self.state, sync::Message::decode(&data).unwrap())
+                let default = self.default.clone();
+                let (doc, state) = self
+                    .docs
+                    .entry(document_id)
+                    .or_insert_with(|| (default.unwrap_or_default(), sync::State::new()));
+                doc.receive_sync_message(state, sync::Message::decode(&data).unwrap())
                     .unwrap();
-                self.doc
-                    .generate_sync_message(&mut self.state)
+                doc.generate_sync_message(state)
                     .map(|m| {
                         WireMessage::Sync {
                             document_id,
@@ -151,7 +177,7 @@ fn handshake_then_sync_brings_status_to_up_to_date() {
     pump(&mut client, &mut relay, out);
     assert_eq!(client.status(), SyncStatus::UpToDate);
     assert_eq!(client.unconfirmed_changes(), 0);
-    assert_eq!(survey::households(&relay.doc).len(), 1);
+    assert_eq!(survey::households(relay.doc(&demo())).len(), 1);
 
     // A local change is offered at once and confirmed.
     survey::edit_household(
@@ -166,7 +192,10 @@ fn handshake_then_sync_brings_status_to_up_to_date() {
     assert_eq!(out.len(), 1);
     pump(&mut client, &mut relay, out);
     assert_eq!(client.unconfirmed_changes(), 0);
-    assert_eq!(survey::households(&relay.doc)[0].members.value, Some(5));
+    assert_eq!(
+        survey::households(relay.doc(&demo()))[0].members.value,
+        Some(5)
+    );
 
     // Disconnect keeps what was confirmed.
     client.handle(ClientEvent::Disconnected).unwrap();
@@ -193,7 +222,7 @@ fn an_empty_document_is_requested_and_can_be_unavailable_or_found() {
     assert!(seen.contains(&ClientOutput::DocumentChanged(wanted)));
     assert_eq!(
         client.document(&wanted).unwrap().get_heads(),
-        relay.doc.get_heads()
+        relay.doc(&wanted).get_heads()
     );
     assert_eq!(client.status(), SyncStatus::UpToDate);
 }
@@ -273,14 +302,14 @@ fn two_clients_converge_through_one_relay() {
         let out = c.handle(ClientEvent::Connected).unwrap();
         pump(c, &mut relay, out);
         c.handle(ClientEvent::Disconnected).unwrap();
-        relay.state = sync::State::new(); // one relay-side state per connection
+        relay.reconnect(); // one relay-side state per connection
     };
     session(&mut a);
     session(&mut b);
     session(&mut a);
     assert_eq!(
         a.document(&demo()).unwrap().get_heads(),
-        relay.doc.get_heads()
+        relay.doc(&demo()).get_heads()
     );
     assert_eq!(survey::households(a.document(&demo()).unwrap()).len(), 2);
 }

@@ -1,0 +1,187 @@
+//! The typed commands views send, and how each becomes one Automerge change.
+//!
+//! Commands name a field, never a whole record: a record written whole from
+//! a view that had not yet seen another device's change would undo it.
+
+use automerge::Automerge;
+
+use crate::survey::infrastructure::{self, Attestation, InfraEntry};
+use crate::survey::record::{self, Gps, Housing, Member, Sanitation, Sex, WaterSource};
+use crate::survey::{self, HouseholdEdit, HouseholdId, SurveyError};
+
+/// One edit of the commune's survey.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// A new household with its quick fields.
+    AddHousehold {
+        /// Its id (random, from the adapter).
+        id: HouseholdId,
+        /// Head of household.
+        head: String,
+        /// Declared members.
+        members: u32,
+        /// Village.
+        village: String,
+    },
+    /// One quick field of a household.
+    EditHousehold {
+        /// The household.
+        id: HouseholdId,
+        /// The field and its value.
+        edit: HouseholdEdit,
+    },
+    /// One part of a household's record.
+    EditRecord {
+        /// The household.
+        id: HouseholdId,
+        /// The part and its value.
+        edit: RecordEdit,
+    },
+    /// An infrastructure entry, written whole (its form edits it whole).
+    PutInfrastructure {
+        /// Entry id.
+        id: String,
+        /// The entry.
+        entry: InfraEntry,
+    },
+    /// A statement about an attested indicator.
+    Attest {
+        /// The indicator's attestation key.
+        indicator: String,
+        /// The statement.
+        attestation: Attestation,
+    },
+}
+
+/// One part of a household record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordEdit {
+    /// House type.
+    Housing(Option<Housing>),
+    /// Water source.
+    Water(Option<WaterSource>),
+    /// Latrine.
+    Sanitation(Option<Sanitation>),
+    /// Uses the internet.
+    Internet(Option<bool>),
+    /// Uses digital services.
+    DigitalServices(Option<bool>),
+    /// Waste collected or treated.
+    WasteTreated(Option<bool>),
+    /// Position.
+    Gps(Option<Gps>),
+    /// A new member under a fresh key.
+    AddMember {
+        /// Stable member key (random, from the adapter).
+        key: String,
+        /// The member.
+        member: Member,
+    },
+    /// One field of a member.
+    Member {
+        /// The member's key.
+        key: String,
+        /// The field and its value.
+        field: MemberField,
+    },
+    /// Removes a member.
+    RemoveMember(String),
+    /// Sets the yearly income of one source (đồng).
+    Income {
+        /// The source, e.g. "trồng trọt".
+        source: String,
+        /// Amount per year.
+        amount: i64,
+    },
+    /// Removes an income source.
+    RemoveIncome(String),
+    /// Adds a photo's content hash (once).
+    AddPhoto(String),
+}
+
+/// One field of a member.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemberField {
+    /// Full name.
+    Name(String),
+    /// Year of birth.
+    BirthYear(Option<i64>),
+    /// Sex.
+    Sex(Option<Sex>),
+    /// Health insurance.
+    Insured(Option<bool>),
+    /// At school.
+    InSchool(Option<bool>),
+    /// Has work.
+    Employed(Option<bool>),
+}
+
+impl RecordEdit {
+    /// Applies the edit to a record read from the current document.
+    pub fn apply(self, r: &mut record::HouseholdRecord) {
+        match self {
+            RecordEdit::Housing(v) => r.housing = v,
+            RecordEdit::Water(v) => r.water = v,
+            RecordEdit::Sanitation(v) => r.sanitation = v,
+            RecordEdit::Internet(v) => r.internet = v,
+            RecordEdit::DigitalServices(v) => r.digital_services = v,
+            RecordEdit::WasteTreated(v) => r.waste_treated = v,
+            RecordEdit::Gps(v) => r.gps = v,
+            RecordEdit::AddMember { key, member } => {
+                r.roster.insert(key, member);
+            }
+            RecordEdit::Member { key, field } => {
+                if let Some(m) = r.roster.get_mut(&key) {
+                    match field {
+                        MemberField::Name(v) => m.name = v.trim().to_owned(),
+                        MemberField::BirthYear(v) => m.birth_year = v,
+                        MemberField::Sex(v) => m.sex = v,
+                        MemberField::Insured(v) => m.insured = v,
+                        MemberField::InSchool(v) => m.in_school = v,
+                        MemberField::Employed(v) => m.employed = v,
+                    }
+                }
+            }
+            RecordEdit::RemoveMember(key) => {
+                r.roster.remove(&key);
+            }
+            RecordEdit::Income { source, amount } => {
+                r.income.insert(source.trim().to_owned(), amount);
+            }
+            RecordEdit::RemoveIncome(source) => {
+                r.income.remove(&source);
+            }
+            RecordEdit::AddPhoto(hash) => {
+                if !r.photos.contains(&hash) {
+                    r.photos.push(hash);
+                }
+            }
+        }
+    }
+}
+
+impl Command {
+    /// Validates and applies the command as one change made at `now`
+    /// (nothing is written when it is refused).
+    pub fn apply(self, doc: &mut Automerge, now: i64) -> Result<(), SurveyError> {
+        match self {
+            Command::AddHousehold {
+                id,
+                head,
+                members,
+                village,
+            } => survey::add_household(doc, &id, &head, members, &village, now),
+            Command::EditHousehold { id, edit } => survey::edit_household(doc, &id, edit, now),
+            Command::EditRecord { id, edit } => {
+                record::update_record(doc, &id, now, move |r| edit.apply(r))
+            }
+            Command::PutInfrastructure { id, entry } => {
+                infrastructure::put_infrastructure(doc, &id, &entry, now)
+            }
+            Command::Attest {
+                indicator,
+                attestation,
+            } => infrastructure::attest(doc, &indicator, &attestation, now),
+        }
+    }
+}

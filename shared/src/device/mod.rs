@@ -1,0 +1,835 @@
+//! The device engine as a sans-IO state machine: the documents of one
+//! commune on one device (its survey, which the device edits; its dossier
+//! and verdicts, the province registry and the catalog versions, which it
+//! receives), their durability on the device, and their sync with the relay.
+//!
+//! Events in ([`Event`]: a command, a store write done or failed, a socket
+//! opened, a frame, a timer), effects out ([`Effect`]: append to the store,
+//! compact, send, connect, wake me later, an edit is saved, the view
+//! changed). The browser adapter (`app/src/engine.rs`) executes effects with
+//! IndexedDB, a WebSocket and timers; tests execute them in memory.
+//!
+//! Invariants kept here: an edit is reported saved only once the store
+//! committed it; no message goes to the relay while any document is ahead
+//! of the store (messages are held until it has caught up); store rounds
+//! never overlap (an overlapping pair could record older heads after newer
+//! ones, and compaction would then drop a chunk the snapshot lacks).
+
+pub mod command;
+pub mod view;
+
+use std::collections::BTreeMap;
+
+use automerge::{Automerge, ChangeHash};
+
+use crate::catalog;
+use crate::date::Date;
+use crate::ids::{DocumentId, PeerId};
+use crate::survey::{CommuneRef, SurveyError};
+use crate::sync::{Backoff, ClientEvent, ClientOutput, SyncClient, SyncStatus};
+
+pub use command::{Command, MemberField, RecordEdit};
+pub use view::CommuneView;
+
+/// What a tracked document is to this device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The commune's survey: edited here.
+    Survey,
+    /// A department's verdicts on the commune: received.
+    Verdicts,
+    /// The commune's dossier: received.
+    Dossier,
+    /// The province registry: received.
+    Registry,
+    /// A catalog version: received.
+    Catalog,
+}
+
+/// The documents a device of `commune` tracks.
+pub fn documents_for(commune: &CommuneRef) -> Vec<(DocumentId, Kind)> {
+    let mut wanted = vec![
+        (commune.document_id, Kind::Survey),
+        (commune.appraisal.dossier, Kind::Dossier),
+        (commune.registry_id, Kind::Registry),
+    ];
+    wanted.extend(
+        commune
+            .appraisal
+            .verdicts
+            .values()
+            .map(|id| (*id, Kind::Verdicts)),
+    );
+    for (_, text) in catalog::SHIPPED {
+        if let Ok(c) = catalog::load_catalog("", text) {
+            wanted.push((catalog::document::document_id(&c.id), Kind::Catalog));
+        }
+    }
+    wanted
+}
+
+/// A document's stored chunks as read from the store, before loading.
+pub struct StoredChunks {
+    /// Chunk keys, in the store's order.
+    pub keys: Vec<String>,
+    /// Their bytes.
+    pub bytes: Vec<Vec<u8>>,
+}
+
+/// A document as loaded: what loaded, and the chunks that did not (the
+/// adapter sets them aside in the store, never deletes them).
+pub struct Loaded {
+    /// Everything that loaded.
+    pub doc: Automerge,
+    /// Keys and sizes of the chunks in `doc`.
+    pub chunks: Vec<(String, usize)>,
+    /// Keys of the chunks that did not load.
+    pub set_aside: Vec<String>,
+}
+
+/// Loads a document's chunks. A chunk that does not load (corrupt, or
+/// refused by Automerge) never stops the device: it is left out and named;
+/// every other chunk opens.
+pub fn load_chunks(stored: &StoredChunks) -> Loaded {
+    let mut loaded = Loaded {
+        doc: Automerge::new(),
+        chunks: Vec::new(),
+        set_aside: Vec::new(),
+    };
+    let mut good: Vec<&[u8]> = Vec::new();
+    for (key, bytes) in stored.keys.iter().zip(&stored.bytes) {
+        if loaded.doc.load_incremental(bytes).is_ok() {
+            good.push(bytes);
+            loaded.chunks.push((key.clone(), bytes.len()));
+        } else {
+            loaded.set_aside.push(key.clone());
+            // A failed load may have applied part of the chunk: start again
+            // from the chunks that loaded.
+            loaded.doc = Automerge::new();
+            for bytes in &good {
+                // These loaded before, into the same sequence of states.
+                let _ = loaded.doc.load_incremental(bytes);
+            }
+        }
+    }
+    loaded
+}
+
+/// One document handed to the engine at start.
+pub struct StartDocument {
+    /// Its id.
+    pub id: DocumentId,
+    /// What it is to the device.
+    pub kind: Kind,
+    /// As loaded from the store.
+    pub loaded: Loaded,
+    /// Heads the relay confirmed, as last stored.
+    pub confirmed: Vec<ChangeHash>,
+}
+
+/// Identifies an edit, so its "saved" (or "not saved") reaches its form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EditId(pub u64);
+
+/// Why an edit did not become a saved change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EditError {
+    /// The value was refused: nothing was written.
+    Refused(SurveyError),
+    /// The change was made but the store did not take it (full disk,
+    /// storage evicted): it is not saved, not sent, and the engine keeps
+    /// trying to write it.
+    NotSaved(String),
+}
+
+/// Something worth telling the person holding the device, as a code the
+/// views put into words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// Stored chunks that did not load were set aside (kept, not deleted).
+    SetAside(usize),
+    /// The store refused a write; the engine retries.
+    NotSaved(String),
+    /// The relay reported an error.
+    Remote(String),
+    /// The relay refused this device (revoked, unknown token).
+    DeviceRefused(String),
+}
+
+/// Which timer fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// Time to try connecting again.
+    Reconnect,
+    /// Time to retry a refused store write.
+    RetrySave,
+}
+
+/// What happened (fed to [`DeviceEngine::handle`]).
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A view's command.
+    Command(EditId, Command),
+    /// The store committed the append of `doc` asked by [`Effect::Append`];
+    /// `key` names the new chunk.
+    Appended {
+        /// The document.
+        doc: DocumentId,
+        /// The chunk's key.
+        key: String,
+    },
+    /// The store refused the append.
+    AppendFailed {
+        /// The document.
+        doc: DocumentId,
+        /// What the store said.
+        error: String,
+    },
+    /// The store replaced the chunks of [`Effect::Compact`] by one snapshot.
+    Compacted {
+        /// The document.
+        doc: DocumentId,
+        /// The snapshot's key.
+        key: String,
+    },
+    /// The compaction failed (nothing was replaced).
+    CompactFailed {
+        /// The document.
+        doc: DocumentId,
+    },
+    /// The connection to the relay is open.
+    Connected,
+    /// Connecting failed before a socket opened; `refused` when the relay
+    /// turned this device away.
+    ConnectFailed {
+        /// The relay's reason, if it refused the device.
+        refused: Option<String>,
+    },
+    /// One frame from the relay.
+    Frame(&'a [u8]),
+    /// The connection closed or failed.
+    Disconnected,
+    /// A timer asked for by [`Effect::Wake`] fired.
+    Timer(Timer),
+    /// The platform says the network is back: connect now, not after the
+    /// backoff.
+    NetworkBack,
+}
+
+/// What the adapter must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Append these bytes as a new chunk of `doc`; answer with
+    /// [`Event::Appended`] or [`Event::AppendFailed`].
+    Append {
+        /// The document.
+        doc: DocumentId,
+        /// Automerge's incremental save.
+        bytes: Vec<u8>,
+    },
+    /// Store `snapshot` as one chunk replacing `replaced`; answer with
+    /// [`Event::Compacted`] or [`Event::CompactFailed`].
+    Compact {
+        /// The document.
+        doc: DocumentId,
+        /// The whole document.
+        snapshot: Vec<u8>,
+        /// Chunk keys it replaces.
+        replaced: Vec<String>,
+    },
+    /// Remember the heads the relay confirmed for `doc` (no answer needed).
+    SaveConfirmed {
+        /// The document.
+        doc: DocumentId,
+        /// Confirmed heads.
+        heads: Vec<ChangeHash>,
+    },
+    /// Send one frame to the relay.
+    Send(Vec<u8>),
+    /// Open a connection to the relay; answer with [`Event::Connected`],
+    /// [`Event::ConnectFailed`] or later [`Event::Disconnected`].
+    Connect,
+    /// Close the connection (the relay sent something not understood).
+    CloseConnection,
+    /// Fire [`Event::Timer`] after this many milliseconds.
+    Wake {
+        /// Delay.
+        after_ms: u64,
+        /// Which timer.
+        timer: Timer,
+    },
+    /// An edit's outcome: saved on the device, or why not.
+    EditDone {
+        /// The edit.
+        edit: EditId,
+        /// The outcome.
+        result: Result<(), EditError>,
+    },
+    /// What the views show changed: read [`DeviceEngine::view`] and
+    /// [`DeviceEngine::status`].
+    Publish,
+    /// A line for the developer console.
+    Log(String),
+}
+
+/// Durability bookkeeping of one document.
+struct Tracked {
+    kind: Kind,
+    /// Heads of what the store holds.
+    persisted: Vec<ChangeHash>,
+    /// Keys and sizes of the chunks that make up `persisted`.
+    chunks: Vec<(String, usize)>,
+    /// Heads and size of the append in flight.
+    appending: Option<(Vec<ChangeHash>, usize)>,
+    /// Chunk keys a compaction in flight replaces, and its size.
+    compacting: Option<(Vec<String>, usize)>,
+    /// Confirmed heads last written to the store.
+    confirmed_saved: Vec<ChangeHash>,
+}
+
+/// A store round: one append per document that is ahead of the store.
+#[derive(Default)]
+struct Round {
+    waiters: Vec<EditId>,
+    failed: Option<String>,
+}
+
+/// The connection, as the engine sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    Down,
+    Connecting,
+    Up,
+}
+
+/// Compact a document once the chunks since its largest one outweigh it
+/// (and are past this size), or once it has this many chunks.
+const COMPACT_MIN_BYTES: usize = 64 * 1024;
+/// See [`COMPACT_MIN_BYTES`]: loading many chunks costs even when small.
+const COMPACT_MAX_CHUNKS: usize = 256;
+/// Delay before retrying a refused store write.
+const RETRY_SAVE_MS: u64 = 2_000;
+
+/// The configuration a device starts with.
+pub struct Start {
+    /// The commune the device works on.
+    pub commune: CommuneRef,
+    /// This connection's peer id.
+    pub peer: PeerId,
+    /// The device's storage id (kept in the store).
+    pub storage_id: String,
+    /// This session's actor (each writing session has its own).
+    pub actor: automerge::ActorId,
+    /// Whether the survey may start from its shared genesis here (a device
+    /// that is not enrolled); an enrolled device's survey was created by the
+    /// province's tooling and is fetched, never re-created.
+    pub create_survey: bool,
+    /// The documents as loaded.
+    pub documents: Vec<StartDocument>,
+}
+
+/// One device's documents, durability and sync.
+pub struct DeviceEngine {
+    client: SyncClient,
+    commune: CommuneRef,
+    docs: BTreeMap<DocumentId, Tracked>,
+    link: Link,
+    /// Messages for the relay waiting until every document is durable.
+    held: Vec<Vec<u8>>,
+    round: Option<Round>,
+    /// Another round is wanted once this one ends (with these waiters).
+    next: Option<Round>,
+    /// A local edit that could not be saved yet: offered to the relay once
+    /// a later round saves it.
+    unannounced: bool,
+    /// A refused write waits for its retry timer.
+    retry_pending: bool,
+    backoff: Backoff,
+    problem: Option<Problem>,
+    last_saved: Option<i64>,
+    last_sync: Option<i64>,
+    /// Heads of every document when the view was last computed.
+    shown: Option<Vec<Vec<ChangeHash>>>,
+}
+
+/// The sync state the header shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceStatus {
+    /// Offline / syncing / up to date.
+    pub sync: SyncStatus,
+    /// Local changes the relay has not confirmed.
+    pub unconfirmed: usize,
+    /// When the last local edit became durable (unix seconds).
+    pub last_saved: Option<i64>,
+    /// When the device was last up to date with the relay.
+    pub last_sync: Option<i64>,
+    /// The last problem worth telling.
+    pub problem: Option<Problem>,
+}
+
+/// The time and randomness an event is handled with (the core reads no
+/// clock and draws no randomness of its own).
+#[derive(Debug, Clone, Copy)]
+pub struct Env {
+    /// Now, unix seconds.
+    pub now: i64,
+    /// A uniform draw in [0, 1) for backoff jitter.
+    pub random: f64,
+}
+
+impl DeviceEngine {
+    /// Starts the engine with the loaded documents; returns the first
+    /// effects (the survey's genesis to store, connect, publish).
+    pub fn start(start: Start) -> (DeviceEngine, Vec<Effect>) {
+        let mut client = SyncClient::new(start.peer, Some(start.storage_id));
+        let mut docs = BTreeMap::new();
+        let mut set_aside = 0;
+        for d in start.documents {
+            set_aside += d.loaded.set_aside.len();
+            let mut doc = d.loaded.doc;
+            let persisted = doc.get_heads();
+            // The commune's survey starts from its shared genesis, so a
+            // device that never met the relay still works and later merges.
+            if d.kind == Kind::Survey && start.create_survey && persisted.is_empty() {
+                doc = crate::survey::genesis(&start.commune);
+            }
+            doc.set_actor(start.actor.clone());
+            client.add_document(d.id, doc, d.confirmed.clone());
+            docs.insert(
+                d.id,
+                Tracked {
+                    kind: d.kind,
+                    persisted,
+                    chunks: d.loaded.chunks,
+                    appending: None,
+                    compacting: None,
+                    confirmed_saved: d.confirmed,
+                },
+            );
+        }
+        let mut engine = DeviceEngine {
+            client,
+            commune: start.commune,
+            docs,
+            link: Link::Down,
+            held: Vec::new(),
+            round: None,
+            next: None,
+            unannounced: false,
+            retry_pending: false,
+            backoff: Backoff::default(),
+            problem: (set_aside > 0).then_some(Problem::SetAside(set_aside)),
+            last_saved: None,
+            last_sync: None,
+            shown: None,
+        };
+        let mut out = Vec::new();
+        engine.request_round(None, &mut out);
+        engine.connect(&mut out);
+        out.push(Effect::Publish);
+        (engine, out)
+    }
+
+    /// The commune this device works on.
+    pub fn commune(&self) -> &CommuneRef {
+        &self.commune
+    }
+
+    /// The id of the survey document.
+    pub fn survey_id(&self) -> DocumentId {
+        self.commune.document_id
+    }
+
+    /// This connection's peer id (the adapter names it when connecting).
+    pub fn peer_id(&self) -> &PeerId {
+        self.client.peer_id()
+    }
+
+    /// The sync state for the header.
+    pub fn status(&self) -> DeviceStatus {
+        DeviceStatus {
+            sync: self.client.status(),
+            unconfirmed: self.client.unconfirmed_changes(),
+            last_saved: self.last_saved,
+            last_sync: self.last_sync,
+            problem: self.problem.clone(),
+        }
+    }
+
+    /// A document as durable on this device (the one in memory can only be
+    /// ahead of it while an append is in flight or refused).
+    pub fn durable(&self, id: &DocumentId) -> Option<Automerge> {
+        let doc = self.client.document(id)?;
+        let persisted = &self.docs.get(id)?.persisted;
+        if doc.get_heads() == *persisted {
+            Some(doc.clone())
+        } else {
+            doc.fork_at(persisted).ok()
+        }
+    }
+
+    /// The view of durable data, if it changed since the last call.
+    pub fn view(&mut self, today: Date) -> Option<CommuneView> {
+        let heads: Vec<Vec<ChangeHash>> = self.docs.values().map(|t| t.persisted.clone()).collect();
+        if self.shown.as_ref() == Some(&heads) {
+            return None;
+        }
+        self.shown = Some(heads);
+        let durable: BTreeMap<DocumentId, Automerge> = self
+            .docs
+            .keys()
+            .filter_map(|id| Some((*id, self.durable(id)?)))
+            .collect();
+        let of_kind = |kind: Kind| {
+            self.docs
+                .iter()
+                .filter(move |(_, t)| t.kind == kind)
+                .filter_map(|(id, _)| durable.get(id))
+        };
+        // Each verdicts document counts for the department it is listed
+        // under, whatever it says about itself.
+        let verdicts = self
+            .commune
+            .appraisal
+            .verdicts
+            .iter()
+            .filter_map(|(department, id)| Some((department.as_str(), durable.get(id)?)))
+            .collect();
+        let sources = view::Sources {
+            commune: &self.commune,
+            survey: durable.get(&self.commune.document_id),
+            dossier: durable.get(&self.commune.appraisal.dossier),
+            verdicts,
+            registry: of_kind(Kind::Registry).next(),
+            catalogs: of_kind(Kind::Catalog).collect(),
+        };
+        Some(CommuneView::compute(sources, today))
+    }
+
+    /// Advances the engine by one event.
+    pub fn handle(&mut self, event: Event<'_>, env: Env) -> Vec<Effect> {
+        let mut out = Vec::new();
+        match event {
+            Event::Command(edit, command) => self.command(edit, command, env, &mut out),
+            Event::Appended { doc, key } => self.appended(doc, Ok(key), env, &mut out),
+            Event::AppendFailed { doc, error } => self.appended(doc, Err(error), env, &mut out),
+            Event::Compacted { doc, key } => {
+                if let Some(t) = self.docs.get_mut(&doc) {
+                    if let Some((replaced, size)) = t.compacting.take() {
+                        t.chunks.retain(|(k, _)| !replaced.contains(k));
+                        t.chunks.push((key, size));
+                    }
+                }
+            }
+            Event::CompactFailed { doc } => {
+                if let Some(t) = self.docs.get_mut(&doc) {
+                    t.compacting = None;
+                }
+            }
+            Event::Connected => {
+                self.link = Link::Up;
+                let outputs = self.client.handle(ClientEvent::Connected);
+                self.client_outputs(outputs, &mut out);
+                self.after_sync_step(env, &mut out);
+            }
+            Event::ConnectFailed { refused } => {
+                self.link = Link::Down;
+                if let Some(reason) = refused {
+                    self.problem = Some(Problem::DeviceRefused(reason));
+                    out.push(Effect::Publish);
+                }
+                self.schedule_reconnect(env, &mut out);
+            }
+            Event::Frame(bytes) => {
+                let outputs = self.client.handle(ClientEvent::Received(bytes));
+                if outputs.is_err() {
+                    // A frame we cannot understand: drop this connection,
+                    // keep all data.
+                    out.push(Effect::CloseConnection);
+                }
+                self.client_outputs(outputs, &mut out);
+                self.after_sync_step(env, &mut out);
+            }
+            Event::Disconnected => {
+                self.link = Link::Down;
+                // Held messages belong to the closed connection's sync round.
+                self.held.clear();
+                let outputs = self.client.handle(ClientEvent::Disconnected);
+                self.client_outputs(outputs, &mut out);
+                self.after_sync_step(env, &mut out);
+                self.schedule_reconnect(env, &mut out);
+            }
+            Event::Timer(Timer::Reconnect) | Event::NetworkBack => self.connect(&mut out),
+            Event::Timer(Timer::RetrySave) => {
+                self.retry_pending = false;
+                self.request_round(None, &mut out);
+            }
+        }
+        out
+    }
+
+    fn command(&mut self, edit: EditId, command: Command, env: Env, out: &mut Vec<Effect>) {
+        let id = self.survey_id();
+        let applied = match self.client.document_mut(&id) {
+            Some(doc) => command.apply(doc, env.now),
+            None => Err(SurveyError::NotASurvey),
+        };
+        match applied {
+            Ok(()) => self.request_round(Some(edit), out),
+            Err(e) => out.push(Effect::EditDone {
+                edit,
+                result: Err(EditError::Refused(e)),
+            }),
+        }
+    }
+
+    /// Asks for a store round (now, or after the one in flight).
+    fn request_round(&mut self, waiter: Option<EditId>, out: &mut Vec<Effect>) {
+        if self.round.is_some() {
+            let next = self.next.get_or_insert_with(Round::default);
+            next.waiters.extend(waiter);
+            return;
+        }
+        let mut round = Round::default();
+        round.waiters.extend(waiter);
+        self.round = Some(round);
+        for (id, t) in self.docs.iter_mut() {
+            let Some(doc) = self.client.document(id) else {
+                continue;
+            };
+            let heads = doc.get_heads();
+            if heads == t.persisted {
+                continue;
+            }
+            let bytes = doc.save_after(&t.persisted);
+            if bytes.is_empty() {
+                t.persisted = heads;
+                continue;
+            }
+            t.appending = Some((heads, bytes.len()));
+            out.push(Effect::Append { doc: *id, bytes });
+        }
+        self.maybe_finish_round(out);
+    }
+
+    fn appended(
+        &mut self,
+        doc: DocumentId,
+        result: Result<String, String>,
+        env: Env,
+        out: &mut Vec<Effect>,
+    ) {
+        let survey = self.survey_id();
+        let Some(t) = self.docs.get_mut(&doc) else {
+            return;
+        };
+        let Some((heads, size)) = t.appending.take() else {
+            return;
+        };
+        match result {
+            Ok(key) => {
+                t.persisted = heads;
+                t.chunks.push((key, size));
+                if doc == survey {
+                    self.last_saved = Some(env.now);
+                }
+                if matches!(self.problem, Some(Problem::NotSaved(_))) {
+                    self.problem = None;
+                }
+                self.maybe_compact(doc, out);
+            }
+            Err(error) => {
+                if let Some(round) = &mut self.round {
+                    round.failed.get_or_insert(error);
+                }
+            }
+        }
+        self.maybe_finish_round(out);
+    }
+
+    fn maybe_finish_round(&mut self, out: &mut Vec<Effect>) {
+        if self.docs.values().any(|t| t.appending.is_some()) {
+            return;
+        }
+        let Some(round) = self.round.take() else {
+            return;
+        };
+        let saved_edit = !round.waiters.is_empty();
+        match &round.failed {
+            Some(error) => {
+                out.push(Effect::Log(format!("store refused a write: {error}")));
+                self.problem = Some(Problem::NotSaved(error.clone()));
+                if saved_edit {
+                    self.unannounced = true;
+                }
+                if !self.retry_pending {
+                    self.retry_pending = true;
+                    out.push(Effect::Wake {
+                        after_ms: RETRY_SAVE_MS,
+                        timer: Timer::RetrySave,
+                    });
+                }
+            }
+            None => {
+                if saved_edit || std::mem::take(&mut self.unannounced) {
+                    // The edit is durable: now (and only now) offer it.
+                    let outputs = self
+                        .client
+                        .handle(ClientEvent::LocalChange(self.survey_id()));
+                    self.client_outputs(outputs, out);
+                }
+            }
+        }
+        for edit in round.waiters {
+            out.push(Effect::EditDone {
+                edit,
+                result: match &round.failed {
+                    Some(e) => Err(EditError::NotSaved(e.clone())),
+                    None => Ok(()),
+                },
+            });
+        }
+        out.push(Effect::Publish);
+        if let Some(next) = self.next.take() {
+            let mut waiters = next.waiters.into_iter();
+            self.request_round(waiters.next(), out);
+            if let Some(round) = &mut self.round {
+                round.waiters.extend(waiters);
+            } else {
+                // That round had nothing to write and finished at once: its
+                // other waiters are saved as well.
+                for edit in waiters {
+                    out.push(Effect::EditDone {
+                        edit,
+                        result: Ok(()),
+                    });
+                }
+            }
+        } else {
+            self.flush_held(out);
+        }
+    }
+
+    /// Compacts when the chunks outweigh the largest one (the last
+    /// snapshot, usually) or are too many.
+    fn maybe_compact(&mut self, id: DocumentId, out: &mut Vec<Effect>) {
+        let Some(t) = self.docs.get_mut(&id) else {
+            return;
+        };
+        if t.compacting.is_some() || t.chunks.len() < 2 {
+            return;
+        }
+        let largest = t.chunks.iter().map(|(_, n)| *n).max().unwrap_or(0);
+        let rest: usize = t.chunks.iter().map(|(_, n)| *n).sum::<usize>() - largest;
+        let by_size = rest > largest.max(COMPACT_MIN_BYTES);
+        if !by_size && t.chunks.len() <= COMPACT_MAX_CHUNKS {
+            return;
+        }
+        let Some(doc) = self.client.document(&id) else {
+            return;
+        };
+        let snapshot = if doc.get_heads() == t.persisted {
+            doc.save()
+        } else {
+            match doc.fork_at(&t.persisted) {
+                Ok(d) => d.save(),
+                Err(_) => return,
+            }
+        };
+        let replaced: Vec<String> = t.chunks.iter().map(|(k, _)| k.clone()).collect();
+        t.compacting = Some((replaced.clone(), snapshot.len()));
+        out.push(Effect::Compact {
+            doc: id,
+            snapshot,
+            replaced,
+        });
+    }
+
+    /// Whether every document in memory is already in the store.
+    fn all_durable(&self) -> bool {
+        self.docs.iter().all(|(id, t)| {
+            self.client
+                .document(id)
+                .is_none_or(|doc| doc.get_heads() == t.persisted)
+        })
+    }
+
+    fn send(&mut self, bytes: Vec<u8>, out: &mut Vec<Effect>) {
+        if self.link != Link::Up {
+            // The next connection starts its own sync round.
+            return;
+        }
+        if self.all_durable() && self.held.is_empty() {
+            out.push(Effect::Send(bytes));
+        } else {
+            self.held.push(bytes);
+        }
+    }
+
+    fn flush_held(&mut self, out: &mut Vec<Effect>) {
+        if !self.all_durable() {
+            return;
+        }
+        out.extend(std::mem::take(&mut self.held).into_iter().map(Effect::Send));
+    }
+
+    fn client_outputs(
+        &mut self,
+        outputs: Result<Vec<ClientOutput>, crate::sync::ClientError>,
+        out: &mut Vec<Effect>,
+    ) {
+        let outputs = match outputs {
+            Ok(outputs) => outputs,
+            Err(e) => return out.push(Effect::Log(format!("sync: {e}"))),
+        };
+        for output in outputs {
+            match output {
+                ClientOutput::Send(bytes) => self.send(bytes, out),
+                ClientOutput::DocumentChanged(_) => self.request_round(None, out),
+                ClientOutput::DocumentUnavailable(id) => {
+                    out.push(Effect::Log(format!("relay does not have {id}")))
+                }
+                ClientOutput::RemoteError(message) => {
+                    out.push(Effect::Log(format!("relay error: {message}")));
+                    self.problem = Some(Problem::Remote(message));
+                }
+            }
+        }
+    }
+
+    /// Bookkeeping after each protocol step: status, confirmations.
+    fn after_sync_step(&mut self, env: Env, out: &mut Vec<Effect>) {
+        if self.client.status() == SyncStatus::UpToDate {
+            self.backoff.reset();
+            self.last_sync = Some(env.now);
+        }
+        for (id, t) in self.docs.iter_mut() {
+            let confirmed = self.client.confirmed_heads(id).to_vec();
+            if confirmed != t.confirmed_saved {
+                t.confirmed_saved = confirmed.clone();
+                out.push(Effect::SaveConfirmed {
+                    doc: *id,
+                    heads: confirmed,
+                });
+            }
+        }
+        out.push(Effect::Publish);
+    }
+
+    fn connect(&mut self, out: &mut Vec<Effect>) {
+        if self.link == Link::Down {
+            self.link = Link::Connecting;
+            out.push(Effect::Connect);
+        }
+    }
+
+    fn schedule_reconnect(&mut self, env: Env, out: &mut Vec<Effect>) {
+        out.push(Effect::Wake {
+            after_ms: self.backoff.next_delay_ms(env.random),
+            timer: Timer::Reconnect,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests;

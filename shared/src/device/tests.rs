@@ -1,0 +1,396 @@
+//! The device engine driven by an in-memory store (whose writes can be held
+//! back or refused) and an in-test relay.
+
+use std::collections::BTreeMap;
+
+use automerge::ActorId;
+
+use super::*;
+use crate::survey::{self, HouseholdId};
+use crate::sync::tests::TestRelay;
+
+/// Executes the engine's effects: the store in memory (appends wait in
+/// `pending` until [`Device::settle`]), the relay in the test.
+struct Device {
+    engine: DeviceEngine,
+    store: BTreeMap<DocumentId, Vec<(String, Vec<u8>)>>,
+    pending: Vec<Effect>,
+    refuse_writes: bool,
+    relay: TestRelay,
+    relay_up: bool,
+    timers: Vec<Timer>,
+    done: Vec<(EditId, Result<(), EditError>)>,
+    sent: usize,
+    compactions: usize,
+    keys: u64,
+    now: i64,
+    edits: u64,
+}
+
+fn env(now: i64) -> Env {
+    Env { now, random: 0.5 }
+}
+
+fn start_with(
+    store: BTreeMap<DocumentId, Vec<(String, Vec<u8>)>>,
+    relay: TestRelay,
+    actor: u8,
+) -> Device {
+    let commune = survey::demo_commune();
+    let documents = documents_for(&commune)
+        .into_iter()
+        .map(|(id, kind)| {
+            let chunks = store.get(&id).cloned().unwrap_or_default();
+            let stored = StoredChunks {
+                keys: chunks.iter().map(|(k, _)| k.clone()).collect(),
+                bytes: chunks.into_iter().map(|(_, b)| b).collect(),
+            };
+            StartDocument {
+                id,
+                kind,
+                loaded: load_chunks(&stored),
+                confirmed: Vec::new(),
+            }
+        })
+        .collect();
+    let (engine, effects) = DeviceEngine::start(Start {
+        commune,
+        peer: PeerId::new(format!("device-{actor}")),
+        storage_id: format!("storage-{actor}"),
+        actor: ActorId::from(vec![actor; 16]),
+        create_survey: true,
+        documents,
+    });
+    let mut device = Device {
+        engine,
+        store,
+        pending: Vec::new(),
+        refuse_writes: false,
+        relay,
+        relay_up: true,
+        timers: Vec::new(),
+        done: Vec::new(),
+        sent: 0,
+        compactions: 0,
+        keys: 0,
+        now: 1_750_000_000,
+        edits: 0,
+    };
+    device.run(effects);
+    device
+}
+
+impl Device {
+    fn run(&mut self, effects: Vec<Effect>) {
+        let mut queue: std::collections::VecDeque<Effect> = effects.into();
+        while let Some(effect) = queue.pop_front() {
+            let next = match effect {
+                Effect::Append { .. } | Effect::Compact { .. } => {
+                    self.pending.push(effect);
+                    Vec::new()
+                }
+                Effect::Send(bytes) => {
+                    self.sent += 1;
+                    let replies = self.relay.receive(&bytes);
+                    let mut out = Vec::new();
+                    for r in replies {
+                        out.extend(self.engine.handle(Event::Frame(&r), env(self.now)));
+                    }
+                    out
+                }
+                Effect::Connect if self.relay_up => {
+                    self.relay.reconnect();
+                    self.engine.handle(Event::Connected, env(self.now))
+                }
+                Effect::Connect => self
+                    .engine
+                    .handle(Event::ConnectFailed { refused: None }, env(self.now)),
+                Effect::Wake { timer, .. } => {
+                    self.timers.push(timer);
+                    Vec::new()
+                }
+                Effect::EditDone { edit, result } => {
+                    self.done.push((edit, result));
+                    Vec::new()
+                }
+                Effect::SaveConfirmed { .. }
+                | Effect::CloseConnection
+                | Effect::Publish
+                | Effect::Log(_) => Vec::new(),
+            };
+            queue.extend(next);
+        }
+    }
+
+    /// Lets the store finish every write asked so far (and those they lead to).
+    fn settle(&mut self) {
+        while !self.pending.is_empty() {
+            for effect in std::mem::take(&mut self.pending) {
+                let event = match effect {
+                    Effect::Append { doc, bytes } if self.refuse_writes => {
+                        let _ = bytes;
+                        Event::AppendFailed {
+                            doc,
+                            error: "QuotaExceededError".into(),
+                        }
+                    }
+                    Effect::Append { doc, bytes } => {
+                        self.keys += 1;
+                        let key = format!("{doc}/{:08}", self.keys);
+                        self.store
+                            .entry(doc)
+                            .or_default()
+                            .push((key.clone(), bytes));
+                        Event::Appended { doc, key }
+                    }
+                    Effect::Compact {
+                        doc,
+                        snapshot,
+                        replaced,
+                    } => {
+                        self.keys += 1;
+                        self.compactions += 1;
+                        let key = format!("{doc}/{:08}", self.keys);
+                        let chunks = self.store.entry(doc).or_default();
+                        chunks.retain(|(k, _)| !replaced.contains(k));
+                        chunks.push((key.clone(), snapshot));
+                        Event::Compacted { doc, key }
+                    }
+                    _ => unreachable!(),
+                };
+                let effects = self.engine.handle(event, env(self.now));
+                self.run(effects);
+            }
+        }
+    }
+
+    fn command(&mut self, command: Command) -> EditId {
+        self.edits += 1;
+        let edit = EditId(self.edits);
+        self.now += 1;
+        let effects = self
+            .engine
+            .handle(Event::Command(edit, command), env(self.now));
+        self.run(effects);
+        edit
+    }
+
+    fn outcome(&self, edit: EditId) -> Option<&Result<(), EditError>> {
+        self.done.iter().find(|(e, _)| *e == edit).map(|(_, r)| r)
+    }
+
+    fn stored_households(&self) -> Vec<String> {
+        let chunks = self.store.get(&survey_id()).cloned().unwrap_or_default();
+        let loaded = load_chunks(&StoredChunks {
+            keys: chunks.iter().map(|(k, _)| k.clone()).collect(),
+            bytes: chunks.into_iter().map(|(_, b)| b).collect(),
+        });
+        heads_of(&loaded.doc)
+    }
+}
+
+fn heads_of(doc: &Automerge) -> Vec<String> {
+    survey::households(doc)
+        .into_iter()
+        .filter_map(|h| h.head.value)
+        .collect()
+}
+
+fn survey_id() -> DocumentId {
+    survey::demo_commune().document_id
+}
+
+fn add(head: &str, n: u8) -> Command {
+    Command::AddHousehold {
+        id: HouseholdId::from_random([n; 16]),
+        head: head.into(),
+        members: 3,
+        village: "Bản Hồ".into(),
+    }
+}
+
+/// A relay that already holds the demo commune's genesis.
+fn relay() -> TestRelay {
+    TestRelay::with([(survey_id(), survey::genesis(&survey::demo_commune()))])
+}
+
+#[test]
+fn an_edit_is_saved_on_the_device_before_anything_is_sent() {
+    let mut device = start_with(BTreeMap::new(), relay(), 1);
+    device.settle();
+    assert_eq!(device.engine.status().sync, SyncStatus::UpToDate);
+    let sent = device.sent;
+    let edit = device.command(add("Thào A Chứ", 1));
+    // Applied in memory, asked of the store: not saved, not sent.
+    assert_eq!(device.outcome(edit), None);
+    assert_eq!(device.sent, sent);
+    assert!(heads_of(device.relay.doc(&survey_id())).is_empty());
+    device.settle();
+    assert_eq!(device.outcome(edit), Some(&Ok(())));
+    assert_eq!(device.stored_households(), ["Thào A Chứ"]);
+    assert_eq!(heads_of(device.relay.doc(&survey_id())), ["Thào A Chứ"]);
+    assert_eq!(device.engine.status().unconfirmed, 0);
+    assert!(device.engine.status().last_saved.is_some());
+}
+
+#[test]
+fn a_refused_edit_writes_nothing() {
+    let mut device = start_with(BTreeMap::new(), relay(), 1);
+    device.settle();
+    let edit = device.command(add("   ", 1));
+    assert!(matches!(
+        device.outcome(edit),
+        Some(Err(EditError::Refused(_)))
+    ));
+    assert!(device.pending.is_empty());
+}
+
+#[test]
+fn a_write_the_store_refuses_is_not_saved_not_sent_and_retried() {
+    let mut device = start_with(BTreeMap::new(), relay(), 1);
+    device.settle();
+    device.refuse_writes = true;
+    let edit = device.command(add("Hộ chưa lưu", 1));
+    device.settle();
+    assert!(matches!(
+        device.outcome(edit),
+        Some(Err(EditError::NotSaved(_)))
+    ));
+    assert!(matches!(
+        device.engine.status().problem,
+        Some(Problem::NotSaved(_))
+    ));
+    assert!(heads_of(device.relay.doc(&survey_id())).is_empty());
+    assert_eq!(device.timers, [Timer::RetrySave]);
+    // The store takes writes again: the retry saves it, and only then is it sent.
+    device.refuse_writes = false;
+    let effects = device
+        .engine
+        .handle(Event::Timer(Timer::RetrySave), env(device.now));
+    device.run(effects);
+    assert!(heads_of(device.relay.doc(&survey_id())).is_empty());
+    device.settle();
+    assert_eq!(device.stored_households(), ["Hộ chưa lưu"]);
+    assert_eq!(heads_of(device.relay.doc(&survey_id())), ["Hộ chưa lưu"]);
+    assert_eq!(device.engine.status().problem, None);
+}
+
+#[test]
+fn changes_from_the_relay_are_stored_and_replies_wait_until_they_are() {
+    // Another device's household is on the relay.
+    let mut other = survey::genesis(&survey::demo_commune());
+    other.set_actor(ActorId::from(vec![9; 16]));
+    add("Vàng Thị Mai", 2).apply(&mut other, 1).unwrap();
+    let mut device = start_with(BTreeMap::new(), TestRelay::with([(survey_id(), other)]), 1);
+    // Received in memory, not yet stored: the device holds its replies.
+    assert_eq!(device.engine.status().sync, SyncStatus::Syncing);
+    device.settle();
+    assert_eq!(device.stored_households(), ["Vàng Thị Mai"]);
+    assert_eq!(device.engine.status().sync, SyncStatus::UpToDate);
+    let view = device
+        .engine
+        .view(Date::parse("02/12/2026").unwrap())
+        .unwrap();
+    assert_eq!(view.listing.len(), 1);
+    // Nothing changed since: no new view.
+    assert!(device
+        .engine
+        .view(Date::parse("02/12/2026").unwrap())
+        .is_none());
+}
+
+#[test]
+fn what_was_stored_opens_again_and_a_bad_chunk_is_set_aside() {
+    let mut device = start_with(BTreeMap::new(), relay(), 1);
+    device.settle();
+    device.command(add("Giàng A Sử", 1));
+    device.settle();
+    // As seen in the field: two sessions that shared one actor each wrote
+    // its "change 1"; the second such chunk cannot load.
+    let genesis = survey::genesis(&survey::demo_commune());
+    let session = |n: u8| {
+        let mut doc = genesis.clone();
+        doc.set_actor(ActorId::from([7u8; 16]));
+        add(&format!("Hộ {n}"), 100 + n).apply(&mut doc, 1).unwrap();
+        doc.save_after(&genesis.get_heads())
+    };
+    let mut store = device.store.clone();
+    let chunks = store.get_mut(&survey_id()).unwrap();
+    chunks.push(("x/1".into(), session(1)));
+    chunks.push(("x/2".into(), session(2)));
+    let mut reopened = start_with(store, relay(), 2);
+    assert_eq!(reopened.engine.status().problem, Some(Problem::SetAside(1)));
+    let view = reopened
+        .engine
+        .view(Date::parse("02/12/2026").unwrap())
+        .unwrap();
+    assert_eq!(view.listing.len(), 2);
+    assert!(view.listing.query(&Default::default()).iter().any(|&i| view
+        .listing
+        .row(i)
+        .unwrap()
+        .head
+        == "Giàng A Sử"));
+}
+
+#[test]
+fn compaction_follows_size_not_a_count_of_edits() {
+    let mut device = start_with(BTreeMap::new(), relay(), 1);
+    device.settle();
+    // A few small edits: no compaction.
+    for n in 0..20u8 {
+        device.command(add(&format!("Hộ {n}"), n));
+        device.settle();
+    }
+    assert_eq!(device.compactions, 0);
+    let chunks_before = device.store[&survey_id()].len();
+    assert!(chunks_before > 20);
+    // Many more: compacted into one snapshot, nothing lost.
+    for n in 20..=255u8 {
+        device.command(add(&format!("Hộ {n}"), n));
+        device.settle();
+    }
+    // 257 chunks were appended (genesis + 256): once the small ones
+    // outweighed 64 KiB they became one snapshot.
+    assert!(device.compactions >= 1);
+    assert!(
+        device.store[&survey_id()].len() < 257 - chunks_before,
+        "{} chunks after compaction",
+        device.store[&survey_id()].len()
+    );
+    assert_eq!(device.stored_households().len(), 256);
+}
+
+#[test]
+fn a_lost_connection_is_retried_and_the_network_coming_back_connects_at_once() {
+    let mut device = start_with(BTreeMap::new(), relay(), 1);
+    device.settle();
+    device.relay_up = false;
+    let effects = device.engine.handle(Event::Disconnected, env(device.now));
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Wake {
+            timer: Timer::Reconnect,
+            ..
+        }
+    )));
+    device.run(effects);
+    assert_eq!(device.engine.status().sync, SyncStatus::Offline);
+    // Offline edits are saved, and reach the relay once it is back.
+    let edit = device.command(add("Lò Văn An", 3));
+    device.settle();
+    assert_eq!(device.outcome(edit), Some(&Ok(())));
+    assert_eq!(device.engine.status().unconfirmed, 1);
+    device.relay_up = true;
+    let effects = device.engine.handle(Event::NetworkBack, env(device.now));
+    assert_eq!(effects, [Effect::Connect]);
+    device.run(effects);
+    device.settle();
+    assert_eq!(heads_of(device.relay.doc(&survey_id())), ["Lò Văn An"]);
+    assert_eq!(device.engine.status().unconfirmed, 0);
+    // Connected: the network event asks for nothing more.
+    assert!(device
+        .engine
+        .handle(Event::NetworkBack, env(device.now))
+        .is_empty());
+}

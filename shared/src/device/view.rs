@@ -1,0 +1,119 @@
+//! What the commune's screens show, computed from the documents as durable
+//! on the device: the household list, the scorecards of the sets in force,
+//! infrastructure, attestations, the commune's registry entry and standing,
+//! the appraisal.
+
+use std::collections::BTreeMap;
+
+use automerge::Automerge;
+
+use crate::appraisal::{self, Appraisal};
+use crate::catalog::{self, Catalog};
+use crate::date::Date;
+use crate::evaluation::{evaluate, evaluate_commune, Scorecard};
+use crate::registry::{self, Commune};
+use crate::survey::infrastructure::{self, Attestation, InfraEntry};
+use crate::survey::listing::{read_commune, Listing};
+use crate::survey::merge::{self, Succession};
+use crate::survey::{self, CommuneRef};
+
+/// The commune's screens' data.
+#[derive(Debug, Clone, Default)]
+pub struct CommuneView {
+    /// The commune's name (as its survey stores it, else as enrolled).
+    pub name: String,
+    /// Households, indexed for search.
+    pub listing: Listing,
+    /// One scorecard per criteria set in force.
+    pub scorecards: Vec<Scorecard>,
+    /// Infrastructure entries by id.
+    pub infrastructure: Vec<(String, InfraEntry)>,
+    /// Attestations by indicator key.
+    pub attestations: BTreeMap<String, Attestation>,
+    /// The catalog versions (received, else the shipped ones).
+    pub catalogs: Vec<Catalog>,
+    /// The commune as the province registry lists it, once received.
+    pub registry_entry: Option<Commune>,
+    /// Names of the units the commune was formed from.
+    pub predecessor_names: Vec<String>,
+    /// Where this commune's data went, if it was merged into another.
+    pub succeeded_by: Option<Succession>,
+    /// Verdicts, district review, dossier state.
+    pub appraisal: Appraisal,
+}
+
+/// The documents a view is computed from (each as durable on the device).
+pub struct Sources<'a> {
+    /// The commune.
+    pub commune: &'a CommuneRef,
+    /// Its survey.
+    pub survey: Option<&'a Automerge>,
+    /// Its dossier.
+    pub dossier: Option<&'a Automerge>,
+    /// Each department's verdicts, by the department it is listed under.
+    pub verdicts: Vec<(&'a str, &'a Automerge)>,
+    /// The province registry.
+    pub registry: Option<&'a Automerge>,
+    /// Catalog documents received.
+    pub catalogs: Vec<&'a Automerge>,
+}
+
+impl CommuneView {
+    /// Computes the view for `today` (the survey year is today's year).
+    pub fn compute(sources: Sources<'_>, today: Date) -> CommuneView {
+        let empty = Automerge::new();
+        let survey_doc = sources.survey.unwrap_or(&empty);
+        let mut catalogs: Vec<Catalog> = sources
+            .catalogs
+            .iter()
+            .filter_map(|d| catalog::document::read(d).ok())
+            .collect();
+        if catalogs.is_empty() {
+            // Not received yet: the versions shipped with the app.
+            catalogs = catalog::shipped();
+        }
+        let province = sources
+            .registry
+            .and_then(|d| registry::document::read(d).ok());
+        let code = &sources.commune.code;
+        let entry = province.as_ref().and_then(|r| r.commune(code).cloned());
+        let predecessor_names = province
+            .as_ref()
+            .map(|r| {
+                r.predecessors_of(code)
+                    .into_iter()
+                    .map(|p| p.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let appraisal = appraisal::assemble(&catalogs, sources.dossier, sources.verdicts);
+        let year = i64::from(today.year);
+        let survey = read_commune(survey_doc, year);
+        let scorecards = crate::overview::sets_in_force(&catalogs, today)
+            .into_iter()
+            .map(|c| match &entry {
+                Some(commune) => {
+                    evaluate_commune(c, commune, today.year, &survey.facts, &appraisal)
+                }
+                None => {
+                    let class = sources.commune.class_in(&c.classification);
+                    evaluate(c, class.as_deref(), today.year, &survey.facts)
+                }
+            })
+            .collect();
+        CommuneView {
+            name: survey::commune_name(survey_doc).unwrap_or_else(|| sources.commune.name.clone()),
+            listing: survey.listing,
+            scorecards,
+            infrastructure: infrastructure::infrastructure(survey_doc)
+                .into_iter()
+                .collect(),
+            attestations: infrastructure::attestations(survey_doc),
+            catalogs,
+            registry_entry: entry,
+            predecessor_names,
+            succeeded_by: merge::succeeded_by(survey_doc),
+            appraisal,
+        }
+    }
+}
