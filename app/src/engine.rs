@@ -1,42 +1,40 @@
-//! The device engine: the documents of one commune (its survey, which the
-//! device edits; its appraisal; the province registry and the catalog
-//! versions, which it receives), each kept durable in IndexedDB and synced
-//! with the relay. Views call [`edit`]; the engine publishes what they show
-//! through the [`View`] signals.
-//!
-//! Order of an edit: apply in `ntm-core` (one Automerge change) → append to
-//! IndexedDB and wait for the commit → show it (saved) → offer it to the relay.
-//! Nothing goes to the relay while any document is ahead of IndexedDB: the
-//! messages are held and sent once it has caught up, so the relay never
-//! holds a change this device could still lose.
+//! The browser adapter of the device engine (`ntm_core::device`): it opens
+//! IndexedDB, hands the loaded documents to the engine, and executes the
+//! engine's effects — appends and compactions in IndexedDB, frames on the
+//! WebSocket, timers — feeding each outcome back as an event. Views send
+//! typed commands through [`edit`] and read the [`View`] signals, which
+//! this adapter fills from the engine's view model; it decides nothing.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
 
-use automerge::{ActorId, Automerge, ChangeHash};
+use automerge::{ActorId, ChangeHash};
 use futures_channel::oneshot;
 use leptos::prelude::*;
 use ntm_core::access::{Enrolment, RelayInfo};
-use ntm_core::appraisal::{self, Appraisal};
-use ntm_core::catalog::{self, Catalog};
-use ntm_core::evaluation::{evaluate, evaluate_commune, Scorecard};
-use ntm_core::registry::{self, Commune};
-use ntm_core::survey::infrastructure::{self, Attestation, InfraEntry};
-use ntm_core::survey::listing::{read_commune, Listing};
-use ntm_core::survey::{self, CommuneRef, SurveyError};
-use ntm_core::sync::{Backoff, ClientEvent, ClientOutput, SyncClient, SyncStatus};
+use ntm_core::appraisal::Appraisal;
+use ntm_core::catalog::Catalog;
+use ntm_core::date::Date;
+use ntm_core::device::{
+    self, Command, DeviceEngine, DeviceStatus, EditId, Effect, Env, Event, Problem, Start,
+    StartDocument, StoredChunks,
+};
+use ntm_core::evaluation::Scorecard;
+use ntm_core::format::hex;
+use ntm_core::registry::Commune;
+use ntm_core::survey::infrastructure::{Attestation, InfraEntry};
+use ntm_core::survey::listing::Listing;
+use ntm_core::survey::{self, CommuneRef};
+use ntm_core::sync::SyncStatus;
 use ntm_core::{DocumentId, PeerId};
 
-use ntm_core::format::hex;
+pub use ntm_core::device::EditError;
 
 use crate::platform;
 use crate::socket::{Socket, SocketEvent};
 use crate::store::LocalStore;
-
-/// Compact a document's chunks into one snapshot past this many.
-const COMPACT_AFTER_CHUNKS: usize = 64;
 
 /// Where the app is in starting up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,8 +92,8 @@ pub struct View {
     pub predecessor_names: RwSignal<Vec<String>>,
     /// Department verdicts, district review and dossier state.
     pub appraisal: RwSignal<Appraisal>,
-    /// Bumped whenever durable data changes: forms that read the document
-    /// directly (see [`read_survey`]) track it.
+    /// Bumped whenever durable data changes: forms that read one household
+    /// (see [`read_survey`]) track it.
     pub revision: RwSignal<u64>,
 }
 
@@ -133,115 +131,38 @@ impl Default for View {
     }
 }
 
-/// What a tracked document is to this device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// The commune's survey: edited here.
-    Survey,
-    /// A department's verdicts on the commune: received (that department
-    /// writes it).
-    Verdicts,
-    /// The commune's dossier: received (district or office writes it).
-    Dossier,
-    /// The province registry: received.
-    Registry,
-    /// A catalog version: received.
-    Catalog,
-}
-
-/// Durability bookkeeping of one document.
-struct Tracked {
-    kind: Kind,
-    /// Heads of what is already in IndexedDB.
-    persisted: Vec<ChangeHash>,
-    /// Keys of the chunks that make up `persisted`.
-    chunk_keys: Vec<String>,
-    compacting: bool,
-    /// Confirmed heads last written to the store.
-    confirmed_saved: Vec<ChangeHash>,
-}
-
-struct Engine {
+struct Adapter {
     view: View,
     store: Rc<LocalStore>,
-    client: SyncClient,
-    commune: CommuneRef,
-    docs: BTreeMap<DocumentId, Tracked>,
+    engine: DeviceEngine,
     /// This device's enrolment, if the relay requires one.
     enrolment: Option<Enrolment>,
     socket: Option<Socket>,
-    /// A connection ticket is being fetched: no second connection attempt.
-    connecting: bool,
-    /// Messages for the relay waiting until every document is durable.
-    held: Vec<Vec<u8>>,
-    /// A persist round is running; callers waiting for the next one.
-    persisting: bool,
-    persist_waiters: Vec<oneshot::Sender<Result<(), String>>>,
-    /// A local edit that could not be saved yet: offered to the relay once
-    /// a later persist round saves it.
-    unannounced: bool,
-    backoff: Backoff,
-    /// Persisted heads of every document when the views were last computed.
-    shown_heads: Option<Vec<Vec<ChangeHash>>>,
-}
-
-impl Engine {
-    fn survey_id(&self) -> DocumentId {
-        self.commune.document_id
-    }
-
-    /// Whether every document in memory is already in IndexedDB.
-    fn all_durable(&self) -> bool {
-        self.docs.iter().all(|(id, t)| {
-            self.client
-                .document(id)
-                .is_none_or(|doc| doc.get_heads() == t.persisted)
-        })
-    }
-
-    /// Sends a message to the relay, or holds it while some document is
-    /// ahead of IndexedDB (it may carry those changes).
-    fn send(&mut self, bytes: Vec<u8>) {
-        if self.all_durable() && self.held.is_empty() {
-            if let Some(socket) = &self.socket {
-                socket.send(&bytes);
-            }
-        } else {
-            self.held.push(bytes);
-        }
-    }
-
-    /// Sends the held messages once everything is durable.
-    fn flush_held(&mut self) {
-        if !self.all_durable() {
-            return;
-        }
-        for bytes in std::mem::take(&mut self.held) {
-            if let Some(socket) = &self.socket {
-                socket.send(&bytes);
-            }
-        }
-    }
-
-    /// A document as durable on this device (the in-memory one can only be
-    /// ahead of it while an append is in flight).
-    fn durable(&self, id: &DocumentId) -> Option<Automerge> {
-        let doc = self.client.document(id)?;
-        let persisted = &self.docs.get(id)?.persisted;
-        if doc.get_heads() == *persisted {
-            Some(doc.clone())
-        } else {
-            doc.fork_at(persisted).ok()
-        }
-    }
+    /// Forms waiting for their edit's outcome.
+    waiting: BTreeMap<EditId, oneshot::Sender<Result<(), EditError>>>,
+    next_edit: u64,
 }
 
 thread_local! {
-    static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
+    static ADAPTER: RefCell<Option<Adapter>> = const { RefCell::new(None) };
 }
 
-fn with_engine<R>(f: impl FnOnce(&mut Engine) -> R) -> Option<R> {
-    ENGINE.with(|cell| cell.borrow_mut().as_mut().map(f))
+fn with_adapter<R>(f: impl FnOnce(&mut Adapter) -> R) -> Option<R> {
+    ADAPTER.with(|cell| cell.borrow_mut().as_mut().map(f))
+}
+
+fn env() -> Env {
+    Env {
+        now: platform::unix_seconds(),
+        random: platform::random_unit(),
+    }
+}
+
+/// Feeds one event to the engine and executes what it asks.
+fn handle(event: Event<'_>) {
+    if let Some(effects) = with_adapter(|a| a.engine.handle(event, env())) {
+        execute(effects);
+    }
 }
 
 /// Starts the engine: for the commune of this device's enrolment, or the
@@ -337,14 +258,23 @@ async fn start(view: View, store: LocalStore, enrolment: Option<Enrolment>) {
     let enrolled = enrolment.as_ref().and_then(Enrolment::commune_ref);
     view.commune_device.set(enrolled.is_some());
     let commune = enrolled.unwrap_or_else(survey::demo_commune);
-    match open(view, store, commune, enrolment).await {
-        Ok(engine) => {
-            ENGINE.with(|cell| *cell.borrow_mut() = Some(engine));
+    match open(&store, commune, enrolment.as_ref()).await {
+        Ok((engine, effects)) => {
+            ADAPTER.with(|cell| {
+                *cell.borrow_mut() = Some(Adapter {
+                    view,
+                    store: Rc::new(store),
+                    engine,
+                    enrolment,
+                    socket: None,
+                    waiting: BTreeMap::new(),
+                    next_edit: 0,
+                })
+            });
             view.phase.set(Phase::Ready);
-            publish();
-            connect();
+            execute(effects);
             // A tablet walking into coverage should not wait out its backoff.
-            platform::on_network_back(connect);
+            platform::on_network_back(|| handle(Event::NetworkBack));
         }
         Err(message) => fail(view, message),
     }
@@ -366,77 +296,40 @@ async fn device_setting(
     Ok(value)
 }
 
-/// A document as loaded from IndexedDB.
-pub struct Loaded {
-    /// Everything that loaded.
-    pub doc: Automerge,
-    /// Keys of the chunks in `doc`.
-    pub keys: Vec<String>,
-    /// How many chunks did not load and were set aside.
-    pub set_aside: usize,
-}
-
 /// Loads a document's chunks (an empty document when nothing is stored).
-/// A chunk that does not load (corrupt, or refused by Automerge) never
-/// stops the app: it is set aside in the store, kept, and counted; every
-/// other chunk opens.
-pub async fn load(store: &LocalStore, id: &DocumentId) -> Result<Loaded, String> {
+/// Chunks that do not load are set aside in the store (kept, never
+/// deleted, out of the document's key range from then on).
+pub async fn load(store: &LocalStore, id: &DocumentId) -> Result<device::Loaded, String> {
     let chunks = store
         .load(id)
         .await
         .map_err(|e| format!("Không đọc được dữ liệu đã lưu: {e}"))?;
-    let mut loaded = Loaded {
-        doc: Automerge::new(),
-        keys: Vec::new(),
-        set_aside: 0,
+    let stored = StoredChunks {
+        keys: chunks.keys,
+        bytes: chunks.bytes,
     };
-    let mut good: Vec<&[u8]> = Vec::new();
-    for (key, bytes) in chunks.keys.into_iter().zip(&chunks.bytes) {
-        match loaded.doc.load_incremental(bytes) {
-            Ok(_) => {
-                good.push(bytes);
-                loaded.keys.push(key);
-            }
-            Err(e) => {
-                platform::log(&format!("chunk {key} does not load ({e}): set aside"));
-                store
-                    .set_aside(&key, bytes.clone())
-                    .await
-                    .map_err(|e| format!("Không cất riêng được dữ liệu hỏng: {e}"))?;
-                loaded.set_aside += 1;
-                // A failed load may have applied part of the chunk: start
-                // again from the chunks that loaded.
-                loaded.doc = Automerge::new();
-                for bytes in &good {
-                    loaded
-                        .doc
-                        .load_incremental(bytes)
-                        .map_err(|e| format!("Dữ liệu đã lưu bị hỏng: {e}"))?;
-                }
-            }
+    let loaded = device::load_chunks(&stored);
+    for key in &loaded.set_aside {
+        platform::log(&format!("chunk {key} does not load: set aside"));
+        if let Some(i) = stored.keys.iter().position(|k| k == key) {
+            store
+                .set_aside(key, stored.bytes[i].clone())
+                .await
+                .map_err(|e| format!("Không cất riêng được dữ liệu hỏng: {e}"))?;
         }
     }
     Ok(loaded)
 }
 
 async fn open(
-    view: View,
-    store: LocalStore,
+    store: &LocalStore,
     commune: CommuneRef,
-    enrolment: Option<Enrolment>,
-) -> Result<Engine, String> {
-    // Every writing session (each tab, each start) writes as its own actor:
-    // two tabs sharing one actor would each mint "sequence number n" for
-    // different changes, which no document can hold.
-    let actor = ActorId::from(platform::random_bytes::<16>());
-    let storage_id = device_setting(
-        &store,
-        "storage-id",
-        || hex(&platform::random_bytes::<16>()),
-    )
-    .await?;
+    enrolment: Option<&Enrolment>,
+) -> Result<(DeviceEngine, Vec<Effect>), String> {
+    let storage_id =
+        device_setting(store, "storage-id", || hex(&platform::random_bytes::<16>())).await?;
     // An enrolled device's peer ids are bound to its token by the relay.
-    let peer = match &enrolment {
+    let peer = match enrolment {
         Some(e) => PeerId::new(format!(
             "{}.{}",
             e.device_id,
@@ -444,50 +337,9 @@ async fn open(
         )),
         None => PeerId::for_device(platform::random_bytes()),
     };
-    let mut client = SyncClient::new(peer, Some(storage_id));
-    let mut wanted = vec![
-        (commune.document_id, Kind::Survey),
-        (commune.appraisal.dossier, Kind::Dossier),
-        (commune.registry_id, Kind::Registry),
-    ];
-    wanted.extend(
-        commune
-            .appraisal
-            .verdicts
-            .values()
-            .map(|id| (*id, Kind::Verdicts)),
-    );
-    for (_, text) in catalog::SHIPPED {
-        if let Some(id) = catalog::load_catalog("", text).ok().map(|c| c.id) {
-            wanted.push((catalog::document::document_id(&id), Kind::Catalog));
-        }
-    }
-    let mut docs = BTreeMap::new();
-    let mut set_aside = 0;
-    for (id, kind) in wanted {
-        let loaded = load(&store, &id).await?;
-        set_aside += loaded.set_aside;
-        let (mut doc, mut chunk_keys) = (loaded.doc, loaded.keys);
-        // The commune's own documents start from their shared genesis, so a
-        // device that never met the relay still works and later merges.
-        // An enrolled device's survey was created by the province's tooling:
-        // it is fetched, never re-created (its genesis names the commune).
-        let genesis = match kind {
-            Kind::Survey if enrolment.is_none() => Some(survey::genesis(&commune)),
-            Kind::Survey => None,
-            // Written elsewhere (departments, district, office), created by
-            // the province's tooling: fetched, like the registry.
-            Kind::Verdicts | Kind::Dossier | Kind::Registry | Kind::Catalog => None,
-        };
-        if let (true, Some(genesis)) = (doc.get_heads().is_empty(), genesis) {
-            doc = genesis;
-            let key = store
-                .append(&id, doc.save())
-                .await
-                .map_err(|e| e.to_string())?;
-            chunk_keys.push(key);
-        }
-        doc.set_actor(actor.clone());
+    let mut documents = Vec::new();
+    for (id, kind) in device::documents_for(&commune) {
+        let loaded = load(store, &id).await?;
         let confirmed: Vec<ChangeHash> = store
             .meta(&format!("confirmed/{id}"))
             .await
@@ -496,501 +348,255 @@ async fn open(
             .split(',')
             .filter_map(|h| h.parse().ok())
             .collect();
-        let persisted = doc.get_heads();
-        client.add_document(id, doc, confirmed.clone());
-        docs.insert(
+        documents.push(StartDocument {
             id,
-            Tracked {
-                kind,
-                persisted,
-                chunk_keys,
-                compacting: false,
-                confirmed_saved: confirmed,
-            },
-        );
+            kind,
+            loaded,
+            confirmed,
+        });
     }
-    if set_aside > 0 {
-        view.problem.set(Some(format!(
-            "{set_aside} phần dữ liệu đã lưu không đọc được: đã cất riêng (không xoá), mọi dữ liệu khác vẫn mở. \
-             / {set_aside} stored chunk(s) could not be read: kept aside, not deleted; everything else is open."
-        )));
-    }
-    Ok(Engine {
-        view,
-        store: Rc::new(store),
-        client,
+    Ok(DeviceEngine::start(Start {
         commune,
-        docs,
-        enrolment,
-        socket: None,
-        connecting: false,
-        held: Vec::new(),
-        persisting: false,
-        persist_waiters: Vec::new(),
-        unannounced: false,
-        backoff: Backoff::default(),
-        shown_heads: None,
-    })
+        peer,
+        storage_id,
+        // Every writing session (each tab, each start) writes as its own
+        // actor: two tabs sharing one actor would each mint "sequence
+        // number n" for different changes, which no document can hold.
+        actor: ActorId::from(platform::random_bytes::<16>()),
+        create_survey: enrolment.is_none(),
+        documents,
+    }))
 }
 
 /// Reads the survey document as durable on this device (forms use this and
 /// track [`View::revision`]).
-pub fn read_survey<R>(f: impl FnOnce(&Automerge) -> R) -> Option<R> {
-    with_engine(|e| {
-        let id = e.survey_id();
-        e.durable(&id).map(|doc| f(&doc))
+pub fn read_survey<R>(f: impl FnOnce(&automerge::Automerge) -> R) -> Option<R> {
+    with_adapter(|a| {
+        let id = a.engine.survey_id();
+        a.engine.durable(&id).map(|doc| f(&doc))
     })
     .flatten()
 }
 
-/// Refreshes every signal from the engine's state.
-fn publish() {
-    with_engine(|e| {
-        let heads: Vec<Vec<ChangeHash>> = e.docs.values().map(|t| t.persisted.clone()).collect();
-        // Recompute the views only when durable data changed.
-        if e.shown_heads.as_ref() != Some(&heads) {
-            let of_kind = |kind: Kind| {
-                e.docs
-                    .iter()
-                    .filter(move |(_, t)| t.kind == kind)
-                    .filter_map(|(id, _)| e.durable(id))
-            };
-            let survey_doc = e.durable(&e.survey_id()).unwrap_or_else(Automerge::new);
-            let mut catalogs: Vec<Catalog> = of_kind(Kind::Catalog)
-                .filter_map(|d| catalog::document::read(&d).ok())
-                .collect();
-            if catalogs.is_empty() {
-                // Not received yet: the versions shipped with the app.
-                catalogs = catalog::shipped();
-            }
-            let province = of_kind(Kind::Registry).find_map(|d| registry::document::read(&d).ok());
-            let entry = province
-                .as_ref()
-                .and_then(|r| r.commune(&e.commune.code).cloned());
-            let predecessor_names: Vec<String> = province
-                .as_ref()
-                .map(|r| {
-                    r.predecessors_of(&e.commune.code)
-                        .into_iter()
-                        .map(|p| p.name.clone())
-                        .collect()
-                })
-                .unwrap_or_default();
-            // Each verdicts document counts for the department it is listed
-            // under, whatever it says about itself.
-            let verdict_docs: Vec<(&str, Automerge)> = e
-                .commune
-                .appraisal
-                .verdicts
-                .iter()
-                .filter_map(|(department, id)| Some((department.as_str(), e.durable(id)?)))
-                .collect();
-            let dossier_doc = e.durable(&e.commune.appraisal.dossier);
-            let appraisal = appraisal::assemble(
-                &catalogs,
-                dossier_doc.as_ref(),
-                verdict_docs.iter().map(|(d, doc)| (*d, doc)),
-            );
-            let year = ntm_core::format::civil_date_vn(platform::unix_seconds()).0;
-            let commune_survey = read_commune(&survey_doc, year);
-            let facts = &commune_survey.facts;
-            // The sets in force today (2026–2030 NTM and modern, the last
-            // advanced set), scored with the commune's class in each.
-            let today = ntm_core::date::Date::of_unix_vn(platform::unix_seconds());
-            let cards = ntm_core::overview::sets_in_force(&catalogs, today)
-                .into_iter()
-                .map(|c| match &entry {
-                    Some(commune) => evaluate_commune(c, commune, year as i32, facts, &appraisal),
-                    None => {
-                        let class = e.commune.class_in(&c.classification);
-                        evaluate(c, class.as_deref(), year as i32, facts)
-                    }
-                })
-                .collect();
-            e.view.listing.set(commune_survey.listing);
-            e.view.infrastructure.set(
-                infrastructure::infrastructure(&survey_doc)
-                    .into_iter()
-                    .collect(),
-            );
-            e.view
-                .attestations
-                .set(infrastructure::attestations(&survey_doc));
-            e.view.scorecards.set(cards);
-            e.view.catalogs.set(catalogs);
-            e.view.registry_entry.set(entry);
-            e.view.predecessor_names.set(predecessor_names);
-            e.view
-                .succeeded_by
-                .set(survey::merge::succeeded_by(&survey_doc));
-            e.view.appraisal.set(appraisal);
-            e.view
-                .commune
-                .set(survey::commune_name(&survey_doc).unwrap_or_else(|| e.commune.name.clone()));
-            e.view.revision.update(|r| *r += 1);
-            e.shown_heads = Some(heads);
-        }
-        e.view.status.set(e.client.status());
-        e.view.unconfirmed.set(e.client.unconfirmed_changes());
-    });
-}
-
-/// Why an edit did not become a saved change.
-#[derive(Debug, Clone)]
-pub enum EditError {
-    /// The value was refused: nothing was written.
-    Refused(SurveyError),
-    /// The change was made but IndexedDB did not take it (full disk,
-    /// storage evicted): it is not saved, is not sent, and the engine keeps
-    /// trying to write it.
-    NotSaved(String),
-}
-
-impl From<SurveyError> for EditError {
-    fn from(e: SurveyError) -> Self {
-        EditError::Refused(e)
-    }
-}
-
-/// Applies one edit to the survey (one Automerge change); resolves once it
-/// is durable in IndexedDB, and only then offers it to the relay. Invalid
-/// values are refused and nothing is written.
-pub async fn edit(
-    change: impl FnOnce(&mut Automerge, i64) -> Result<(), SurveyError>,
-) -> Result<(), EditError> {
-    let now = platform::unix_seconds();
-    let id = with_engine(|e| {
-        let id = e.survey_id();
-        let doc = e
-            .client
-            .document_mut(&id)
-            .expect("the engine tracks its survey");
-        change(doc, now).map(|()| id)
-    })
-    .unwrap_or(Err(SurveyError::NotASurvey))?;
-    let saved = persist().await;
-    match saved {
-        Ok(()) => announce(id),
-        Err(_) => {
-            with_engine(|e| e.unannounced = true);
-        }
-    }
-    publish();
-    saved.map_err(EditError::NotSaved)
-}
-
-/// Makes every document durable up to its heads at the time of the call.
-/// Rounds never overlap (an overlapping pair could record older heads after
-/// newer ones, and compaction would then drop a chunk the snapshot lacks):
-/// a caller arriving during a round waits for the next.
-async fn persist() -> Result<(), String> {
-    let (done, result) = oneshot::channel();
-    let start = with_engine(|e| {
-        e.persist_waiters.push(done);
-        !std::mem::replace(&mut e.persisting, true)
-    });
-    match start {
-        Some(true) => leptos::task::spawn_local(persist_rounds()),
-        Some(false) => {}
-        None => return Err("the engine is not running".into()),
-    }
-    result
-        .await
-        .unwrap_or_else(|_| Err("the engine stopped".into()))
-}
-
-/// Tells the sync client about a local change that is now durable.
-fn announce(id: DocumentId) {
-    if let Some(Ok(outputs)) = with_engine(|e| e.client.handle(ClientEvent::LocalChange(id))) {
-        dispatch(outputs);
-    }
-}
-
-async fn persist_rounds() {
-    loop {
-        let waiters = with_engine(|e| std::mem::take(&mut e.persist_waiters)).unwrap_or_default();
-        let result = persist_round().await;
-        if let Err(err) = &result {
-            platform::log(err);
-            with_engine(|e| {
-                e.view
-                    .problem
-                    .set(Some(
-                        "Chưa lưu được vào máy (bộ nhớ trình duyệt từ chối ghi); ứng dụng sẽ tự thử lại, đừng đóng ứng dụng. \
-                         / Not saved on this device yet (the browser's storage refused the write); retrying — keep the app open."
-                            .to_owned(),
-                    ));
-            });
-            leptos::prelude::set_timeout(
-                || {
-                    leptos::task::spawn_local(async {
-                        let _ = persist().await;
-                    })
-                },
-                Duration::from_secs(2),
-            );
-        }
-        for waiter in waiters {
-            let _ = waiter.send(result.clone());
-        }
-        // An edit whose save failed earlier is saved now: offer it.
-        if result.is_ok() {
-            if let Some(Some(id)) =
-                with_engine(|e| std::mem::take(&mut e.unannounced).then(|| e.survey_id()))
-            {
-                announce(id);
-            }
-        }
-        let finished = with_engine(|e| {
-            if e.persist_waiters.is_empty() {
-                e.persisting = false;
-                e.flush_held();
-                true
-            } else {
-                false
-            }
-        });
-        if finished != Some(false) {
-            break;
-        }
-    }
-    publish();
-}
-
-/// One round: appends whatever each document has beyond what is stored.
-async fn persist_round() -> Result<(), String> {
-    let pending: Vec<(DocumentId, Vec<u8>, Vec<ChangeHash>)> = with_engine(|e| {
-        e.docs
-            .iter()
-            .filter_map(|(id, t)| {
-                let doc = e.client.document(id)?;
-                let heads = doc.get_heads();
-                (heads != t.persisted).then(|| (*id, doc.save_after(&t.persisted), heads))
-            })
-            .collect()
-    })
-    .unwrap_or_default();
-    let Some(store) = with_engine(|e| e.store.clone()) else {
-        return Err("the engine is not running".into());
-    };
-    let mut outcome = Ok(());
-    for (id, bytes, heads) in pending {
-        if bytes.is_empty() {
-            with_engine(|e| e.docs.get_mut(&id).map(|t| t.persisted = heads));
-            continue;
-        }
-        match store.append(&id, bytes).await {
-            Ok(key) => {
-                with_engine(|e| {
-                    if let Some(t) = e.docs.get_mut(&id) {
-                        t.persisted = heads;
-                        t.chunk_keys.push(key);
-                    }
-                    if id == e.survey_id() {
-                        e.view.last_saved.set(Some(platform::unix_seconds()));
-                    }
-                    e.view.problem.set(None);
-                });
-                compact_if_needed(id).await;
-            }
-            Err(err) => outcome = Err(err.to_string()),
-        }
-    }
-    outcome
-}
-
-async fn compact_if_needed(id: DocumentId) {
-    let Some((store, snapshot, replaced)) = with_engine(|e| {
-        let t = e.docs.get_mut(&id)?;
-        if t.compacting || t.chunk_keys.len() <= COMPACT_AFTER_CHUNKS {
-            return None;
-        }
-        t.compacting = true;
-        let (persisted, keys) = (t.persisted.clone(), t.chunk_keys.clone());
-        let doc = e.client.document(&id)?;
-        let snapshot = doc.fork_at(&persisted).map(|d| d.save()).ok()?;
-        Some((e.store.clone(), snapshot, keys))
-    })
-    .flatten() else {
-        with_engine(|e| e.docs.get_mut(&id).map(|t| t.compacting = false));
-        return;
-    };
-    let result = store.compact(&id, snapshot, &replaced).await;
-    with_engine(|e| {
-        if let Some(t) = e.docs.get_mut(&id) {
-            t.compacting = false;
-            if let Ok(key) = result {
-                t.chunk_keys.retain(|k| !replaced.contains(k));
-                t.chunk_keys.push(key);
-            }
-        }
-    });
-}
-
-fn dispatch(outputs: Vec<ClientOutput>) {
-    for output in outputs {
-        match output {
-            ClientOutput::Send(bytes) => {
-                with_engine(|e| e.send(bytes));
-            }
-            ClientOutput::DocumentChanged(_) => leptos::task::spawn_local(async {
-                let _ = persist().await;
-            }),
-            ClientOutput::DocumentUnavailable(id) => {
-                platform::log(&format!("relay does not have {id}"))
-            }
-            ClientOutput::RemoteError(message) => {
-                platform::log(&format!("relay error: {message}"));
-                with_engine(|e| {
-                    e.view
-                        .problem
-                        .set(Some(format!("Máy chủ báo lỗi: {message}")))
-                });
-            }
-        }
-    }
-}
-
-/// Opens the connection to the relay unless one is open or opening. An
-/// enrolled device first trades its token (sent in a header) for a
-/// single-use ticket; only the ticket goes into the WebSocket's URL.
-fn connect() {
-    let Some(Some(token)) = with_engine(|e| {
-        if e.socket.is_some() || e.connecting {
-            return None;
-        }
-        e.connecting = true;
-        Some(e.enrolment.as_ref().map(|en| en.token.clone()))
+/// Sends one command; resolves once it is durable in IndexedDB (and only
+/// then is it offered to the relay). Invalid values are refused and nothing
+/// is written.
+pub async fn edit(command: Command) -> Result<(), EditError> {
+    let (done, outcome) = oneshot::channel();
+    let Some(id) = with_adapter(|a| {
+        a.next_edit += 1;
+        let id = EditId(a.next_edit);
+        a.waiting.insert(id, done);
+        id
     }) else {
+        return Err(EditError::NotSaved("the engine is not running".into()));
+    };
+    handle(Event::Command(id, command));
+    outcome
+        .await
+        .unwrap_or_else(|_| Err(EditError::NotSaved("the engine stopped".into())))
+}
+
+/// Executes the engine's effects.
+fn execute(effects: Vec<Effect>) {
+    for effect in effects {
+        match effect {
+            Effect::Append { doc, bytes } => {
+                let Some(store) = with_adapter(|a| a.store.clone()) else {
+                    return;
+                };
+                leptos::task::spawn_local(async move {
+                    match store.append(&doc, bytes).await {
+                        Ok(key) => handle(Event::Appended { doc, key }),
+                        Err(e) => handle(Event::AppendFailed {
+                            doc,
+                            error: e.to_string(),
+                        }),
+                    }
+                });
+            }
+            Effect::Compact {
+                doc,
+                snapshot,
+                replaced,
+            } => {
+                let Some(store) = with_adapter(|a| a.store.clone()) else {
+                    return;
+                };
+                leptos::task::spawn_local(async move {
+                    match store.compact(&doc, snapshot, &replaced).await {
+                        Ok(key) => handle(Event::Compacted { doc, key }),
+                        Err(_) => handle(Event::CompactFailed { doc }),
+                    }
+                });
+            }
+            Effect::SaveConfirmed { doc, heads } => {
+                let Some(store) = with_adapter(|a| a.store.clone()) else {
+                    return;
+                };
+                let text = heads
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",");
+                leptos::task::spawn_local(async move {
+                    let _ = store.set_meta(&format!("confirmed/{doc}"), &text).await;
+                });
+            }
+            Effect::Send(bytes) => {
+                with_adapter(|a| {
+                    if let Some(socket) = &a.socket {
+                        socket.send(&bytes);
+                    }
+                });
+            }
+            Effect::Connect => connect(),
+            Effect::CloseConnection => {
+                with_adapter(|a| {
+                    if let Some(socket) = &a.socket {
+                        socket.close();
+                    }
+                });
+            }
+            Effect::Wake { after_ms, timer } => leptos::prelude::set_timeout(
+                move || handle(Event::Timer(timer)),
+                Duration::from_millis(after_ms),
+            ),
+            Effect::EditDone { edit, result } => {
+                if let Some(Some(done)) = with_adapter(|a| a.waiting.remove(&edit)) {
+                    let _ = done.send(result);
+                }
+            }
+            Effect::Publish => publish(),
+            Effect::Log(line) => platform::log(&line),
+        }
+    }
+}
+
+/// The problem in words (Vietnamese, then English).
+fn problem_text(problem: &Problem) -> String {
+    match problem {
+        Problem::SetAside(n) => format!(
+            "{n} phần dữ liệu đã lưu không đọc được: đã cất riêng (không xoá), mọi dữ liệu khác vẫn mở. \
+             / {n} stored chunk(s) could not be read: kept aside, not deleted; everything else is open."
+        ),
+        Problem::NotSaved(_) => "Chưa lưu được vào máy (bộ nhớ trình duyệt từ chối ghi); ứng dụng sẽ tự thử lại, đừng đóng ứng dụng. \
+             / Not saved on this device yet (the browser's storage refused the write); retrying — keep the app open."
+            .to_owned(),
+        Problem::Remote(message) => format!("Máy chủ báo lỗi: {message}"),
+        Problem::DeviceRefused(reason) => format!("Máy chủ từ chối thiết bị này: {reason}"),
+    }
+}
+
+/// Refreshes the signals from the engine: status always, the view when
+/// durable data changed.
+fn publish() {
+    with_adapter(|a| {
+        let DeviceStatus {
+            sync,
+            unconfirmed,
+            last_saved,
+            last_sync,
+            problem,
+        } = a.engine.status();
+        let today = Date::of_unix_vn(platform::unix_seconds());
+        if let Some(v) = a.engine.view(today) {
+            let view = a.view;
+            view.listing.set(v.listing);
+            view.infrastructure.set(v.infrastructure);
+            view.attestations.set(v.attestations);
+            view.scorecards.set(v.scorecards);
+            view.catalogs.set(v.catalogs);
+            view.registry_entry.set(v.registry_entry);
+            view.predecessor_names.set(v.predecessor_names);
+            view.succeeded_by.set(v.succeeded_by);
+            view.appraisal.set(v.appraisal);
+            view.commune.set(v.name);
+            view.revision.update(|r| *r += 1);
+        }
+        let view = a.view;
+        if view.status.get_untracked() != sync {
+            view.status.set(sync);
+        }
+        if view.unconfirmed.get_untracked() != unconfirmed {
+            view.unconfirmed.set(unconfirmed);
+        }
+        if view.last_saved.get_untracked() != last_saved {
+            view.last_saved.set(last_saved);
+        }
+        if view.last_sync.get_untracked() != last_sync {
+            view.last_sync.set(last_sync);
+        }
+        let text = problem.as_ref().map(problem_text);
+        if view.problem.get_untracked() != text {
+            view.problem.set(text);
+        }
+    });
+}
+
+/// Opens the connection to the relay. An enrolled device first trades its
+/// token (sent in a header) for a single-use ticket; only the ticket goes
+/// into the WebSocket's URL.
+fn connect() {
+    let Some(token) = with_adapter(|a| a.enrolment.as_ref().map(|en| en.token.clone())) else {
         return;
     };
     leptos::task::spawn_local(async move {
         let ticket = match token {
             Some(token) => match fetch_ticket(&token).await {
                 Ok(ticket) => Some(ticket),
-                Err(message) => {
+                Err((refused, message)) => {
                     platform::log(&message);
-                    with_engine(|e| e.connecting = false);
-                    schedule_reconnect();
-                    return;
+                    return handle(Event::ConnectFailed { refused });
                 }
             },
             None => None,
         };
-        let opened = with_engine(|e| {
-            e.connecting = false;
+        let opened = with_adapter(|a| {
             let mut url = platform::relay_sync_url();
             if let Some(ticket) = ticket {
-                url = format!("{url}?ticket={ticket}&peer={}", e.client.peer_id());
+                url = format!("{url}?ticket={ticket}&peer={}", a.engine.peer_id());
             }
             match Socket::open(&url, on_socket_event) {
                 Ok(socket) => {
-                    e.socket = Some(socket);
+                    a.socket = Some(socket);
                     true
                 }
                 Err(_) => false,
             }
         });
         if opened == Some(false) {
-            schedule_reconnect();
+            handle(Event::ConnectFailed { refused: None });
         }
     });
 }
 
-/// A single-use connection ticket for this device's token.
-async fn fetch_ticket(token: &str) -> Result<String, String> {
-    let (status, body) = platform::fetch_json("POST", "/sync/ticket", None, Some(token)).await?;
+/// A single-use connection ticket for this device's token; on failure,
+/// the relay's reason if it refused the device, and a log line.
+async fn fetch_ticket(token: &str) -> Result<String, (Option<String>, String)> {
+    let (status, body) = platform::fetch_json("POST", "/sync/ticket", None, Some(token))
+        .await
+        .map_err(|e| (None, e))?;
     if status != 200 {
-        if status == 401 || status == 403 {
-            with_engine(|e| {
-                e.view.problem.set(Some(format!(
-                    "Máy chủ từ chối thiết bị này: {}",
-                    body.trim()
-                )))
-            });
-        }
-        return Err(format!("ticket refused ({status}): {}", body.trim()));
+        let refused = (status == 401 || status == 403).then(|| body.trim().to_owned());
+        return Err((
+            refused,
+            format!("ticket refused ({status}): {}", body.trim()),
+        ));
     }
     serde_json::from_str::<serde_json::Value>(&body)
         .ok()
         .and_then(|v| v["ticket"].as_str().map(str::to_owned))
-        .ok_or_else(|| "bad ticket reply".to_owned())
-}
-
-fn schedule_reconnect() {
-    if let Some(delay) = with_engine(|e| e.backoff.next_delay_ms(platform::random_unit())) {
-        leptos::prelude::set_timeout(connect, Duration::from_millis(delay));
-    }
+        .ok_or_else(|| (None, "bad ticket reply".to_owned()))
 }
 
 fn on_socket_event(event: SocketEvent) {
-    let outputs = with_engine(|e| match event {
-        SocketEvent::Open => e
-            .client
-            .handle(ClientEvent::Connected)
-            .map_err(|err| err.to_string()),
-        SocketEvent::Frame(bytes) => {
-            e.client
-                .handle(ClientEvent::Received(&bytes))
-                .map_err(|err| {
-                    // A frame we cannot understand: drop this connection, keep all data.
-                    if let Some(socket) = &e.socket {
-                        socket.close();
-                    }
-                    err.to_string()
-                })
-        }
+    match event {
+        SocketEvent::Open => handle(Event::Connected),
+        SocketEvent::Frame(bytes) => handle(Event::Frame(&bytes)),
         SocketEvent::Closed => {
-            e.socket = None;
-            // Held messages belong to the closed connection's sync round.
-            e.held.clear();
-            e.client
-                .handle(ClientEvent::Disconnected)
-                .map_err(|err| err.to_string())
+            with_adapter(|a| a.socket = None);
+            handle(Event::Disconnected);
         }
-    });
-    match outputs {
-        Some(Ok(outputs)) => dispatch(outputs),
-        Some(Err(message)) => platform::log(&format!("sync: {message}")),
-        None => return,
     }
-    after_sync_step();
-}
-
-/// Bookkeeping after each protocol step: status, confirmations, reconnects.
-fn after_sync_step() {
-    let Some((status, disconnected, confirmed_changed)) = with_engine(|e| {
-        let status = e.client.status();
-        if status == SyncStatus::UpToDate {
-            e.backoff.reset();
-            e.view.last_sync.set(Some(platform::unix_seconds()));
-        }
-        let mut changed = Vec::new();
-        for (id, t) in e.docs.iter_mut() {
-            let confirmed = e.client.confirmed_heads(id).to_vec();
-            if confirmed != t.confirmed_saved {
-                t.confirmed_saved = confirmed.clone();
-                changed.push((*id, confirmed));
-            }
-        }
-        (status, e.socket.is_none(), (e.store.clone(), changed))
-    }) else {
-        return;
-    };
-    let (store, changed) = confirmed_changed;
-    for (id, heads) in changed {
-        let text = heads
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let store = store.clone();
-        leptos::task::spawn_local(async move {
-            let _ = store.set_meta(&format!("confirmed/{id}"), &text).await;
-        });
-    }
-    if status == SyncStatus::Offline && disconnected {
-        schedule_reconnect();
-    }
-    publish();
 }

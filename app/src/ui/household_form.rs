@@ -4,6 +4,7 @@
 //! field, so two tablets filling in different parts never collide.
 
 use leptos::prelude::*;
+use ntm_core::device::{Command, MemberField, RecordEdit};
 use ntm_core::format::{group_thousands, parse_vnd, vnd};
 use ntm_core::survey::poverty::PovertyStandard;
 use ntm_core::survey::record::{
@@ -27,13 +28,9 @@ const INCOME_SOURCES: &[&str] = &[
 ];
 
 /// Writes one record edit; shows the refusal, if any, in `error`.
-fn save(
-    id: HouseholdId,
-    error: RwSignal<Option<String>>,
-    edit: impl FnOnce(&mut HouseholdRecord) + 'static,
-) {
+fn save(id: HouseholdId, error: RwSignal<Option<String>>, edit: RecordEdit) {
     leptos::task::spawn_local(async move {
-        let result = engine::edit(move |doc, now| record::update_record(doc, &id, now, edit)).await;
+        let result = engine::edit(Command::EditRecord { id, edit }).await;
         error.set(result.err().map(|e| error_text(&e)));
     });
 }
@@ -95,9 +92,7 @@ pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView
             .unwrap_or_default()
     });
     let household = Memo::new(move |_| view.listing.with(|l| l.find(&id.get_value()).cloned()));
-    let put = move |edit: Box<dyn FnOnce(&mut HouseholdRecord)>| {
-        save(id.get_value(), error, move |r| edit(r))
-    };
+    let put = move |edit: RecordEdit| save(id.get_value(), error, edit);
     let summary = move || {
         let r = record.get();
         let year = ntm_core::format::civil_date_vn(platform::unix_seconds()).0;
@@ -140,27 +135,27 @@ pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView
                     <div class="grid-form">
                         <label>"Loại nhà" <small lang="en">"Housing"</small>
                             {enum_select("housing", &Housing::ALL, Housing::label_vi, r.housing,
-                                move |v| put(Box::new(move |r: &mut HouseholdRecord| r.housing = v)))}
+                                move |v| put(RecordEdit::Housing(v)))}
                         </label>
                         <label>"Nguồn nước" <small lang="en">"Water"</small>
                             {enum_select("water", &WaterSource::ALL, WaterSource::label_vi, r.water,
-                                move |v| put(Box::new(move |r: &mut HouseholdRecord| r.water = v)))}
+                                move |v| put(RecordEdit::Water(v)))}
                         </label>
                         <label>"Nhà tiêu" <small lang="en">"Sanitation"</small>
                             {enum_select("sanitation", &Sanitation::ALL, Sanitation::label_vi, r.sanitation,
-                                move |v| put(Box::new(move |r: &mut HouseholdRecord| r.sanitation = v)))}
+                                move |v| put(RecordEdit::Sanitation(v)))}
                         </label>
                         <label>"Dùng Internet" <small lang="en">"Internet"</small>
                             {tri_select("internet", r.internet,
-                                move |v| put(Box::new(move |r: &mut HouseholdRecord| r.internet = v)))}
+                                move |v| put(RecordEdit::Internet(v)))}
                         </label>
                         <label>"Dùng dịch vụ số (dịch vụ công trực tuyến, thanh toán điện tử)" <small lang="en">"Digital services"</small>
                             {tri_select("digital-services", r.digital_services,
-                                move |v| put(Box::new(move |r: &mut HouseholdRecord| r.digital_services = v)))}
+                                move |v| put(RecordEdit::DigitalServices(v)))}
                         </label>
                         <label>"Rác thải sinh hoạt được thu gom, xử lý" <small lang="en">"Household waste collected or treated"</small>
                             {tri_select("waste-treated", r.waste_treated,
-                                move |v| put(Box::new(move |r: &mut HouseholdRecord| r.waste_treated = v)))}
+                                move |v| put(RecordEdit::WasteTreated(v)))}
                         </label>
                     </div>
                 }
@@ -174,7 +169,7 @@ pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView
 #[component]
 fn Members(
     record: Memo<HouseholdRecord>,
-    put: impl Fn(Box<dyn FnOnce(&mut HouseholdRecord)>) + Copy + Send + Sync + 'static,
+    put: impl Fn(RecordEdit) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let birth = RwSignal::new(String::new());
@@ -209,9 +204,7 @@ fn Members(
         add_error.set(None);
         name.set(String::new());
         birth.set(String::new());
-        put(Box::new(move |r| {
-            r.roster.insert(key, member);
-        }));
+        put(RecordEdit::AddMember { key, member });
     };
     view! {
         <h3>"Thành viên" <small lang="en">" · Members"</small></h3>
@@ -225,28 +218,24 @@ fn Members(
                     key=|(k, m)| format!("{k}{m:?}")
                     children=move |(key, m)| {
                         let k = StoredValue::new(key.clone());
-                        let set = move |f: Box<dyn FnOnce(&mut Member)>| {
-                            let k = k.get_value();
-                            put(Box::new(move |r| { if let Some(m) = r.roster.get_mut(&k) { f(m) } }))
-                        };
+                        let set = move |field: MemberField| put(RecordEdit::Member { key: k.get_value(), field });
                         view! {
                             <tr class="member" data-id=key.clone()>
                                 <td><input data-field="name" value=m.name.clone() on:change=move |ev| {
                                     let v = event_target_value(&ev);
-                                    set(Box::new(move |m| m.name = v.trim().to_owned()))
+                                    set(MemberField::Name(v))
                                 }/></td>
                                 <td><input data-field="birth_year" type="number" inputmode="numeric" value=m.birth_year.map(|y| y.to_string()).unwrap_or_default()
                                     on:change=move |ev| {
                                         let v = event_target_value(&ev).trim().parse::<i64>().ok();
-                                        set(Box::new(move |m| m.birth_year = v))
+                                        set(MemberField::BirthYear(v))
                                     }/></td>
-                                <td>{enum_select("sex", &Sex::ALL, Sex::label_vi, m.sex, move |v| set(Box::new(move |m| m.sex = v)))}</td>
-                                <td>{tri_select("insured", m.insured, move |v| set(Box::new(move |m| m.insured = v)))}</td>
-                                <td>{tri_select("in_school", m.in_school, move |v| set(Box::new(move |m| m.in_school = v)))}</td>
-                                <td>{tri_select("employed", m.employed, move |v| set(Box::new(move |m| m.employed = v)))}</td>
+                                <td>{enum_select("sex", &Sex::ALL, Sex::label_vi, m.sex, move |v| set(MemberField::Sex(v)))}</td>
+                                <td>{tri_select("insured", m.insured, move |v| set(MemberField::Insured(v)))}</td>
+                                <td>{tri_select("in_school", m.in_school, move |v| set(MemberField::InSchool(v)))}</td>
+                                <td>{tri_select("employed", m.employed, move |v| set(MemberField::Employed(v)))}</td>
                                 <td><button type="button" class="secondary remove" on:click=move |_| {
-                                    let k = k.get_value();
-                                    put(Box::new(move |r| { r.roster.remove(&k); }))
+                                    put(RecordEdit::RemoveMember(k.get_value()))
                                 }>"Xóa"</button></td>
                             </tr>
                         }
@@ -270,7 +259,7 @@ fn Members(
 #[component]
 fn Income(
     record: Memo<HouseholdRecord>,
-    put: impl Fn(Box<dyn FnOnce(&mut HouseholdRecord)>) + Copy + Send + Sync + 'static,
+    put: impl Fn(RecordEdit) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let source = RwSignal::new(INCOME_SOURCES[0].to_owned());
     let amount = RwSignal::new(String::new());
@@ -288,9 +277,10 @@ fn Income(
         let key = source.get_untracked().trim().to_owned();
         add_error.set(None);
         amount.set(String::new());
-        put(Box::new(move |r| {
-            r.income.insert(key, value);
-        }));
+        put(RecordEdit::Income {
+            source: key,
+            amount: value,
+        });
     };
     view! {
         <h3>"Thu nhập trong năm" <small lang="en">" · Yearly income"</small></h3>
@@ -307,17 +297,15 @@ fn Income(
                                 <td><input data-field="amount" inputmode="numeric" value=group_thousands(value) on:change=move |ev| {
                                     match parse_vnd(&event_target_value(&ev)) {
                                         Some(v) => {
-                                            let k = k.get_value();
                                             add_error.set(None);
-                                            put(Box::new(move |r| { r.income.insert(k, v); }))
+                                            put(RecordEdit::Income { source: k.get_value(), amount: v })
                                         }
                                         None => add_error.set(Some(bad_amount())),
                                     }
                                 }/></td>
                                 <td>"đ/năm"</td>
                                 <td><button type="button" class="secondary remove" on:click=move |_| {
-                                    let k = k.get_value();
-                                    put(Box::new(move |r| { r.income.remove(&k); }))
+                                    put(RecordEdit::RemoveIncome(k.get_value()))
                                 }>"Xóa"</button></td>
                             </tr>
                         }
@@ -341,7 +329,7 @@ fn Income(
 #[component]
 fn Position(
     record: Memo<HouseholdRecord>,
-    put: impl Fn(Box<dyn FnOnce(&mut HouseholdRecord)>) + Copy + Send + Sync + 'static,
+    put: impl Fn(RecordEdit) + Copy + Send + Sync + 'static,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let locating = RwSignal::new(false);
@@ -351,7 +339,7 @@ fn Position(
             let result = platform::current_position().await;
             locating.set(false);
             match result {
-                Ok((lat, lon)) => put(Box::new(move |r| r.gps = Some(Gps { lat, lon }))),
+                Ok((lat, lon)) => put(RecordEdit::Gps(Some(Gps { lat, lon }))),
                 Err(message) => error.set(Some(message)),
             }
         });
@@ -360,7 +348,7 @@ fn Position(
         ntm_core::format::parse_decimal(&lat),
         ntm_core::format::parse_decimal(&lon),
     ) {
-        (Some(lat), Some(lon)) => put(Box::new(move |r| r.gps = Some(Gps { lat, lon }))),
+        (Some(lat), Some(lon)) => put(RecordEdit::Gps(Some(Gps { lat, lon }))),
         _ => error.set(Some(error_text(&SurveyError::Invalid(
             ntm_core::survey::Invalid::OutOfRange("gps"),
         )))),

@@ -6,6 +6,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
+use ntm_core::device::Command;
 use ntm_core::survey::listing::{Filter, HouseholdSummary, Query};
 use ntm_core::survey::poverty::PovertyClass;
 use ntm_core::survey::record::Progress;
@@ -61,10 +62,13 @@ pub fn AddHousehold(on_added: Callback<HouseholdId>, on_cancel: Callback<()>) ->
         saving.set(true);
         leptos::task::spawn_local(async move {
             let id = HouseholdId::from_random(platform::random_bytes());
-            let new = id.clone();
-            let result =
-                engine::edit(move |doc, now| survey::add_household(doc, &new, &h, count, &v, now))
-                    .await;
+            let result = engine::edit(Command::AddHousehold {
+                id: id.clone(),
+                head: h,
+                members: count,
+                village: v,
+            })
+            .await;
             saving.set(false);
             match result {
                 Ok(()) => {
@@ -346,9 +350,7 @@ fn EditableField<T: Clone + ToString + Send + Sync + 'static>(
         let id = save.get_value();
         leptos::task::spawn_local(async move {
             let result = match commit(&text) {
-                Ok(edit) => {
-                    engine::edit(move |doc, now| survey::edit_household(doc, &id, edit, now)).await
-                }
+                Ok(edit) => engine::edit(Command::EditHousehold { id, edit }).await,
                 Err(e) => Err(e.into()),
             };
             error.set(result.err().map(|e| error_text(&e)));

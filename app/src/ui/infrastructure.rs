@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 use ntm_core::catalog::Rule;
+use ntm_core::device::Command;
 use ntm_core::format::{date_vi, parse_decimal};
-use ntm_core::survey::infrastructure::{self, Attestation, Evidence, InfraEntry, InfraKind};
+use ntm_core::survey::infrastructure::{Attestation, Evidence, InfraEntry, InfraKind};
 use ntm_core::survey::{HouseholdId, Invalid, SurveyError};
 
 use super::households::error_text;
@@ -107,8 +108,9 @@ pub fn Infrastructure() -> impl IntoView {
         };
         leptos::task::spawn_local(async move {
             let id = HouseholdId::from_random(platform::random_bytes());
-            let result = engine::edit(move |doc, now| {
-                infrastructure::put_infrastructure(doc, id.as_str(), &entry, now)
+            let result = engine::edit(Command::PutInfrastructure {
+                id: id.as_str().to_owned(),
+                entry,
             })
             .await;
             match result {
@@ -227,8 +229,9 @@ fn Attestations() -> impl IntoView {
             at: platform::unix_seconds(),
         };
         leptos::task::spawn_local(async move {
-            let result = engine::edit(move |doc, now| {
-                infrastructure::attest(doc, &indicator, &attestation, now)
+            let result = engine::edit(Command::Attest {
+                indicator,
+                attestation,
             })
             .await;
             error.set(result.err().map(|e| error_text(&e)));

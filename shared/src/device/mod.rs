@@ -142,6 +142,12 @@ pub enum EditError {
     NotSaved(String),
 }
 
+impl From<SurveyError> for EditError {
+    fn from(e: SurveyError) -> Self {
+        EditError::Refused(e)
+    }
+}
+
 /// Something worth telling the person holding the device, as a code the
 /// views put into words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -457,14 +463,15 @@ impl DeviceEngine {
     }
 
     /// A document as durable on this device (the one in memory can only be
-    /// ahead of it while an append is in flight or refused).
-    pub fn durable(&self, id: &DocumentId) -> Option<Automerge> {
+    /// ahead of it while an append is in flight or refused): borrowed when
+    /// it is all durable, else a fork at the durable heads.
+    pub fn durable(&self, id: &DocumentId) -> Option<std::borrow::Cow<'_, Automerge>> {
         let doc = self.client.document(id)?;
         let persisted = &self.docs.get(id)?.persisted;
         if doc.get_heads() == *persisted {
-            Some(doc.clone())
+            Some(std::borrow::Cow::Borrowed(doc))
         } else {
-            doc.fork_at(persisted).ok()
+            doc.fork_at(persisted).ok().map(std::borrow::Cow::Owned)
         }
     }
 
@@ -475,7 +482,7 @@ impl DeviceEngine {
             return None;
         }
         self.shown = Some(heads);
-        let durable: BTreeMap<DocumentId, Automerge> = self
+        let durable: BTreeMap<DocumentId, std::borrow::Cow<'_, Automerge>> = self
             .docs
             .keys()
             .filter_map(|id| Some((*id, self.durable(id)?)))
@@ -484,7 +491,7 @@ impl DeviceEngine {
             self.docs
                 .iter()
                 .filter(move |(_, t)| t.kind == kind)
-                .filter_map(|(id, _)| durable.get(id))
+                .filter_map(|(id, _)| durable.get(id).map(|d| &**d))
         };
         // Each verdicts document counts for the department it is listed
         // under, whatever it says about itself.
@@ -493,12 +500,12 @@ impl DeviceEngine {
             .appraisal
             .verdicts
             .iter()
-            .filter_map(|(department, id)| Some((department.as_str(), durable.get(id)?)))
+            .filter_map(|(department, id)| Some((department.as_str(), &**durable.get(id)?)))
             .collect();
         let sources = view::Sources {
             commune: &self.commune,
-            survey: durable.get(&self.commune.document_id),
-            dossier: durable.get(&self.commune.appraisal.dossier),
+            survey: durable.get(&self.commune.document_id).map(|d| &**d),
+            dossier: durable.get(&self.commune.appraisal.dossier).map(|d| &**d),
             verdicts,
             registry: of_kind(Kind::Registry).next(),
             catalogs: of_kind(Kind::Catalog).collect(),
