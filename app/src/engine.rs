@@ -140,6 +140,8 @@ struct Adapter {
     socket: Option<Socket>,
     /// Forms waiting for their edit's outcome.
     waiting: BTreeMap<EditId, oneshot::Sender<Result<(), EditError>>>,
+    /// New changes each bundle import merged, until its outcome is read.
+    imported: BTreeMap<EditId, usize>,
     next_edit: u64,
 }
 
@@ -268,6 +270,7 @@ async fn start(view: View, store: LocalStore, enrolment: Option<Enrolment>) {
                     enrolment,
                     socket: None,
                     waiting: BTreeMap::new(),
+                    imported: BTreeMap::new(),
                     next_edit: 0,
                 })
             });
@@ -382,6 +385,37 @@ pub fn read_survey<R>(f: impl FnOnce(&automerge::Automerge) -> R) -> Option<R> {
 /// then is it offered to the relay). Invalid values are refused and nothing
 /// is written.
 pub async fn edit(command: Command) -> Result<(), EditError> {
+    submit(command).await.1
+}
+
+/// A sync bundle of this device's survey (as durable here), and the file
+/// name to give it.
+pub fn export_bundle() -> Option<(String, Vec<u8>)> {
+    with_adapter(|a| {
+        let bytes = a.engine.export_bundle()?;
+        let today = Date::of_unix_vn(platform::unix_seconds());
+        let name = format!(
+            "{}-{:04}{:02}{:02}.{}",
+            a.engine.commune().code,
+            today.year,
+            today.month,
+            today.day,
+            device::bundle::FILE_EXTENSION
+        );
+        Some((name, bytes))
+    })
+    .flatten()
+}
+
+/// Merges a bundle from another device; resolves with the number of new
+/// changes once they are saved on this device.
+pub async fn import_bundle(bytes: Vec<u8>) -> Result<usize, EditError> {
+    let (id, result) = submit(Command::ImportBundle(bytes)).await;
+    let new = with_adapter(|a| a.imported.remove(&id)).flatten();
+    result.map(|()| new.unwrap_or(0))
+}
+
+async fn submit(command: Command) -> (EditId, Result<(), EditError>) {
     let (done, outcome) = oneshot::channel();
     let Some(id) = with_adapter(|a| {
         a.next_edit += 1;
@@ -389,12 +423,14 @@ pub async fn edit(command: Command) -> Result<(), EditError> {
         a.waiting.insert(id, done);
         id
     }) else {
-        return Err(EditError::NotSaved("the engine is not running".into()));
+        let stopped = EditError::NotSaved("the engine is not running".into());
+        return (EditId(0), Err(stopped));
     };
     handle(Event::Command(id, command));
-    outcome
+    let result = outcome
         .await
-        .unwrap_or_else(|_| Err(EditError::NotSaved("the engine stopped".into())))
+        .unwrap_or_else(|_| Err(EditError::NotSaved("the engine stopped".into())));
+    (id, result)
 }
 
 /// Executes the engine's effects.
@@ -466,6 +502,9 @@ fn execute(effects: Vec<Effect>) {
                 if let Some(Some(done)) = with_adapter(|a| a.waiting.remove(&edit)) {
                     let _ = done.send(result);
                 }
+            }
+            Effect::Imported { edit, new_changes } => {
+                with_adapter(|a| a.imported.insert(edit, new_changes));
             }
             Effect::Publish => publish(),
             Effect::Log(line) => platform::log(&line),

@@ -708,3 +708,111 @@ async fn a_refused_write_is_reported_not_saved_and_not_sent_until_it_is() -> any
     relay.terminate().await?;
     Ok(())
 }
+
+/// Two tablets in a village without network exchange their work as a file:
+/// the bundle exported from one merges into the other, importing it twice
+/// changes nothing, and another commune's bundle is refused.
+#[tokio::test]
+async fn a_sync_bundle_carries_households_between_two_offline_browsers() -> anyhow::Result<()> {
+    let dist = workspace::app_dist();
+    assert!(
+        dist.join("index.html").is_file(),
+        "app not built: run `cargo xtask test`"
+    );
+    let data = tempfile::tempdir()?;
+    let profiles = tempfile::tempdir()?;
+    let relay = Relay::start_on(
+        data.path(),
+        std::net::SocketAddr::from(([127, 0, 0, 1], ntm_e2e::relay::free_port())),
+        Some(&dist),
+    )
+    .await?;
+    let driver = Chromedriver::start().await?;
+    let ready = "document.querySelector('#offline-ready').dataset.ready === 'true' && document.querySelector('#sync-status').dataset.status === 'up-to-date'";
+    let a = driver.browser(&profiles.path().join("a")).await?;
+    let b = driver.browser(&profiles.path().join("b")).await?;
+    for tablet in [&a, &b] {
+        tablet.goto(&relay.http_url()).await?;
+        wait_until(tablet, ready, T, "the app cached and synced").await?;
+    }
+    // No network from here on.
+    relay.kill9().await?;
+    for tablet in [&a, &b] {
+        wait_until(
+            tablet,
+            "document.querySelector('#sync-status').dataset.status === 'offline'",
+            T,
+            "offline",
+        )
+        .await?;
+    }
+    add_household(&a, "Sùng A Páo", "4", "Bản Tả Van").await?;
+    find_household(&a, "Sùng A Páo").await?;
+
+    // Export on A (the file the download would save).
+    a.execute(
+        "window.__bundle = null; const make = URL.createObjectURL; \
+         URL.createObjectURL = (blob) => { window.__bundle = blob; return make(blob); };",
+        vec![],
+    )
+    .await?;
+    click(&a, "#export-bundle").await?;
+    let bytes = a
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             window.__bundle.arrayBuffer().then((b) => done(Array.from(new Uint8Array(b))));",
+            vec![],
+        )
+        .await?;
+    let bytes: Vec<u8> = serde_json::from_value(bytes)?;
+    assert!(bytes.starts_with(ntm_core::device::bundle::MAGIC));
+    let file = profiles.path().join("xa-demo.ntmbundle");
+    std::fs::write(&file, &bytes)?;
+
+    // Import on B: merged and saved; a second time: nothing new.
+    let import = |message: &'static str| {
+        let b = b.clone();
+        let file = file.clone();
+        async move {
+            b.find(Locator::Css("#import-bundle"))
+                .await?
+                .send_keys(&file.display().to_string())
+                .await?;
+            wait_until(
+                &b,
+                &format!(
+                    "document.querySelector('#bundle-result')?.textContent.includes('{message}')"
+                ),
+                T,
+                message,
+            )
+            .await
+        }
+    };
+    import("Đã nhập và lưu").await?;
+    find_household(&b, "Sùng A Páo").await?;
+    back_to_list(&b).await?;
+    import("Không có gì mới").await?;
+    save_screenshot(&b, "sync-bundle").await?;
+
+    // Another commune's bundle is refused, naming both communes.
+    let mut other = ntm_core::survey::demo_commune();
+    other.document_id = ntm_core::DocumentId::from_bytes([9; 16]);
+    other.name = "Xã Bản Hồ".into();
+    std::fs::write(
+        &file,
+        ntm_core::device::bundle::export(&other, &ntm_core::survey::genesis(&other)),
+    )?;
+    import("là dữ liệu của Xã Bản Hồ").await?;
+    assert_eq!(
+        b.execute(
+            "return document.querySelector('#bundle-result').dataset.ok",
+            vec![]
+        )
+        .await?,
+        serde_json::json!("false")
+    );
+    a.close().await?;
+    b.close().await?;
+    Ok(())
+}

@@ -6,6 +6,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
+use ntm_core::device::bundle::BundleError;
 use ntm_core::device::Command;
 use ntm_core::survey::listing::{Filter, HouseholdSummary, Query};
 use ntm_core::survey::poverty::PovertyClass;
@@ -22,6 +23,16 @@ pub(super) fn error_text<E: Clone + Into<EditError>>(err: &E) -> String {
             format!("{} ({})", invalid.message_vi(), invalid.message_en())
         }
         EditError::Refused(other) => format!("Không lưu được: {other}"),
+        EditError::Bundle(BundleError::NotABundle) => {
+            "Tệp này không phải tệp đồng bộ của ứng dụng. (Not an NTM Survey bundle.)".to_owned()
+        }
+        EditError::Bundle(BundleError::Damaged(why)) => {
+            format!("Tệp đồng bộ bị hỏng, không nhập gì ({why}). (The bundle is damaged; nothing was imported.)")
+        }
+        EditError::Bundle(BundleError::OtherCommune { theirs, ours }) => format!(
+            "Tệp này là dữ liệu của {theirs}, máy này khảo sát {ours}: không nhập. \
+             (This bundle is for {theirs}; this device surveys {ours}. Nothing was imported.)"
+        ),
         EditError::NotSaved(reason) => format!(
             "Chưa lưu được vào máy ({reason}); ứng dụng sẽ tự thử lại, đừng đóng ứng dụng. \
              (Not saved on this device yet; retrying — keep the app open.)"

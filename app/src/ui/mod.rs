@@ -1,5 +1,6 @@
 //! The views. Vietnamese first, English second.
 
+mod bundle;
 mod enrol;
 mod household_form;
 mod households;
@@ -88,7 +89,10 @@ pub fn App() -> impl IntoView {
                     {move || match tab.get() {
                         Tab::Survey => view! {
                             <main class="survey" class:has-detail=move || selected.with(Option::is_some)>
-                                <households::HouseholdList/>
+                                <div class="stack list-pane-wrap">
+                                    <households::HouseholdList/>
+                                    <bundle::SyncBundle/>
+                                </div>
                                 {move || match selected.get() {
                                     // Keyed by the household: another one opens a fresh form.
                                     Some(id) => view! {

@@ -15,6 +15,7 @@
 //! never overlap (an overlapping pair could record older heads after newer
 //! ones, and compaction would then drop a chunk the snapshot lacks).
 
+pub mod bundle;
 pub mod command;
 pub mod view;
 
@@ -140,6 +141,8 @@ pub enum EditError {
     /// storage evicted): it is not saved, not sent, and the engine keeps
     /// trying to write it.
     NotSaved(String),
+    /// A sync bundle was refused: nothing was merged.
+    Bundle(bundle::BundleError),
 }
 
 impl From<SurveyError> for EditError {
@@ -270,6 +273,14 @@ pub enum Effect {
         edit: EditId,
         /// The outcome.
         result: Result<(), EditError>,
+    },
+    /// A bundle merged this many changes new to the device (its
+    /// [`Effect::EditDone`] follows once they are saved).
+    Imported {
+        /// The import.
+        edit: EditId,
+        /// Changes the device did not have.
+        new_changes: usize,
     },
     /// What the views show changed: read [`DeviceEngine::view`] and
     /// [`DeviceEngine::status`].
@@ -475,6 +486,12 @@ impl DeviceEngine {
         }
     }
 
+    /// A sync bundle of the survey as durable on this device.
+    pub fn export_bundle(&self) -> Option<Vec<u8>> {
+        let doc = self.durable(&self.survey_id())?;
+        Some(bundle::export(&self.commune, &doc))
+    }
+
     /// The view of durable data, if it changed since the last call.
     pub fn view(&mut self, today: Date) -> Option<CommuneView> {
         let heads: Vec<Vec<ChangeHash>> = self.docs.values().map(|t| t.persisted.clone()).collect();
@@ -577,6 +594,27 @@ impl DeviceEngine {
 
     fn command(&mut self, edit: EditId, command: Command, env: Env, out: &mut Vec<Effect>) {
         let id = self.survey_id();
+        if let Command::ImportBundle(bytes) = command {
+            let merged = bundle::open(&bytes, &self.commune).and_then(|changes| {
+                let doc = self
+                    .client
+                    .document_mut(&id)
+                    .ok_or(bundle::BundleError::NotABundle)?;
+                bundle::merge(doc, &changes)
+            });
+            match merged {
+                Ok(new_changes) => {
+                    out.push(Effect::Imported { edit, new_changes });
+                    // Saved, then offered to the relay like the device's own.
+                    self.request_round(Some(edit), out);
+                }
+                Err(e) => out.push(Effect::EditDone {
+                    edit,
+                    result: Err(EditError::Bundle(e)),
+                }),
+            }
+            return;
+        }
         let applied = match self.client.document_mut(&id) {
             Some(doc) => command.apply(doc, env.now),
             None => Err(SurveyError::NotASurvey),

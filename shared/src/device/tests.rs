@@ -20,6 +20,7 @@ struct Device {
     relay_up: bool,
     timers: Vec<Timer>,
     done: Vec<(EditId, Result<(), EditError>)>,
+    imported: Vec<usize>,
     sent: usize,
     compactions: usize,
     keys: u64,
@@ -70,6 +71,7 @@ fn start_with(
         relay_up: true,
         timers: Vec::new(),
         done: Vec::new(),
+        imported: Vec::new(),
         sent: 0,
         compactions: 0,
         keys: 0,
@@ -111,6 +113,10 @@ impl Device {
                 }
                 Effect::EditDone { edit, result } => {
                     self.done.push((edit, result));
+                    Vec::new()
+                }
+                Effect::Imported { new_changes, .. } => {
+                    self.imported.push(new_changes);
                     Vec::new()
                 }
                 Effect::SaveConfirmed { .. }
@@ -393,4 +399,67 @@ fn a_lost_connection_is_retried_and_the_network_coming_back_connects_at_once() {
         .engine
         .handle(Event::NetworkBack, env(device.now))
         .is_empty());
+}
+
+#[test]
+fn a_bundle_carries_the_survey_between_devices_without_a_network() {
+    // Two tablets in a village with no network.
+    let mut a = start_with(BTreeMap::new(), relay(), 1);
+    let mut b = start_with(BTreeMap::new(), relay(), 2);
+    for d in [&mut a, &mut b] {
+        d.relay_up = false;
+        let effects = d.engine.handle(Event::Disconnected, env(d.now));
+        d.run(effects);
+        d.settle();
+    }
+    a.command(add("Thào A Chứ", 1));
+    a.settle();
+    b.command(add("Vàng Thị Mai", 2));
+    b.settle();
+    let file = a.engine.export_bundle().unwrap();
+    assert!(file.starts_with(bundle::MAGIC));
+
+    let import = b.command(Command::ImportBundle(file.clone()));
+    assert_eq!(b.outcome(import), None, "not saved yet");
+    b.settle();
+    assert_eq!(b.outcome(import), Some(&Ok(())));
+    assert_eq!(b.imported, [1]);
+    let mut stored = b.stored_households();
+    stored.sort();
+    assert_eq!(stored, ["Thào A Chứ", "Vàng Thị Mai"]);
+    // Twice: nothing new, nothing written.
+    let appended = b.store[&survey_id()].len();
+    let again = b.command(Command::ImportBundle(file));
+    b.settle();
+    assert_eq!(b.outcome(again), Some(&Ok(())));
+    assert_eq!(b.imported, [1, 0]);
+    assert_eq!(b.store[&survey_id()].len(), appended);
+
+    // Another commune's bundle, or any other file, is refused; nothing changes.
+    let mut other = survey::demo_commune();
+    other.document_id = DocumentId::from_bytes([9; 16]);
+    other.name = "Xã Bản Hồ".into();
+    let foreign = bundle::export(&other, &survey::genesis(&other));
+    let refused = b.command(Command::ImportBundle(foreign));
+    assert_eq!(
+        b.outcome(refused),
+        Some(&Err(EditError::Bundle(bundle::BundleError::OtherCommune {
+            theirs: "Xã Bản Hồ".into(),
+            ours: survey::demo_commune().name,
+        })))
+    );
+    let garbage = b.command(Command::ImportBundle(b"PK\x03\x04 a zip".to_vec()));
+    assert_eq!(
+        b.outcome(garbage),
+        Some(&Err(EditError::Bundle(bundle::BundleError::NotABundle)))
+    );
+    let mut damaged = bundle::MAGIC.to_vec();
+    damaged.extend_from_slice(&[0xa4, 0x00]);
+    let damaged = b.command(Command::ImportBundle(damaged));
+    assert!(matches!(
+        b.outcome(damaged),
+        Some(Err(EditError::Bundle(bundle::BundleError::Damaged(_))))
+    ));
+    assert!(b.pending.is_empty());
+    assert_eq!(b.store[&survey_id()].len(), appended);
 }
