@@ -385,7 +385,7 @@ pub fn read_survey<R>(f: impl FnOnce(&automerge::Automerge) -> R) -> Option<R> {
 /// then is it offered to the relay). Invalid values are refused and nothing
 /// is written.
 pub async fn edit(command: Command) -> Result<(), EditError> {
-    submit(command).await.1
+    submit(|id| Event::Command(id, command)).await.1
 }
 
 /// A sync bundle of this device's survey (as durable here), and the file
@@ -410,12 +410,13 @@ pub fn export_bundle() -> Option<(String, Vec<u8>)> {
 /// Merges a bundle from another device; resolves with the number of new
 /// changes once they are saved on this device.
 pub async fn import_bundle(bytes: Vec<u8>) -> Result<usize, EditError> {
-    let (id, result) = submit(Command::ImportBundle(bytes)).await;
+    let (id, result) = submit(|id| Event::ImportBundle(id, bytes)).await;
     let new = with_adapter(|a| a.imported.remove(&id)).flatten();
     result.map(|()| new.unwrap_or(0))
 }
 
-async fn submit(command: Command) -> (EditId, Result<(), EditError>) {
+/// Feeds an edit-like event and waits for its outcome.
+async fn submit(event: impl FnOnce(EditId) -> Event<'static>) -> (EditId, Result<(), EditError>) {
     let (done, outcome) = oneshot::channel();
     let Some(id) = with_adapter(|a| {
         a.next_edit += 1;
@@ -426,7 +427,7 @@ async fn submit(command: Command) -> (EditId, Result<(), EditError>) {
         let stopped = EditError::NotSaved("the engine is not running".into());
         return (EditId(0), Err(stopped));
     };
-    handle(Event::Command(id, command));
+    handle(event(id));
     let result = outcome
         .await
         .unwrap_or_else(|_| Err(EditError::NotSaved("the engine stopped".into())));
@@ -554,23 +555,20 @@ fn publish() {
             view.revision.update(|r| *r += 1);
         }
         let view = a.view;
-        if view.status.get_untracked() != sync {
-            view.status.set(sync);
-        }
-        if view.unconfirmed.get_untracked() != unconfirmed {
-            view.unconfirmed.set(unconfirmed);
-        }
-        if view.last_saved.get_untracked() != last_saved {
-            view.last_saved.set(last_saved);
-        }
-        if view.last_sync.get_untracked() != last_sync {
-            view.last_sync.set(last_sync);
-        }
-        let text = problem.as_ref().map(problem_text);
-        if view.problem.get_untracked() != text {
-            view.problem.set(text);
-        }
+        set_if_changed(view.status, sync);
+        set_if_changed(view.unconfirmed, unconfirmed);
+        set_if_changed(view.last_saved, last_saved);
+        set_if_changed(view.last_sync, last_sync);
+        set_if_changed(view.problem, problem.as_ref().map(problem_text));
     });
+}
+
+/// Sets a signal only when the value differs (every sync step publishes;
+/// the header should not re-render for nothing).
+fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    if signal.with_untracked(|v| *v != value) {
+        signal.set(value);
+    }
 }
 
 /// Opens the connection to the relay. An enrolled device first trades its

@@ -44,6 +44,18 @@ pub fn app_dist() -> PathBuf {
         .unwrap_or_else(|| root().join("dist"))
 }
 
+/// The built web app, for tests that need it: panics, saying how to build
+/// it, when it is missing.
+pub fn built_app() -> PathBuf {
+    let dist = app_dist();
+    assert!(
+        dist.join("index.html").is_file(),
+        "app not built in {}: run `cargo xtask test`",
+        dist.display()
+    );
+    dist
+}
+
 /// The folder of the JS interop peer (its `node_modules` installed by xtask).
 pub fn js_dir() -> PathBuf {
     root().join("tests").join("js")

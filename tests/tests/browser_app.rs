@@ -12,12 +12,7 @@ const T: Duration = Duration::from_secs(60);
 
 #[tokio::test]
 async fn offline_edit_survives_reload_and_reaches_a_second_browser() -> anyhow::Result<()> {
-    let dist = workspace::app_dist();
-    assert!(
-        dist.join("index.html").is_file(),
-        "app not built in {}: run `cargo xtask test`",
-        dist.display()
-    );
+    let dist = workspace::built_app();
     let data = tempfile::tempdir()?;
     let profiles = tempfile::tempdir()?;
     let relay = Relay::start_on(
@@ -296,11 +291,7 @@ async fn type_into(browser: &fantoccini::Client, css: &str, text: &str) -> anyho
 /// infrastructure and attestation forms feeding the scorecard.
 #[tokio::test]
 async fn forms_fill_the_record_and_infrastructure_of_the_demo_commune() -> anyhow::Result<()> {
-    let dist = workspace::app_dist();
-    assert!(
-        dist.join("index.html").is_file(),
-        "app not built: run `cargo xtask test`"
-    );
+    let dist = workspace::built_app();
     let data = tempfile::tempdir()?;
     let profiles = tempfile::tempdir()?;
     let relay = Relay::start_demo(data.path(), Some(&dist)).await?;
@@ -481,11 +472,7 @@ async fn forms_fill_the_record_and_infrastructure_of_the_demo_commune() -> anyho
 /// commune of its scope, and stays enrolled across reloads.
 #[tokio::test]
 async fn a_tablet_enrols_with_a_one_time_code_and_syncs_its_commune() -> anyhow::Result<()> {
-    let dist = workspace::app_dist();
-    assert!(
-        dist.join("index.html").is_file(),
-        "app not built: run `cargo xtask test`"
-    );
+    let dist = workspace::built_app();
     let data = tempfile::tempdir()?;
     let profiles = tempfile::tempdir()?;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], ntm_e2e::relay::free_port()));
@@ -619,11 +606,7 @@ async fn save_screenshot(browser: &fantoccini::Client, name: &str) -> anyhow::Re
 /// takes writes again the engine saves it on its own, and only then syncs it.
 #[tokio::test]
 async fn a_refused_write_is_reported_not_saved_and_not_sent_until_it_is() -> anyhow::Result<()> {
-    let dist = workspace::app_dist();
-    assert!(
-        dist.join("index.html").is_file(),
-        "app not built: run `cargo xtask test`"
-    );
+    let dist = workspace::built_app();
     let data = tempfile::tempdir()?;
     let profiles = tempfile::tempdir()?;
     let relay = Relay::start_demo(data.path(), Some(&dist)).await?;
@@ -714,11 +697,7 @@ async fn a_refused_write_is_reported_not_saved_and_not_sent_until_it_is() -> any
 /// changes nothing, and another commune's bundle is refused.
 #[tokio::test]
 async fn a_sync_bundle_carries_households_between_two_offline_browsers() -> anyhow::Result<()> {
-    let dist = workspace::app_dist();
-    assert!(
-        dist.join("index.html").is_file(),
-        "app not built: run `cargo xtask test`"
-    );
+    let dist = workspace::built_app();
     let data = tempfile::tempdir()?;
     let profiles = tempfile::tempdir()?;
     let relay = Relay::start_on(

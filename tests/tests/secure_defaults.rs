@@ -160,12 +160,7 @@ async fn a_stalled_request_on_a_kept_alive_connection_is_cut() -> anyhow::Result
 /// version is noticed, and installable (a manifest with its icons).
 #[tokio::test]
 async fn the_app_is_served_compressed_revalidated_and_installable() -> anyhow::Result<()> {
-    let dist = workspace::app_dist();
-    assert!(
-        dist.join("index.html").is_file(),
-        "app not built in {}: run `cargo xtask test`",
-        dist.display()
-    );
+    let dist = workspace::built_app();
     let dir = tempfile::tempdir()?;
     let relay = Relay::start_with(dir.path(), loopback(), Some(&dist), &[]).await?;
     let wasm = "/ntm_app_bg.wasm";

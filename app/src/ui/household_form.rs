@@ -96,11 +96,8 @@ pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView
     let summary = move || {
         let r = record.get();
         let year = ntm_core::format::civil_date_vn(platform::unix_seconds()).0;
-        let members = if r.roster.is_empty() {
-            household.get().and_then(|h| h.members).map_or(0, i64::from)
-        } else {
-            r.roster.len() as i64
-        };
+        // The list's count: the roster once anyone is listed, else declared.
+        let members = household.get().and_then(|h| h.members).map_or(0, i64::from);
         let monthly = r.income_per_person_month(members);
         let class = r.poverty(members, year);
         let standard = PovertyStandard::for_year(year as i32);

@@ -87,9 +87,8 @@ pub fn open(bytes: &[u8], commune: &CommuneRef) -> Result<Vec<u8>, BundleError> 
 /// Merges a bundle's changes into the survey; returns how many changes were
 /// new. Nothing is changed when the bytes do not load.
 pub fn merge(survey: &mut Automerge, changes: &[u8]) -> Result<usize, BundleError> {
-    let theirs = Automerge::load(changes).map_err(|e| BundleError::Damaged(e.to_string()))?;
+    let mut theirs = Automerge::load(changes).map_err(|e| BundleError::Damaged(e.to_string()))?;
     let before = survey.get_heads();
-    let mut theirs = theirs;
     survey
         .merge(&mut theirs)
         .map_err(|e| BundleError::Damaged(e.to_string()))?;

@@ -44,9 +44,6 @@ pub enum Command {
         /// The entry.
         entry: InfraEntry,
     },
-    /// Merges a sync bundle from another device (see [`super::bundle`]);
-    /// the engine checks it is this commune's.
-    ImportBundle(Vec<u8>),
     /// A statement about an attested indicator.
     Attest {
         /// The indicator's attestation key.
@@ -185,8 +182,6 @@ impl Command {
                 indicator,
                 attestation,
             } => infrastructure::attest(doc, &indicator, &attestation, now),
-            // Checked and merged by the engine, which knows the commune.
-            Command::ImportBundle(_) => Err(SurveyError::NotASurvey),
         }
     }
 }

@@ -61,11 +61,11 @@ pub fn documents_for(commune: &CommuneRef) -> Vec<(DocumentId, Kind)> {
             .values()
             .map(|id| (*id, Kind::Verdicts)),
     );
-    for (_, text) in catalog::SHIPPED {
-        if let Ok(c) = catalog::load_catalog("", text) {
-            wanted.push((catalog::document::document_id(&c.id), Kind::Catalog));
-        }
-    }
+    wanted.extend(
+        catalog::shipped()
+            .iter()
+            .map(|c| (catalog::document::document_id(&c.id), Kind::Catalog)),
+    );
     wanted
 }
 
@@ -179,6 +179,8 @@ pub enum Timer {
 pub enum Event<'a> {
     /// A view's command.
     Command(EditId, Command),
+    /// A sync bundle from another device to merge (see [`bundle`]).
+    ImportBundle(EditId, Vec<u8>),
     /// The store committed the append of `doc` asked by [`Effect::Append`];
     /// `key` names the new chunk.
     Appended {
@@ -441,7 +443,7 @@ impl DeviceEngine {
             shown: None,
         };
         let mut out = Vec::new();
-        engine.request_round(None, &mut out);
+        engine.request_round(Vec::new(), &mut out);
         engine.connect(&mut out);
         out.push(Effect::Publish);
         (engine, out)
@@ -535,6 +537,7 @@ impl DeviceEngine {
         let mut out = Vec::new();
         match event {
             Event::Command(edit, command) => self.command(edit, command, env, &mut out),
+            Event::ImportBundle(edit, bytes) => self.import_bundle(edit, &bytes, &mut out),
             Event::Appended { doc, key } => self.appended(doc, Ok(key), env, &mut out),
             Event::AppendFailed { doc, error } => self.appended(doc, Err(error), env, &mut out),
             Event::Compacted { doc, key } => {
@@ -586,41 +589,43 @@ impl DeviceEngine {
             Event::Timer(Timer::Reconnect) | Event::NetworkBack => self.connect(&mut out),
             Event::Timer(Timer::RetrySave) => {
                 self.retry_pending = false;
-                self.request_round(None, &mut out);
+                self.request_round(Vec::new(), &mut out);
             }
         }
         out
     }
 
+    /// Merges a sync bundle; saved, then offered to the relay like the
+    /// device's own changes.
+    fn import_bundle(&mut self, edit: EditId, bytes: &[u8], out: &mut Vec<Effect>) {
+        let id = self.survey_id();
+        let merged = bundle::open(bytes, &self.commune).and_then(|changes| {
+            let doc = self
+                .client
+                .document_mut(&id)
+                .ok_or(bundle::BundleError::NotABundle)?;
+            bundle::merge(doc, &changes)
+        });
+        match merged {
+            Ok(new_changes) => {
+                out.push(Effect::Imported { edit, new_changes });
+                self.request_round(vec![edit], out);
+            }
+            Err(e) => out.push(Effect::EditDone {
+                edit,
+                result: Err(EditError::Bundle(e)),
+            }),
+        }
+    }
+
     fn command(&mut self, edit: EditId, command: Command, env: Env, out: &mut Vec<Effect>) {
         let id = self.survey_id();
-        if let Command::ImportBundle(bytes) = command {
-            let merged = bundle::open(&bytes, &self.commune).and_then(|changes| {
-                let doc = self
-                    .client
-                    .document_mut(&id)
-                    .ok_or(bundle::BundleError::NotABundle)?;
-                bundle::merge(doc, &changes)
-            });
-            match merged {
-                Ok(new_changes) => {
-                    out.push(Effect::Imported { edit, new_changes });
-                    // Saved, then offered to the relay like the device's own.
-                    self.request_round(Some(edit), out);
-                }
-                Err(e) => out.push(Effect::EditDone {
-                    edit,
-                    result: Err(EditError::Bundle(e)),
-                }),
-            }
-            return;
-        }
         let applied = match self.client.document_mut(&id) {
             Some(doc) => command.apply(doc, env.now),
             None => Err(SurveyError::NotASurvey),
         };
         match applied {
-            Ok(()) => self.request_round(Some(edit), out),
+            Ok(()) => self.request_round(vec![edit], out),
             Err(e) => out.push(Effect::EditDone {
                 edit,
                 result: Err(EditError::Refused(e)),
@@ -628,16 +633,18 @@ impl DeviceEngine {
         }
     }
 
-    /// Asks for a store round (now, or after the one in flight).
-    fn request_round(&mut self, waiter: Option<EditId>, out: &mut Vec<Effect>) {
+    /// Asks for a store round (now, or after the one in flight); `waiters`
+    /// are told its outcome.
+    fn request_round(&mut self, waiters: Vec<EditId>, out: &mut Vec<Effect>) {
         if self.round.is_some() {
             let next = self.next.get_or_insert_with(Round::default);
-            next.waiters.extend(waiter);
+            next.waiters.extend(waiters);
             return;
         }
-        let mut round = Round::default();
-        round.waiters.extend(waiter);
-        self.round = Some(round);
+        self.round = Some(Round {
+            waiters,
+            failed: None,
+        });
         for (id, t) in self.docs.iter_mut() {
             let Some(doc) = self.client.document(id) else {
                 continue;
@@ -735,23 +742,9 @@ impl DeviceEngine {
             });
         }
         out.push(Effect::Publish);
-        if let Some(next) = self.next.take() {
-            let mut waiters = next.waiters.into_iter();
-            self.request_round(waiters.next(), out);
-            if let Some(round) = &mut self.round {
-                round.waiters.extend(waiters);
-            } else {
-                // That round had nothing to write and finished at once: its
-                // other waiters are saved as well.
-                for edit in waiters {
-                    out.push(Effect::EditDone {
-                        edit,
-                        result: Ok(()),
-                    });
-                }
-            }
-        } else {
-            self.flush_held(out);
+        match self.next.take() {
+            Some(next) => self.request_round(next.waiters, out),
+            None => self.flush_held(out),
         }
     }
 
@@ -830,7 +823,7 @@ impl DeviceEngine {
         for output in outputs {
             match output {
                 ClientOutput::Send(bytes) => self.send(bytes, out),
-                ClientOutput::DocumentChanged(_) => self.request_round(None, out),
+                ClientOutput::DocumentChanged(_) => self.request_round(Vec::new(), out),
                 ClientOutput::DocumentUnavailable(id) => {
                     out.push(Effect::Log(format!("relay does not have {id}")))
                 }

@@ -171,12 +171,18 @@ impl Device {
     }
 
     fn command(&mut self, command: Command) -> EditId {
+        self.submit(|edit| Event::Command(edit, command))
+    }
+
+    fn import(&mut self, bytes: Vec<u8>) -> EditId {
+        self.submit(|edit| Event::ImportBundle(edit, bytes))
+    }
+
+    fn submit(&mut self, event: impl FnOnce(EditId) -> Event<'static>) -> EditId {
         self.edits += 1;
         let edit = EditId(self.edits);
         self.now += 1;
-        let effects = self
-            .engine
-            .handle(Event::Command(edit, command), env(self.now));
+        let effects = self.engine.handle(event(edit), env(self.now));
         self.run(effects);
         edit
     }
@@ -419,7 +425,7 @@ fn a_bundle_carries_the_survey_between_devices_without_a_network() {
     let file = a.engine.export_bundle().unwrap();
     assert!(file.starts_with(bundle::MAGIC));
 
-    let import = b.command(Command::ImportBundle(file.clone()));
+    let import = b.import(file.clone());
     assert_eq!(b.outcome(import), None, "not saved yet");
     b.settle();
     assert_eq!(b.outcome(import), Some(&Ok(())));
@@ -429,7 +435,7 @@ fn a_bundle_carries_the_survey_between_devices_without_a_network() {
     assert_eq!(stored, ["Thào A Chứ", "Vàng Thị Mai"]);
     // Twice: nothing new, nothing written.
     let appended = b.store[&survey_id()].len();
-    let again = b.command(Command::ImportBundle(file));
+    let again = b.import(file);
     b.settle();
     assert_eq!(b.outcome(again), Some(&Ok(())));
     assert_eq!(b.imported, [1, 0]);
@@ -440,7 +446,7 @@ fn a_bundle_carries_the_survey_between_devices_without_a_network() {
     other.document_id = DocumentId::from_bytes([9; 16]);
     other.name = "Xã Bản Hồ".into();
     let foreign = bundle::export(&other, &survey::genesis(&other));
-    let refused = b.command(Command::ImportBundle(foreign));
+    let refused = b.import(foreign);
     assert_eq!(
         b.outcome(refused),
         Some(&Err(EditError::Bundle(bundle::BundleError::OtherCommune {
@@ -448,14 +454,14 @@ fn a_bundle_carries_the_survey_between_devices_without_a_network() {
             ours: survey::demo_commune().name,
         })))
     );
-    let garbage = b.command(Command::ImportBundle(b"PK\x03\x04 a zip".to_vec()));
+    let garbage = b.import(b"PK\x03\x04 a zip".to_vec());
     assert_eq!(
         b.outcome(garbage),
         Some(&Err(EditError::Bundle(bundle::BundleError::NotABundle)))
     );
     let mut damaged = bundle::MAGIC.to_vec();
     damaged.extend_from_slice(&[0xa4, 0x00]);
-    let damaged = b.command(Command::ImportBundle(damaged));
+    let damaged = b.import(damaged);
     assert!(matches!(
         b.outcome(damaged),
         Some(Err(EditError::Bundle(bundle::BundleError::Damaged(_))))

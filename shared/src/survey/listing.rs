@@ -235,15 +235,10 @@ pub fn read_commune(doc: &Automerge, year: i64) -> CommuneSurvey {
     let mut rows = Vec::with_capacity(households.len());
     for h in &households {
         let record = record::read_record(doc, &h.id).unwrap_or_default();
-        let declared = h.members.value.map(i64::from);
-        let mut f = record.facts(declared, year);
-        f.id = Some(h.id.as_str().to_owned());
-        facts.households.push(f);
-        let members = if record.roster.is_empty() {
-            h.members.value
-        } else {
-            u32::try_from(record.roster.len()).ok()
-        };
+        facts
+            .households
+            .push(record::household_fact(h, &record, year));
+        let members = record.member_count(h.members.value);
         let conflicts = household_obj(doc, &h.id)
             .map(|obj| crate::document::conflicted_paths(doc, &obj))
             .unwrap_or_default();

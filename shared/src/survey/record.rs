@@ -442,13 +442,20 @@ impl HouseholdRecord {
         }
     }
 
+    /// How many members: the roster's size once anyone is listed, else
+    /// the number declared with the household.
+    pub fn member_count(&self, declared: Option<u32>) -> Option<u32> {
+        if self.roster.is_empty() {
+            declared
+        } else {
+            u32::try_from(self.roster.len()).ok()
+        }
+    }
+
     /// The facts the catalog vocabulary asks for (`None` where not recorded).
     pub fn facts(&self, declared_members: Option<i64>, year: i64) -> HouseholdFacts {
-        let members = if self.roster.is_empty() {
-            declared_members.unwrap_or(0)
-        } else {
-            self.roster.len() as i64
-        };
+        let declared = declared_members.and_then(|n| u32::try_from(n).ok());
+        let members = self.member_count(declared).map_or(0, i64::from);
         let mut f = HouseholdFacts::default();
         f.set_predicate(
             "clean_water",
@@ -515,11 +522,22 @@ pub fn household_facts(doc: &Automerge, year: i64) -> SurveyFacts {
     let mut facts = SurveyFacts::default();
     for household in super::households(doc) {
         let record = read_record(doc, &household.id).unwrap_or_default();
-        let mut f = record.facts(household.members.value.map(i64::from), year);
-        f.id = Some(household.id.as_str().to_owned());
-        facts.households.push(f);
+        facts
+            .households
+            .push(household_fact(&household, &record, year));
     }
     facts
+}
+
+/// One household's facts for evaluation, named by its id.
+pub(crate) fn household_fact(
+    household: &super::Household,
+    record: &HouseholdRecord,
+    year: i64,
+) -> HouseholdFacts {
+    let mut f = record.facts(household.members.value.map(i64::from), year);
+    f.id = Some(household.id.as_str().to_owned());
+    f
 }
 
 #[cfg(test)]
