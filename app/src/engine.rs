@@ -17,6 +17,7 @@ use ntm_core::access::{Enrolment, RelayInfo};
 use ntm_core::appraisal::Appraisal;
 use ntm_core::catalog::Catalog;
 use ntm_core::date::Date;
+use ntm_core::device::view::Behind;
 use ntm_core::device::{
     self, Command, DeviceEngine, DeviceStatus, EditId, Effect, Env, Event, Problem, Start,
     StartDocument, StoredChunks,
@@ -32,6 +33,7 @@ use ntm_core::{DocumentId, PeerId};
 
 pub use ntm_core::device::EditError;
 
+use crate::i18n::{t, tf};
 use crate::platform;
 use crate::socket::{Socket, SocketEvent};
 use crate::store::LocalStore;
@@ -70,7 +72,7 @@ pub struct View {
     /// The service worker has cached the app: it starts without a network.
     pub offline_ready: RwSignal<bool>,
     /// The last problem worth telling the user about.
-    pub problem: RwSignal<Option<String>>,
+    pub problem: RwSignal<Option<Problem>>,
     /// The browser may evict this site's data (persistent storage refused).
     pub storage_at_risk: RwSignal<bool>,
     /// Enrolled for one commune (enumerator, officer): the screens of that
@@ -78,6 +80,9 @@ pub struct View {
     pub commune_device: RwSignal<bool>,
     /// The commune's scorecards (one per catalog version), from durable data.
     pub scorecards: RwSignal<Vec<Scorecard>>,
+    /// The households behind each household-computed gap, by (catalog id,
+    /// indicator id).
+    pub behind: RwSignal<Behind>,
     /// Infrastructure entries by id.
     pub infrastructure: RwSignal<Vec<(String, InfraEntry)>>,
     /// Attestations by indicator id.
@@ -113,6 +118,7 @@ impl View {
             storage_at_risk: RwSignal::new(false),
             commune_device: RwSignal::new(false),
             scorecards: RwSignal::new(Vec::new()),
+            behind: RwSignal::new(BTreeMap::new()),
             infrastructure: RwSignal::new(Vec::new()),
             attestations: RwSignal::new(BTreeMap::new()),
             catalogs: RwSignal::new(Vec::new()),
@@ -182,7 +188,12 @@ pub fn boot(view: View) {
     leptos::task::spawn_local(async move {
         let store = match LocalStore::open().await {
             Ok(store) => store,
-            Err(e) => return fail(view, format!("Không mở được bộ nhớ máy (IndexedDB): {e}")),
+            Err(e) => {
+                return fail(
+                    view,
+                    tf("store-unavailable", &[("error", e.to_string().into())]),
+                )
+            }
         };
         if let Ok(Some(relay)) = store.meta(CHOSEN_RELAY).await {
             platform::choose_relay(&relay);
@@ -228,7 +239,7 @@ pub async fn enrol(view: View, relay: &str, code: &str, name: &str) -> Result<()
         platform::in_tablet_package().then(|| relay.trim().trim_end_matches('/').to_owned());
     if let Some(relay) = &chosen {
         if !relay.starts_with("https://") && !relay.starts_with("http://127.0.0.1") {
-            return Err("Địa chỉ máy chủ phải bắt đầu bằng https:// / the relay address must start with https://".into());
+            return Err(t("relay-needs-https"));
         }
         platform::choose_relay(relay);
     }
@@ -237,8 +248,8 @@ pub async fn enrol(view: View, relay: &str, code: &str, name: &str) -> Result<()
     if status != 200 {
         return Err(text.trim().to_owned());
     }
-    let enrolment: Enrolment =
-        serde_json::from_str(&text).map_err(|e| format!("bad enrolment reply: {e}"))?;
+    let enrolment: Enrolment = serde_json::from_str(&text)
+        .map_err(|e| tf("enrol-bad-reply", &[("error", e.to_string().into())]))?;
     let store = LocalStore::open().await.map_err(|e| e.to_string())?;
     if let Some(relay) = &chosen {
         store
@@ -306,7 +317,7 @@ pub async fn load(store: &LocalStore, id: &DocumentId) -> Result<device::Loaded,
     let chunks = store
         .load(id)
         .await
-        .map_err(|e| format!("Không đọc được dữ liệu đã lưu: {e}"))?;
+        .map_err(|e| tf("stored-unreadable", &[("error", e.to_string().into())]))?;
     let stored = StoredChunks {
         keys: chunks.keys,
         bytes: chunks.bytes,
@@ -318,7 +329,7 @@ pub async fn load(store: &LocalStore, id: &DocumentId) -> Result<device::Loaded,
             store
                 .set_aside(key, stored.bytes[i].clone())
                 .await
-                .map_err(|e| format!("Không cất riêng được dữ liệu hỏng: {e}"))?;
+                .map_err(|e| tf("set-aside-failed", &[("error", e.to_string().into())]))?;
         }
     }
     Ok(loaded)
@@ -513,18 +524,16 @@ fn execute(effects: Vec<Effect>) {
     }
 }
 
-/// The problem in words (Vietnamese, then English).
-fn problem_text(problem: &Problem) -> String {
+/// The problem in the device's language.
+pub fn problem_text(problem: &Problem) -> String {
     match problem {
-        Problem::SetAside(n) => format!(
-            "{n} phần dữ liệu đã lưu không đọc được: đã cất riêng (không xoá), mọi dữ liệu khác vẫn mở. \
-             / {n} stored chunk(s) could not be read: kept aside, not deleted; everything else is open."
+        Problem::SetAside(n) => tf("problem-set-aside", &[("count", (*n).into())]),
+        Problem::NotSaved(_) => t("problem-not-saved"),
+        Problem::Remote(message) => tf("problem-remote", &[("message", message.as_str().into())]),
+        Problem::DeviceRefused(reason) => tf(
+            "problem-device-refused",
+            &[("reason", reason.as_str().into())],
         ),
-        Problem::NotSaved(_) => "Chưa lưu được vào máy (bộ nhớ trình duyệt từ chối ghi); ứng dụng sẽ tự thử lại, đừng đóng ứng dụng. \
-             / Not saved on this device yet (the browser's storage refused the write); retrying — keep the app open."
-            .to_owned(),
-        Problem::Remote(message) => format!("Máy chủ báo lỗi: {message}"),
-        Problem::DeviceRefused(reason) => format!("Máy chủ từ chối thiết bị này: {reason}"),
     }
 }
 
@@ -545,6 +554,8 @@ fn publish() {
             view.listing.set(v.listing);
             view.infrastructure.set(v.infrastructure);
             view.attestations.set(v.attestations);
+            // Before the scorecards, which read it when they re-render.
+            view.behind.set(v.behind);
             view.scorecards.set(v.scorecards);
             view.catalogs.set(v.catalogs);
             view.registry_entry.set(v.registry_entry);
@@ -559,7 +570,7 @@ fn publish() {
         set_if_changed(view.unconfirmed, unconfirmed);
         set_if_changed(view.last_saved, last_saved);
         set_if_changed(view.last_sync, last_sync);
-        set_if_changed(view.problem, problem.as_ref().map(problem_text));
+        set_if_changed(view.problem, problem);
     });
 }
 

@@ -6,6 +6,7 @@
 #![cfg(target_arch = "wasm32")]
 
 pub mod engine;
+pub mod i18n;
 pub mod platform;
 pub mod socket;
 pub mod store;

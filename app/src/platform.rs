@@ -5,6 +5,8 @@
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::i18n::t;
+
 /// Seconds since the unix epoch, from the browser clock.
 pub fn unix_seconds() -> i64 {
     (js_sys::Date::now() / 1000.0) as i64
@@ -140,7 +142,7 @@ pub fn on_network_back(f: fn()) {
 pub async fn current_position() -> Result<(f64, f64), String> {
     let geolocation = web_sys::window()
         .and_then(|w| w.navigator().geolocation().ok())
-        .ok_or("Trình duyệt không hỗ trợ định vị / no geolocation")?;
+        .ok_or_else(|| t("gps-unsupported"))?;
     let promise = js_sys::Promise::new(&mut |resolve, reject| {
         let options = web_sys::PositionOptions::new();
         options.set_enable_high_accuracy(true);
@@ -151,21 +153,19 @@ pub async fn current_position() -> Result<(f64, f64), String> {
             &options,
         );
     });
-    let position = JsFuture::from(promise).await.map_err(|_| {
-        "Không lấy được vị trí (đã từ chối hoặc không có tín hiệu) / position unavailable"
-            .to_owned()
-    })?;
+    let position = JsFuture::from(promise)
+        .await
+        .map_err(|_| t("gps-unavailable"))?;
     // GeolocationPosition is behind web-sys's unstable flag: read it as an object.
     let number = |object: &wasm_bindgen::JsValue, key: &str| {
         js_sys::Reflect::get(object, &key.into())
             .ok()
             .and_then(|v| v.as_f64())
     };
-    let coords = js_sys::Reflect::get(&position, &"coords".into())
-        .map_err(|_| "Vị trí không hợp lệ / bad position".to_owned())?;
+    let coords = js_sys::Reflect::get(&position, &"coords".into()).map_err(|_| t("gps-bad"))?;
     match (number(&coords, "latitude"), number(&coords, "longitude")) {
         (Some(lat), Some(lon)) => Ok((lat, lon)),
-        _ => Err("Vị trí không hợp lệ / bad position".to_owned()),
+        _ => Err(t("gps-bad")),
     }
 }
 
@@ -196,7 +196,7 @@ pub async fn fetch_json(
     let window = web_sys::window().ok_or("no window")?;
     let response = JsFuture::from(window.fetch_with_request(&request))
         .await
-        .map_err(|_| "Không kết nối được máy chủ / the relay is unreachable".to_owned())?
+        .map_err(|_| t("relay-unreachable"))?
         .dyn_into::<web_sys::Response>()
         .map_err(|_| "bad response".to_owned())?;
     let status = response.status();

@@ -17,6 +17,7 @@ pub mod format;
 pub mod history;
 pub mod ids;
 pub mod limits;
+pub mod message;
 pub mod overview;
 pub mod registry;
 pub mod survey;

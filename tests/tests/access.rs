@@ -308,7 +308,7 @@ async fn a_device_can_neither_forge_nor_block_a_colleague_s_changes() -> anyhow:
 /// any verdict the document's department owns.
 #[tokio::test]
 async fn a_department_writes_only_its_own_verdicts_and_never_the_dossier() -> anyhow::Result<()> {
-    use ntm_core::appraisal::{self, dossier, verdicts, DossierState, Verdict};
+    use ntm_core::appraisal::{self, dossier, verdicts, DossierState, Happened, Verdict};
     let dir = tempfile::tempdir()?;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
     let relay = Relay::start_with(dir.path(), addr, None, &["--demo"]).await?;
@@ -488,7 +488,9 @@ async fn a_department_writes_only_its_own_verdicts_and_never_the_dossier() -> an
     }
     assert_eq!(read.dossier, Some(DossierState::DistrictReviewed));
     assert!(
-        read.history.iter().all(|h| h.what != "Hồ sơ: Đã công nhận"),
+        read.history
+            .iter()
+            .all(|h| h.what != Happened::Dossier(DossierState::Recognised)),
         "a department moved the dossier"
     );
     Ok(())

@@ -462,8 +462,80 @@ async fn forms_fill_the_record_and_infrastructure_of_the_demo_commune() -> anyho
     )
     .await?;
     save_screenshot(&tablet, "infrastructure").await?;
+
+    // English, chosen once, everywhere and kept on the device.
+    choose_language(&tablet, "en").await?;
+    wait_until(
+        &tablet,
+        "document.documentElement.lang === 'en' && document.querySelector('#tab-survey').textContent === 'Households' && document.querySelector('#infrastructure-list').textContent.includes('2.50 km, hardened')",
+        T,
+        "the infrastructure tab in English",
+    )
+    .await?;
+    assert_no_text_ids(&tablet).await?;
+    tablet.refresh().await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#app')?.dataset.phase === 'ready' && document.querySelector('#app').dataset.lang === 'en'",
+        T,
+        "the app to open again, in English",
+    )
+    .await?;
+    click(&tablet, "#tab-scorecard").await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#target')?.textContent === 'NTM in 2026' && document.querySelector('#dossier').textContent === 'Sent to the province for appraisal' && [...document.querySelectorAll('#scorecards .gaps li')].some(li => / meets? |does not meet|No survey data|No attestation/.test(li.textContent))",
+        T,
+        "the scorecard in English after a reload",
+    )
+    .await?;
+    assert_no_text_ids(&tablet).await?;
+    save_screenshot(&tablet, "scorecard-en").await?;
+    click(&tablet, "#tab-survey").await?;
+    find_household(&tablet, "Lồ Thị Dế").await?;
+    click(&tablet, "#household-list .household").await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#household-detail h2')?.textContent.includes('Household record: Lồ Thị Dế') && document.querySelector('#poverty-summary').textContent.includes('2.000.000 đ per person per month')",
+        T,
+        "the record in English",
+    )
+    .await?;
+    assert_no_text_ids(&tablet).await?;
+    save_screenshot(&tablet, "household-record-en").await?;
+    choose_language(&tablet, "vi").await?;
+    wait_until(
+        &tablet,
+        "document.documentElement.lang === 'vi' && document.querySelector('#tab-survey').textContent === 'Khảo sát hộ'",
+        T,
+        "back to Vietnamese",
+    )
+    .await?;
     tablet.close().await?;
     relay.terminate().await?;
+    Ok(())
+}
+
+async fn choose_language(browser: &fantoccini::Client, code: &str) -> anyhow::Result<()> {
+    browser
+        .execute(
+            "const s = document.querySelector('#language'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
+            vec![serde_json::json!(code)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// No element shows a text id instead of its words (what the i18n layer
+/// shows for an id the locale lacks).
+async fn assert_no_text_ids(browser: &fantoccini::Client) -> anyhow::Result<()> {
+    let found = browser
+        .execute(
+            "return [...document.querySelectorAll('body *')].filter(e => e.children.length === 0 && /^[a-z]+(-[a-z0-9]+)+$/.test(e.textContent.trim())).map(e => e.textContent.trim())",
+            vec![],
+        )
+        .await?;
+    assert_eq!(found, serde_json::json!([]), "text ids on screen");
     Ok(())
 }
 

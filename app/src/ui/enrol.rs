@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::engine::{self, View};
+use crate::i18n::t;
 
 /// The enrolment form.
 #[component]
@@ -34,25 +35,24 @@ pub fn EnrolForm() -> impl IntoView {
     view! {
         <main class="single">
             <form id="enrol" class="card" on:submit=submit>
-                <h2>"Đăng ký thiết bị" <small lang="en">" · Enrol this device"</small></h2>
-                <p>"Máy chủ này chỉ nhận thiết bị đã đăng ký. Nhập mã đăng ký do quản trị viên cấp (dùng một lần). "
-                    <small lang="en">"This relay admits enrolled devices only: enter the one-time code from your administrator."</small></p>
+                <h2>{t("enrol-title")}</h2>
+                <p>{t("enrol-intro")}</p>
                 {ask_relay.then(|| view! {
-                    <label>"Địa chỉ máy chủ" <small lang="en">"Relay address"</small>
+                    <label>{t("enrol-relay")}
                         <input id="enrol-relay" required type="url" autocomplete="off" placeholder="https://ntm.laocai.gov.vn"
                             prop:value=relay on:input=move |ev| relay.set(event_target_value(&ev))/>
                     </label>
                 })}
-                <label>"Mã đăng ký" <small lang="en">"Enrolment code"</small>
+                <label>{t("enrol-code")}
                     <input id="enrol-code" required autocomplete="off" placeholder="ABCDE-FGHJK"
                         prop:value=code on:input=move |ev| code.set(event_target_value(&ev))/>
                 </label>
-                <label>"Tên thiết bị" <small lang="en">"Device name"</small>
-                    <input id="enrol-name" placeholder="Máy tính bảng 3 — xã Tả Van"
+                <label>{t("enrol-name")}
+                    <input id="enrol-name" placeholder=t("enrol-name-example")
                         prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
                 </label>
                 <button id="enrol-submit" type="submit" disabled=move || busy.get()>
-                    {move || if busy.get() { "Đang đăng ký…" } else { "Đăng ký" }}
+                    {move || if busy.get() { t("enrol-busy") } else { t("enrol-submit") }}
                 </button>
                 {move || error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
             </form>

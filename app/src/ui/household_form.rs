@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use ntm_core::device::{Command, MemberField, RecordEdit};
-use ntm_core::format::{group_thousands, parse_vnd, vnd};
+use ntm_core::format::{group_thousands, parse_vnd};
 use ntm_core::survey::poverty::PovertyStandard;
 use ntm_core::survey::record::{
     self, Gps, HouseholdRecord, Housing, Member, Sanitation, Sex, WaterSource,
@@ -14,18 +14,29 @@ use ntm_core::survey::{HouseholdId, SurveyError};
 
 use super::households::error_text;
 use crate::engine::{self, View};
+use crate::i18n::{self, t, tf};
 use crate::platform;
 
-/// Income sources offered in the form (any other may be typed).
-const INCOME_SOURCES: &[&str] = &[
-    "trồng trọt",
-    "chăn nuôi",
-    "lâm nghiệp",
-    "tiền lương, tiền công",
-    "du lịch, dịch vụ",
-    "trợ cấp, lương hưu",
-    "khác",
+/// Income sources offered in the form (any other may be typed): the code
+/// of the label, and the key the survey stores (Vietnamese, the same on
+/// every device whatever its language, so two devices' entries merge).
+const INCOME_SOURCES: &[(&str, &str)] = &[
+    ("crops", "trồng trọt"),
+    ("livestock", "chăn nuôi"),
+    ("forestry", "lâm nghiệp"),
+    ("wages", "tiền lương, tiền công"),
+    ("tourism", "du lịch, dịch vụ"),
+    ("allowances", "trợ cấp, lương hưu"),
+    ("other", "khác"),
 ];
+
+/// An income source as this language names it (typed ones as typed).
+fn income_source_label(key: &str) -> String {
+    INCOME_SOURCES.iter().find(|(_, k)| *k == key).map_or_else(
+        || key.to_owned(),
+        |(code, _)| i18n::label("income-source", code),
+    )
+}
 
 /// Writes one record edit; shows the refusal, if any, in `error`.
 fn save(id: HouseholdId, error: RwSignal<Option<String>>, edit: RecordEdit) {
@@ -52,8 +63,8 @@ fn tri_select(
     view! {
         <select data-field=name on:change=move |ev| on_pick(tri_parse(&event_target_value(&ev)))>
             <option value="" selected=value.is_none()>"—"</option>
-            <option value="yes" selected=value == Some(true)>"Có"</option>
-            <option value="no" selected=value == Some(false)>"Không"</option>
+            <option value="yes" selected=value == Some(true)>{t("yes")}</option>
+            <option value="no" selected=value == Some(false)>{t("no")}</option>
         </select>
     }
 }
@@ -62,7 +73,8 @@ fn tri_select(
 fn enum_select<T: Copy + PartialEq + 'static>(
     name: &'static str,
     all: &'static [T],
-    label: fn(T) -> &'static str,
+    prefix: &'static str,
+    code: fn(T) -> &'static str,
     value: Option<T>,
     on_pick: impl Fn(Option<T>) + 'static,
 ) -> impl IntoView {
@@ -71,9 +83,9 @@ fn enum_select<T: Copy + PartialEq + 'static>(
             let picked = event_target_value(&ev).parse::<usize>().ok().and_then(|i| all.get(i).copied());
             on_pick(picked)
         }>
-            <option value="" selected=value.is_none()>"— chưa ghi —"</option>
+            <option value="" selected=value.is_none()>{t("not-recorded")}</option>
             {all.iter().enumerate().map(|(i, v)| view! {
-                <option value=i.to_string() selected=value == Some(*v)>{label(*v)}</option>
+                <option value=i.to_string() selected=value == Some(*v)>{i18n::label(prefix, code(*v))}</option>
             }).collect_view()}
         </select>
     }
@@ -103,54 +115,53 @@ pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView
         let standard = PovertyStandard::for_year(year as i32);
         view! {
             <p id="poverty-summary" class="summary">
-                {monthly.map(|m| format!("Thu nhập bình quân: {}/người/tháng · ", vnd(m)))}
-                {format!("Thiếu hụt dịch vụ cơ bản: {} · ", r.deprivations(year))}
+                {monthly.map(|m| tf("income-per-person", &[("amount", i18n::money(m).into())]))}
+                {tf("deprivations", &[("count", r.deprivations(year).into())])}
                 <strong data-class=class.map(|c| format!("{c:?}"))>
-                    {class.map_or("Chưa đủ dữ liệu để phân loại", |c| c.label_vi())}
+                    {class.map_or_else(|| t("poverty-unknown"), |c| i18n::label("poverty", c.code()))}
                 </strong>
-                <small>{format!(" · theo {}", standard.legal_basis)}</small>
+                <small>{tf("poverty-standard", &[("standard", t(&format!("standard-{}", standard.legal_basis)).into())])}</small>
             </p>
         }
     };
     view! {
         <section id="household-detail" class="card detail detail-pane">
             <h2>
-                <button type="button" class="secondary back" id="close-detail" on:click=move |_| on_close.run(())>"← Danh sách"</button>
-                "Phiếu hộ: " {move || household.get().map(|h| h.head).unwrap_or_default()}
-                <small lang="en">" · Household record"</small>
+                <button type="button" class="secondary back" id="close-detail" on:click=move |_| on_close.run(())>{t("back-to-list")}</button>
+                {move || tf("record-title", &[("head", household.get().map(|h| h.head).unwrap_or_default().into())])}
             </h2>
             {summary}
-            <h3>"Thông tin chung" <small lang="en">" · Household"</small></h3>
+            <h3>{t("section-household")}</h3>
             <super::households::QuickFields id=id.get_value()/>
             {move || error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
             <Members record=record put=put/>
             <Income record=record put=put/>
-            <h3>"Nhà ở, nước, vệ sinh, thông tin" <small lang="en">" · Living conditions"</small></h3>
+            <h3>{t("section-living")}</h3>
             {move || {
                 let r = record.get();
                 view! {
                     <div class="grid-form">
-                        <label>"Loại nhà" <small lang="en">"Housing"</small>
-                            {enum_select("housing", &Housing::ALL, Housing::label_vi, r.housing,
+                        <label>{t("field-housing")}
+                            {enum_select("housing", &Housing::ALL, "housing", Housing::code, r.housing,
                                 move |v| put(RecordEdit::Housing(v)))}
                         </label>
-                        <label>"Nguồn nước" <small lang="en">"Water"</small>
-                            {enum_select("water", &WaterSource::ALL, WaterSource::label_vi, r.water,
+                        <label>{t("field-water")}
+                            {enum_select("water", &WaterSource::ALL, "water", WaterSource::code, r.water,
                                 move |v| put(RecordEdit::Water(v)))}
                         </label>
-                        <label>"Nhà tiêu" <small lang="en">"Sanitation"</small>
-                            {enum_select("sanitation", &Sanitation::ALL, Sanitation::label_vi, r.sanitation,
+                        <label>{t("field-sanitation")}
+                            {enum_select("sanitation", &Sanitation::ALL, "sanitation", Sanitation::code, r.sanitation,
                                 move |v| put(RecordEdit::Sanitation(v)))}
                         </label>
-                        <label>"Dùng Internet" <small lang="en">"Internet"</small>
+                        <label>{t("field-internet")}
                             {tri_select("internet", r.internet,
                                 move |v| put(RecordEdit::Internet(v)))}
                         </label>
-                        <label>"Dùng dịch vụ số (dịch vụ công trực tuyến, thanh toán điện tử)" <small lang="en">"Digital services"</small>
+                        <label>{t("field-digital-services")}
                             {tri_select("digital-services", r.digital_services,
                                 move |v| put(RecordEdit::DigitalServices(v)))}
                         </label>
-                        <label>"Rác thải sinh hoạt được thu gom, xử lý" <small lang="en">"Household waste collected or treated"</small>
+                        <label>{t("field-waste-treated")}
                             {tri_select("waste-treated", r.waste_treated,
                                 move |v| put(RecordEdit::WasteTreated(v)))}
                         </label>
@@ -204,10 +215,10 @@ fn Members(
         put(RecordEdit::AddMember { key, member });
     };
     view! {
-        <h3>"Thành viên" <small lang="en">" · Members"</small></h3>
+        <h3>{t("section-members")}</h3>
         <table id="members">
             <thead><tr>
-                <th>"Họ tên"</th><th>"Năm sinh"</th><th>"Giới tính"</th><th>"BHYT"</th><th>"Đang đi học"</th><th>"Có việc làm"</th><th></th>
+                <th>{t("member-name")}</th><th>{t("field-birth-year")}</th><th>{t("member-sex")}</th><th>{t("member-insured")}</th><th>{t("member-in-school")}</th><th>{t("member-employed")}</th><th></th>
             </tr></thead>
             <tbody>
                 <For
@@ -227,13 +238,13 @@ fn Members(
                                         let v = event_target_value(&ev).trim().parse::<i64>().ok();
                                         set(MemberField::BirthYear(v))
                                     }/></td>
-                                <td>{enum_select("sex", &Sex::ALL, Sex::label_vi, m.sex, move |v| set(MemberField::Sex(v)))}</td>
+                                <td>{enum_select("sex", &Sex::ALL, "sex", Sex::code, m.sex, move |v| set(MemberField::Sex(v)))}</td>
                                 <td>{tri_select("insured", m.insured, move |v| set(MemberField::Insured(v)))}</td>
                                 <td>{tri_select("in_school", m.in_school, move |v| set(MemberField::InSchool(v)))}</td>
                                 <td>{tri_select("employed", m.employed, move |v| set(MemberField::Employed(v)))}</td>
                                 <td><button type="button" class="secondary remove" on:click=move |_| {
                                     put(RecordEdit::RemoveMember(k.get_value()))
-                                }>"Xóa"</button></td>
+                                }>{t("remove")}</button></td>
                             </tr>
                         }
                     }
@@ -241,12 +252,12 @@ fn Members(
             </tbody>
         </table>
         <form id="add-member" class="inline" on:submit=add>
-            <input id="member-name" required placeholder="Họ tên thành viên" prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
-            <input id="member-birth" type="number" inputmode="numeric" placeholder="Năm sinh" prop:value=birth on:input=move |ev| birth.set(event_target_value(&ev))/>
+            <input id="member-name" required placeholder=t("field-member-name") prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
+            <input id="member-birth" type="number" inputmode="numeric" placeholder=t("field-birth-year") prop:value=birth on:input=move |ev| birth.set(event_target_value(&ev))/>
             <select id="member-sex" on:change=move |ev| sex.set(event_target_value(&ev))>
-                <option value="">"Giới tính"</option><option value="m">"Nam"</option><option value="f">"Nữ"</option>
+                <option value="">{t("member-sex")}</option><option value="m">{t("sex-male")}</option><option value="f">{t("sex-female")}</option>
             </select>
-            <button type="submit" id="add-member-submit">"Thêm thành viên"</button>
+            <button type="submit" id="add-member-submit">{t("add-member")}</button>
             {move || add_error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
         </form>
     }
@@ -258,7 +269,7 @@ fn Income(
     record: Memo<HouseholdRecord>,
     put: impl Fn(RecordEdit) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let source = RwSignal::new(INCOME_SOURCES[0].to_owned());
+    let source = RwSignal::new(INCOME_SOURCES[0].1.to_owned());
     let amount = RwSignal::new(String::new());
     let add_error = RwSignal::new(None::<String>);
     let bad_amount = || {
@@ -280,7 +291,7 @@ fn Income(
         });
     };
     view! {
-        <h3>"Thu nhập trong năm" <small lang="en">" · Yearly income"</small></h3>
+        <h3>{t("section-income")}</h3>
         <table id="income">
             <tbody>
                 <For
@@ -290,7 +301,7 @@ fn Income(
                         let k = StoredValue::new(key.clone());
                         view! {
                             <tr class="income-source" data-source=key.clone()>
-                                <td>{key.clone()}</td>
+                                <td>{income_source_label(&key)}</td>
                                 <td><input data-field="amount" inputmode="numeric" value=group_thousands(value) on:change=move |ev| {
                                     match parse_vnd(&event_target_value(&ev)) {
                                         Some(v) => {
@@ -300,10 +311,10 @@ fn Income(
                                         None => add_error.set(Some(bad_amount())),
                                     }
                                 }/></td>
-                                <td>"đ/năm"</td>
+                                <td>{t("per-year")}</td>
                                 <td><button type="button" class="secondary remove" on:click=move |_| {
                                     put(RecordEdit::RemoveIncome(k.get_value()))
-                                }>"Xóa"</button></td>
+                                }>{t("remove")}</button></td>
                             </tr>
                         }
                     }
@@ -313,10 +324,10 @@ fn Income(
         <form id="add-income" class="inline" on:submit=add>
             <input id="income-source" list="income-sources" required prop:value=source on:input=move |ev| source.set(event_target_value(&ev))/>
             <datalist id="income-sources">
-                {INCOME_SOURCES.iter().map(|s| view! { <option value=*s/> }).collect_view()}
+                {INCOME_SOURCES.iter().map(|(code, key)| view! { <option value=*key label=i18n::label("income-source", code)/> }).collect_view()}
             </datalist>
             <input id="income-amount" inputmode="numeric" required placeholder="36.000.000" prop:value=amount on:input=move |ev| amount.set(event_target_value(&ev))/>
-            <button type="submit" id="add-income-submit">"Thêm nguồn thu"</button>
+            <button type="submit" id="add-income-submit">{t("add-income")}</button>
             {move || add_error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
         </form>
     }
@@ -358,14 +369,14 @@ fn Position(
         lon.set(gps.map(|g| format!("{:.5}", g.lon)).unwrap_or_default());
     });
     view! {
-        <h3>"Vị trí" <small lang="en">" · GPS"</small></h3>
+        <h3>{t("section-gps")}</h3>
         <div class="inline">
-            <input id="gps-lat" placeholder="Vĩ độ" inputmode="decimal" prop:value=lat
+            <input id="gps-lat" placeholder=t("gps-lat") inputmode="decimal" prop:value=lat
                 on:change=move |ev| { lat.set(event_target_value(&ev)); typed(lat.get_untracked(), lon.get_untracked()) }/>
-            <input id="gps-lon" placeholder="Kinh độ" inputmode="decimal" prop:value=lon
+            <input id="gps-lon" placeholder=t("gps-lon") inputmode="decimal" prop:value=lon
                 on:change=move |ev| { lon.set(event_target_value(&ev)); typed(lat.get_untracked(), lon.get_untracked()) }/>
             <button type="button" id="locate" on:click=locate disabled=move || locating.get()>
-                {move || if locating.get() { "Đang định vị…" } else { "Lấy vị trí hiện tại" }}
+                {move || if locating.get() { t("gps-locating") } else { t("gps-locate") }}
             </button>
         </div>
     }

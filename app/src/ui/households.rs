@@ -8,35 +8,31 @@ use leptos::html;
 use leptos::prelude::*;
 use ntm_core::device::bundle::BundleError;
 use ntm_core::device::Command;
-use ntm_core::survey::listing::{Filter, HouseholdSummary, Query};
+use ntm_core::survey::listing::{Filter, HouseholdSet, HouseholdSummary, Query};
 use ntm_core::survey::poverty::PovertyClass;
 use ntm_core::survey::record::Progress;
 use ntm_core::survey::{self, Field, HouseholdEdit, HouseholdId, SurveyError};
 
 use crate::engine::{self, EditError, View};
+use crate::i18n::{self, msg, t, tf};
 use crate::platform;
 
-/// A refusal as the forms show it: Vietnamese, then English.
+/// A refusal as the forms show it, in the device's language.
 pub(super) fn error_text<E: Clone + Into<EditError>>(err: &E) -> String {
     match err.clone().into() {
-        EditError::Refused(SurveyError::Invalid(invalid)) => {
-            format!("{} ({})", invalid.message_vi(), invalid.message_en())
+        EditError::Refused(SurveyError::Invalid(invalid)) => msg(&invalid.message()),
+        EditError::Refused(other) => {
+            tf("not-saved-refused", &[("error", other.to_string().into())])
         }
-        EditError::Refused(other) => format!("Không lưu được: {other}"),
-        EditError::Bundle(BundleError::NotABundle) => {
-            "Tệp này không phải tệp đồng bộ của ứng dụng. (Not an NTM Survey bundle.)".to_owned()
-        }
+        EditError::Bundle(BundleError::NotABundle) => t("bundle-not-a-bundle"),
         EditError::Bundle(BundleError::Damaged(why)) => {
-            format!("Tệp đồng bộ bị hỏng, không nhập gì ({why}). (The bundle is damaged; nothing was imported.)")
+            tf("bundle-damaged", &[("reason", why.into())])
         }
-        EditError::Bundle(BundleError::OtherCommune { theirs, ours }) => format!(
-            "Tệp này là dữ liệu của {theirs}, máy này khảo sát {ours}: không nhập. \
-             (This bundle is for {theirs}; this device surveys {ours}. Nothing was imported.)"
+        EditError::Bundle(BundleError::OtherCommune { theirs, ours }) => tf(
+            "bundle-other-commune",
+            &[("theirs", theirs.into()), ("ours", ours.into())],
         ),
-        EditError::NotSaved(reason) => format!(
-            "Chưa lưu được vào máy ({reason}); ứng dụng sẽ tự thử lại, đừng đóng ứng dụng. \
-             (Not saved on this device yet; retrying — keep the app open.)"
-        ),
+        EditError::NotSaved(reason) => tf("not-saved-yet", &[("reason", reason.into())]),
     }
 }
 
@@ -49,6 +45,20 @@ fn parse_members(text: &str) -> Result<u32, SurveyError> {
 /// The household whose record form is open.
 #[derive(Clone, Copy)]
 pub struct Selected(pub RwSignal<Option<HouseholdId>>);
+
+/// The households a scorecard gap sent the list to: what to call them and
+/// which they are. The list shows only them until the person clears it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Among {
+    /// "Indicator 7 (NTM 2026–2030)".
+    pub label: String,
+    /// The households.
+    pub ids: HouseholdSet,
+}
+
+/// The list's scope, shared with the scorecard.
+#[derive(Clone, Copy)]
+pub struct Scope(pub RwSignal<Option<Among>>);
 
 /// The form that adds a household; `on_added` gets the new household once
 /// it is saved on the device.
@@ -95,15 +105,15 @@ pub fn AddHousehold(on_added: Callback<HouseholdId>, on_cancel: Callback<()>) ->
     let view = expect_context::<View>();
     view! {
         <form id="add-household" class="card add" on:submit=submit>
-            <h2>"Thêm hộ gia đình" <small lang="en">" · Add a household"</small></h2>
-            <label>"Tên chủ hộ" <small lang="en">"Head of household"</small>
+            <h2>{t("add-household-title")}</h2>
+            <label>{t("field-head")}
                 <input id="new-head" required autocomplete="off" prop:value=head on:input=move |ev| head.set(event_target_value(&ev))/>
             </label>
-            <label>"Số nhân khẩu" <small lang="en">"Members"</small>
+            <label>{t("field-members")}
                 <input id="new-members" type="number" min="1" max="50" required inputmode="numeric"
                     prop:value=members on:input=move |ev| members.set(event_target_value(&ev))/>
             </label>
-            <label>"Thôn, bản" <small lang="en">"Village"</small>
+            <label>{t("field-village")}
                 <input id="new-village" required autocomplete="off" list="known-villages" prop:value=village on:input=move |ev| village.set(event_target_value(&ev))/>
                 <datalist id="known-villages">
                     {move || view.listing.with(|l| l.villages()).into_iter().map(|v| view! { <option value=v.name/> }).collect_view()}
@@ -111,9 +121,9 @@ pub fn AddHousehold(on_added: Callback<HouseholdId>, on_cancel: Callback<()>) ->
             </label>
             <div class="actions">
                 <button id="add-household-submit" type="submit" disabled=move || saving.get()>
-                    {move || if saving.get() { "Đang lưu…" } else { "Thêm hộ" }}
+                    {move || if saving.get() { t("saving") } else { t("add-household-submit") }}
                 </button>
-                <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>"Thôi" <small lang="en">" · Cancel"</small></button>
+                <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>{t("cancel")}</button>
             </div>
             {move || error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
         </form>
@@ -134,11 +144,13 @@ pub fn HouseholdList() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let village = RwSignal::new(None::<String>);
     let filter = RwSignal::new(Filter::All);
+    let scope = expect_context::<Scope>().0;
     let results = Memo::new(move |_| {
         let query = Query {
             text: text.get(),
             village: village.get(),
             filter: filter.get(),
+            among: scope.with(|s| s.as_ref().map(|a| a.ids.clone())),
         };
         view.listing.with(|l| l.query(&query))
     });
@@ -186,34 +198,37 @@ pub fn HouseholdList() -> impl IntoView {
         <section class="card list-pane">
             <div class="list-head">
                 <h2>
-                    "Danh sách hộ" <small lang="en">" · Households"</small>
+                    {t("households-title")}
                     <span id="household-count">{move || view.listing.with(|l| l.len())}</span>
                 </h2>
                 <button type="button" id="open-add-household" on:click=move |_| adding.update(|a| *a = !*a)>
-                    "+ Thêm hộ" <small lang="en">" · Add"</small>
+                    {t("add-household-open")}
                 </button>
             </div>
-            {move || view.last_saved.get().map(|_| view! { <p id="save-state" class="saved">"Đã lưu trên máy" <small lang="en">" · saved on this device"</small></p> })}
+            {move || view.last_saved.get().map(|_| view! { <p id="save-state" class="saved">{t("saved-on-device")}</p> })}
             {move || adding.get().then(|| view! {
                 <AddHousehold on_added=on_added on_cancel=Callback::new(move |()| adding.set(false))/>
             })}
             <input id="household-search" type="search" autocomplete="off"
-                placeholder="Tìm theo tên chủ hộ hoặc thành viên (gõ không dấu cũng được)"
-                aria-label="Tìm hộ · Search households"
+                placeholder=t("search-placeholder")
+                aria-label=t("search-label")
                 prop:value=text on:input=move |ev| text.set(event_target_value(&ev))/>
+            {move || scope.get().map(|among| view! {
+                <p id="household-scope" class="scope" data-count=among.ids.len().to_string()>
+                    <span>{tf("scope-households", &[("label", among.label.clone().into()), ("count", among.ids.len().into())])}</span>
+                    <button type="button" class="chip" id="clear-scope" on:click=move |_| scope.set(None)>{t("scope-clear")}</button>
+                </p>
+            })}
             <Villages village=village/>
-            <div id="household-filters" class="chips" role="group" aria-label="Lọc · Filter">
+            <div id="household-filters" class="chips" role="group" aria-label=t("filter-label")>
                 {Filter::ALL.into_iter().map(|f| view! {
                     <button type="button" class="chip" data-filter=f.code()
                         class:active=move || filter.get() == f
-                        on:click=move |_| filter.set(f)>{filter_label(f)}</button>
+                        on:click=move |_| filter.set(f)>{i18n::label("filter", f.code())}</button>
                 }).collect_view()}
             </div>
             <p id="household-shown" class="shown" data-count=move || results.with(Vec::len).to_string()>
-                {move || match results.with(Vec::len) {
-                    0 => "Không có hộ nào khớp. · No household matches.".to_owned(),
-                    n => format!("{} hộ · xếp theo tên chủ hộ", ntm_core::format::group_thousands(n as i64)),
-                }}
+                {move || tf("households-shown", &[("count", results.with(Vec::len).into())])}
             </p>
             <div id="household-list" class="virtual-list" node_ref=scroller on:scroll=on_scroll>
                 <div class="virtual-space" style:height=move || format!("{}px", results.with(Vec::len) as f64 * ROW_HEIGHT)>
@@ -226,16 +241,6 @@ pub fn HouseholdList() -> impl IntoView {
     }
 }
 
-fn filter_label(f: Filter) -> &'static str {
-    match f {
-        Filter::All => "Tất cả",
-        Filter::NotSurveyed => "Chưa khảo sát",
-        Filter::Incomplete => "Chưa đủ thông tin",
-        Filter::PoorOrNearPoor => "Nghèo, cận nghèo",
-        Filter::Conflicts => "Cần chọn giá trị",
-    }
-}
-
 /// Villages with how many households are fully surveyed; one tap shows
 /// only that village.
 #[component]
@@ -243,9 +248,9 @@ fn Villages(village: RwSignal<Option<String>>) -> impl IntoView {
     let view = expect_context::<View>();
     let villages = Memo::new(move |_| view.listing.with(|l| l.villages()));
     view! {
-        <div id="villages" class="chips" role="group" aria-label="Thôn, bản · Villages">
+        <div id="villages" class="chips" role="group" aria-label=t("villages-label")>
             <button type="button" class="chip" class:active=move || village.get().is_none()
-                on:click=move |_| village.set(None)>"Mọi thôn"</button>
+                on:click=move |_| village.set(None)>{t("villages-all")}</button>
             <For each=move || villages.get() key=|v| (v.name.clone(), v.total, v.surveyed, v.conflicts) let(v)>
                 {
                     let name = v.name.clone();
@@ -256,9 +261,9 @@ fn Villages(village: RwSignal<Option<String>>) -> impl IntoView {
                             data-total=v.total.to_string() data-surveyed=v.surveyed.to_string()
                             class:active=move || village.get().as_deref() == Some(is.as_str())
                             on:click=move |_| village.set(Some(pick.clone()))>
-                            {if name.is_empty() { "(chưa ghi thôn)".to_owned() } else { name.clone() }}
+                            {if name.is_empty() { t("village-unknown") } else { name.clone() }}
                             <span class="progress">{format!(" {}/{}", v.surveyed, v.total)}</span>
-                            {(v.conflicts > 0).then(|| view! { <span class="warn" title="Cần chọn giá trị">" ⚠"</span> })}
+                            {(v.conflicts > 0).then(|| view! { <span class="warn" title=t("filter-conflicts")>" ⚠"</span> })}
                         </button>
                     }
                 }
@@ -277,18 +282,25 @@ fn HouseholdRow(
     let id = StoredValue::new(row.id.clone());
     let is_selected = move || selected.get().as_ref() == Some(&id.get_value());
     let (progress_class, progress_text) = match row.progress {
-        Progress::NotSurveyed => ("todo", "Chưa khảo sát".to_owned()),
-        Progress::Incomplete { answered, of } => ("partial", format!("Đã ghi {answered}/{of} mục")),
-        Progress::Complete => ("done", "Đã đủ thông tin".to_owned()),
+        Progress::NotSurveyed => ("todo", t("progress-not-surveyed")),
+        Progress::Incomplete { answered, of } => (
+            "partial",
+            tf(
+                "progress-incomplete",
+                &[("answered", answered.into()), ("of", of.into())],
+            ),
+        ),
+        Progress::Complete => ("done", t("progress-complete")),
     };
     let poverty = match row.poverty {
-        Some(PovertyClass::Poor) => Some(("poor", "Hộ nghèo")),
-        Some(PovertyClass::NearPoor) => Some(("near-poor", "Cận nghèo")),
+        Some(c @ (PovertyClass::Poor | PovertyClass::NearPoor)) => {
+            Some((c.code(), i18n::label("poverty-short", c.code())))
+        }
         _ => None,
     };
     let members = row
         .members
-        .map(|n| format!(" · {n} nhân khẩu"))
+        .map(|n| tf("members-count", &[("count", n.into())]))
         .unwrap_or_default();
     view! {
         <div class="household" role="button" tabindex="0"
@@ -306,7 +318,7 @@ fn HouseholdRow(
                 <span class=format!("mark {progress_class}")>{progress_text}</span>
                 {poverty.map(|(c, t)| view! { <span class=format!("mark {c}")>{t}</span> })}
                 {(!row.conflicts.is_empty()).then(|| view! {
-                    <span class="mark conflict-mark">{format!("⚠ {} cần chọn", row.conflicts.len())}</span>
+                    <span class="mark conflict-mark">{tf("conflicts-count", &[("count", row.conflicts.len().into())])}</span>
                 })}
             </div>
         </div>
@@ -327,13 +339,13 @@ pub fn QuickFields(id: HouseholdId) -> impl IntoView {
         household.get().map(|h| {
             view! {
                 <div class="grid-form quick">
-                    <EditableField id=id.get_value() field=h.head label="Tên chủ hộ" name="head"
+                    <EditableField id=id.get_value() field=h.head label=t("field-head") name="head"
                         commit=|t| Ok(HouseholdEdit::Head(t.to_owned()))/>
-                    <EditableField id=id.get_value() field=h.members label="Số nhân khẩu" name="members"
+                    <EditableField id=id.get_value() field=h.members label=t("field-members") name="members"
                         commit=|t| parse_members(t).map(HouseholdEdit::Members)/>
-                    <EditableField id=id.get_value() field=h.village label="Thôn, bản" name="village"
+                    <EditableField id=id.get_value() field=h.village label=t("field-village") name="village"
                         commit=|t| Ok(HouseholdEdit::Village(t.to_owned()))/>
-                    <p class="created">{format!("Ghi lần đầu ngày {}", ntm_core::format::date_vi(h.created_at))}</p>
+                    <p class="created">{tf("created-on", &[("date", ntm_core::format::date_vi(h.created_at).into())])}</p>
                 </div>
             }
         })
@@ -346,7 +358,7 @@ pub fn QuickFields(id: HouseholdId) -> impl IntoView {
 fn EditableField<T: Clone + ToString + Send + Sync + 'static>(
     id: HouseholdId,
     field: Field<T>,
-    label: &'static str,
+    label: String,
     name: &'static str,
     commit: fn(&str) -> Result<HouseholdEdit, SurveyError>,
 ) -> impl IntoView {
@@ -377,7 +389,7 @@ fn EditableField<T: Clone + ToString + Send + Sync + 'static>(
                 options.dedup();
                 view! {
                     <div class="conflict" role="group">
-                        "Hai máy nhập khác nhau, chọn một: "
+                        {t("conflict-pick")}
                         {options.into_iter().map(|o| {
                             let pick = o.clone();
                             view! { <button type="button" class="pick" on:click=move |_| save(pick.clone())>{o}</button> }

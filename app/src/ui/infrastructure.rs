@@ -10,6 +10,7 @@ use ntm_core::survey::{HouseholdId, Invalid, SurveyError};
 
 use super::households::error_text;
 use crate::engine::{self, View};
+use crate::i18n::{self, t, tf};
 use crate::platform;
 
 fn number(text: &str, field: &'static str) -> Result<Option<f64>, SurveyError> {
@@ -32,32 +33,52 @@ fn count(text: &str, field: &'static str) -> Result<Option<i64>, SurveyError> {
 }
 
 fn describe(e: &InfraEntry) -> String {
-    let yes_no = |b: Option<bool>, yes: &str, no: &str| match b {
-        Some(true) => yes.to_owned(),
-        Some(false) => no.to_owned(),
-        None => "chưa đánh giá".to_owned(),
+    let judged = |b: Option<bool>, yes: &str, no: &str| match b {
+        Some(true) => t(yes),
+        Some(false) => t(no),
+        None => t("infra-not-judged"),
     };
+    let known =
+        |v: Option<f64>, digits: u8| v.map_or_else(|| "?".to_owned(), |v| i18n::decimal(v, digits));
     match e.kind {
-        InfraKind::Road => format!(
-            "{} km, {}",
-            e.length_km
-                .map_or("?".into(), |k| format!("{k:.2}").replace('.', ",")),
-            yes_no(e.hardened, "đã cứng hóa", "chưa cứng hóa")
+        InfraKind::Road => tf(
+            "infra-road-state",
+            &[
+                ("km", known(e.length_km, 2).into()),
+                (
+                    "state",
+                    judged(e.hardened, "infra-hardened", "infra-not-hardened").into(),
+                ),
+            ],
         ),
-        InfraKind::School | InfraKind::CulturalHouse | InfraKind::Market => {
-            yes_no(e.up_to_standard, "đạt chuẩn", "chưa đạt chuẩn")
-        }
-        InfraKind::Irrigation => format!(
-            "{} / {} ha được tưới",
-            e.irrigated_ha
-                .map_or("?".into(), |v| format!("{v:.1}").replace('.', ",")),
-            e.area_ha
-                .map_or("?".into(), |v| format!("{v:.1}").replace('.', ","))
+        InfraKind::School | InfraKind::CulturalHouse | InfraKind::Market => judged(
+            e.up_to_standard,
+            "infra-up-to-standard",
+            "infra-not-up-to-standard",
         ),
-        InfraKind::Power => format!(
-            "{} / {} hộ dùng điện an toàn",
-            e.safe_households.map_or("?".into(), |v| v.to_string()),
-            e.households.map_or("?".into(), |v| v.to_string())
+        InfraKind::Irrigation => tf(
+            "infra-irrigation-state",
+            &[
+                ("irrigated", known(e.irrigated_ha, 1).into()),
+                ("area", known(e.area_ha, 1).into()),
+            ],
+        ),
+        InfraKind::Power => tf(
+            "infra-power-state",
+            &[
+                (
+                    "safe",
+                    e.safe_households
+                        .map_or_else(|| "?".to_owned(), i18n::number)
+                        .into(),
+                ),
+                (
+                    "households",
+                    e.households
+                        .map_or_else(|| "?".to_owned(), i18n::number)
+                        .into(),
+                ),
+            ],
         ),
     }
 }
@@ -126,52 +147,52 @@ pub fn Infrastructure() -> impl IntoView {
         });
     };
     let labels = move || match picked() {
-        InfraKind::Road => (Some("Chiều dài (km)"), None, Some("Đã cứng hóa")),
+        InfraKind::Road => (Some("field-length-km"), None, Some("infra-hardened-check")),
         InfraKind::School | InfraKind::CulturalHouse | InfraKind::Market => {
-            (None, None, Some("Đạt chuẩn"))
+            (None, None, Some("infra-up-to-standard-check"))
         }
-        InfraKind::Irrigation => (
-            Some("Diện tích (ha)"),
-            Some("Diện tích được tưới (ha)"),
+        InfraKind::Irrigation => (Some("field-area-ha"), Some("field-irrigated-ha"), None),
+        InfraKind::Power => (
+            Some("field-households"),
+            Some("field-safe-households"),
             None,
         ),
-        InfraKind::Power => (Some("Số hộ"), Some("Số hộ dùng điện an toàn"), None),
     };
     view! {
         <form id="add-infrastructure" class="card" on:submit=submit>
-            <h2>"Thêm công trình" <small lang="en">" · Add infrastructure"</small></h2>
-            <label>"Loại" <small lang="en">"Kind"</small>
+            <h2>{t("infra-add-title")}</h2>
+            <label>{t("infra-kind")}
                 <select id="infra-kind" on:change=move |ev| kind.set(event_target_value(&ev).parse().unwrap_or(0))>
-                    {InfraKind::ALL.iter().enumerate().map(|(i, k)| view! { <option value=i.to_string()>{k.label_vi()}</option> }).collect_view()}
+                    {InfraKind::ALL.iter().enumerate().map(|(i, k)| view! { <option value=i.to_string()>{i18n::label("infra-kind", k.code())}</option> }).collect_view()}
                 </select>
             </label>
-            <label>"Tên công trình" <small lang="en">"Name"</small>
+            <label>{t("infra-name")}
                 <input id="infra-name" required prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
             </label>
             {move || labels().0.map(|l| view! {
-                <label>{l}<input id="infra-first" inputmode="decimal" prop:value=first on:input=move |ev| first.set(event_target_value(&ev))/></label>
+                <label>{t(l)}<input id="infra-first" inputmode="decimal" prop:value=first on:input=move |ev| first.set(event_target_value(&ev))/></label>
             })}
             {move || labels().1.map(|l| view! {
-                <label>{l}<input id="infra-second" inputmode="decimal" prop:value=second on:input=move |ev| second.set(event_target_value(&ev))/></label>
+                <label>{t(l)}<input id="infra-second" inputmode="decimal" prop:value=second on:input=move |ev| second.set(event_target_value(&ev))/></label>
             })}
             {move || labels().2.map(|l| view! {
-                <label class="check"><input id="infra-meets" type="checkbox" prop:checked=meets on:change=move |ev| meets.set(event_target_checked(&ev))/>{l}</label>
+                <label class="check"><input id="infra-meets" type="checkbox" prop:checked=meets on:change=move |ev| meets.set(event_target_checked(&ev))/>{t(l)}</label>
             })}
-            <label>"Minh chứng" <small lang="en">"Evidence"</small>
-                <input id="infra-note" placeholder="Biên bản, số hiệu văn bản, ghi chú" prop:value=note on:input=move |ev| note.set(event_target_value(&ev))/>
+            <label>{t("evidence")}
+                <input id="infra-note" placeholder=t("infra-note-placeholder") prop:value=note on:input=move |ev| note.set(event_target_value(&ev))/>
             </label>
-            <button type="submit" id="add-infrastructure-submit">"Thêm"</button>
+            <button type="submit" id="add-infrastructure-submit">{t("infra-add")}</button>
             {move || error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
         </form>
         <section class="card">
-            <h2>"Công trình hạ tầng" <small lang="en">" · Infrastructure"</small>
+            <h2>{t("infra-title")}
                 <span id="infrastructure-count" class="count">{move || view.infrastructure.with(Vec::len)}</span></h2>
             <table id="infrastructure-list">
-                <thead><tr><th>"Loại"</th><th>"Tên"</th><th>"Hiện trạng"</th><th>"Minh chứng"</th></tr></thead>
+                <thead><tr><th>{t("infra-kind")}</th><th>{t("field-name")}</th><th>{t("state")}</th><th>{t("evidence")}</th></tr></thead>
                 <tbody>
                     {move || view.infrastructure.get().into_iter().map(|(_, e)| view! {
                         <tr class="infra">
-                            <td>{e.kind.label_vi()}</td><td>{e.name.clone()}</td><td>{describe(&e)}</td><td>{e.evidence.note.clone()}</td>
+                            <td>{i18n::label("infra-kind", e.kind.code())}</td><td>{e.name.clone()}</td><td>{describe(&e)}</td><td>{e.evidence.note.clone()}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -211,7 +232,11 @@ fn Attestations() -> impl IntoView {
                                 catalog.attestation_scope.replace('-', "–")
                             )
                         };
-                        list.push((key, label, ind.text_vi.clone()));
+                        list.push((
+                            key,
+                            label,
+                            i18n::pick(&ind.text_vi, &ind.text_en).to_owned(),
+                        ));
                     }
                 }
             }
@@ -239,13 +264,13 @@ fn Attestations() -> impl IntoView {
     };
     view! {
         <section class="card" id="attestations">
-            <h2>"Chỉ tiêu xã tự xác nhận" <small lang="en">" · Attested indicators"</small></h2>
-            <label>"Người xác nhận" <small lang="en">"Attested by"</small>
-                <input id="attest-by" placeholder="Họ tên, chức vụ" prop:value=by on:input=move |ev| by.set(event_target_value(&ev))/>
+            <h2>{t("attest-title")}</h2>
+            <label>{t("field-by")}
+                <input id="attest-by" placeholder=t("attest-by-placeholder") prop:value=by on:input=move |ev| by.set(event_target_value(&ev))/>
             </label>
             {move || error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
             <table>
-                <thead><tr><th>"Chỉ tiêu"</th><th>"Hiện trạng"</th><th>"Minh chứng"</th><th></th></tr></thead>
+                <thead><tr><th>{t("indicator")}</th><th>{t("state")}</th><th>{t("evidence")}</th><th></th></tr></thead>
                 <tbody>
                     {move || {
                         let current = view.attestations.get();
@@ -253,18 +278,22 @@ fn Attestations() -> impl IntoView {
                             let state = current.get(&id).cloned();
                             let note = RwSignal::new(state.as_ref().map(|a| a.evidence.note.clone()).unwrap_or_default());
                             let status = match &state {
-                                Some(a) => format!("{} — {}, {}", if a.met { "Đạt" } else { "Chưa đạt" }, a.by, date_vi(a.at)),
-                                None => "Chưa xác nhận".to_owned(),
+                                Some(a) => tf("attested-state", &[
+                                    ("state", t(if a.met { "met" } else { "not-met" }).into()),
+                                    ("by", a.by.clone().into()),
+                                    ("date", date_vi(a.at).into()),
+                                ]),
+                                None => t("not-attested"),
                             };
                             let (yes, no) = (id.clone(), id.clone());
                             view! {
                                 <tr class="attestation" data-indicator=id.clone() data-met=state.as_ref().map(|a| a.met.to_string())>
                                     <td><strong>{label}</strong>" "{text}</td>
                                     <td class="status">{status}</td>
-                                    <td><input class="attest-note" placeholder="Văn bản, biên bản…" prop:value=note on:input=move |ev| note.set(event_target_value(&ev))/></td>
+                                    <td><input class="attest-note" placeholder=t("attest-note-placeholder") prop:value=note on:input=move |ev| note.set(event_target_value(&ev))/></td>
                                     <td class="actions">
-                                        <button type="button" class="attest-met" on:click=move |_| record(yes.clone(), true, note.get_untracked())>"Đạt"</button>
-                                        <button type="button" class="secondary attest-not-met" on:click=move |_| record(no.clone(), false, note.get_untracked())>"Chưa đạt"</button>
+                                        <button type="button" class="attest-met" on:click=move |_| record(yes.clone(), true, note.get_untracked())>{t("met")}</button>
+                                        <button type="button" class="secondary attest-not-met" on:click=move |_| record(no.clone(), false, note.get_untracked())>{t("not-met")}</button>
                                     </td>
                                 </tr>
                             }

@@ -1,4 +1,5 @@
-//! The views. Vietnamese first, English second.
+//! The views. Every text comes from the locale files through `i18n`:
+//! Vietnamese by default, English complete.
 
 mod bundle;
 mod enrol;
@@ -12,36 +13,37 @@ mod sync_badge;
 use leptos::prelude::*;
 
 use crate::engine::{self, Phase, View};
+use crate::i18n::{self, t, tf, Locale};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tab {
+pub(crate) enum Tab {
     Survey,
     Infrastructure,
     Scorecard,
     Province,
 }
 
-/// The tabs: which, element id, Vietnamese and English label.
-const TABS: [(Tab, &str, &str, &str); 4] = [
-    (Tab::Survey, "tab-survey", "Khảo sát hộ", "Survey"),
-    (
-        Tab::Infrastructure,
-        "tab-infrastructure",
-        "Hạ tầng, xác nhận",
-        "Infrastructure",
-    ),
-    (Tab::Scorecard, "tab-scorecard", "Chấm điểm xã", "Scorecard"),
-    (Tab::Province, "tab-province", "Toàn tỉnh", "Province"),
+/// The tabs: which, element id, text id.
+const TABS: [(Tab, &str); 4] = [
+    (Tab::Survey, "tab-survey"),
+    (Tab::Infrastructure, "tab-infrastructure"),
+    (Tab::Scorecard, "tab-scorecard"),
+    (Tab::Province, "tab-province"),
 ];
 
-/// The whole app: header with sync state, household form and list.
+/// The whole app: header with sync state and language, then the tabs.
+/// Choosing another language renders everything again in it.
 #[component]
 pub fn App() -> impl IntoView {
     let view = View::new();
     provide_context(view);
     let tab = RwSignal::new(Tab::Survey);
+    provide_context(tab);
     let selected = RwSignal::new(None);
     provide_context(households::Selected(selected));
+    provide_context(households::Scope(RwSignal::new(None)));
+    let language = RwSignal::new(i18n::locale());
+    i18n::mark_document();
     engine::boot(view);
     let phase_name = move || match view.phase.get() {
         Phase::Loading => "loading",
@@ -49,40 +51,39 @@ pub fn App() -> impl IntoView {
         Phase::Ready => "ready",
         Phase::Failed(_) => "failed",
     };
-    view! {
-        <div id="app" data-phase=phase_name>
+    move || {
+        language.track();
+        view! {
+        <div id="app" data-phase=phase_name data-lang=i18n::locale().code()>
             <header class="topbar">
                 <div>
-                    <h1>"Khảo sát Nông thôn mới" <small lang="en">" · NTM Survey"</small></h1>
+                    <h1>{t("app-title")}</h1>
                     <p class="commune">{move || view.commune.get()}</p>
                 </div>
                 <sync_badge::SyncBadge/>
+                <LanguageSwitch language=language/>
             </header>
-            {move || view.problem.get().map(|p| view! { <p class="problem" role="alert">{p}</p> })}
+            {move || view.problem.get().map(|p| view! { <p class="problem" role="alert">{engine::problem_text(&p)}</p> })}
             {move || view.succeeded_by.get().map(|s| view! {
                 <p id="succeeded-by" class="notice" role="status">
-                    {format!("{} đã sáp nhập vào {} từ ngày {}: hộ và hạ tầng của xã đã được chuyển sang {}. Hãy đồng bộ những gì còn trên máy, rồi nhờ quản trị đăng ký máy cho {}. ", view.commune.get(), s.name, s.on, s.name, s.name)}
-                    <small lang="en">{format!("This commune became part of {} on {}: its households and infrastructure are there now. Sync what is left on this device, then ask the admin to enrol it for {}.", s.name, s.on, s.name)}</small>
+                    {tf("succeeded-by", &[("commune", view.commune.get().into()), ("successor", s.name.clone().into()), ("on", s.on.to_string().into())])}
                 </p>
             })}
             {move || view.storage_at_risk.get().then(|| view! {
-                <p id="storage-at-risk" class="notice" role="status">
-                    "Trình duyệt có thể xoá dữ liệu của ứng dụng khi máy thiếu chỗ: hãy đồng bộ thường xuyên, hoặc cài ứng dụng lên màn hình chính. "
-                    <small lang="en">"The browser may clear this app's data when space runs low: sync often, or install the app."</small>
-                </p>
+                <p id="storage-at-risk" class="notice" role="status">{t("storage-at-risk")}</p>
             })}
             {move || match view.phase.get() {
-                Phase::Loading => view! { <p class="loading">"Đang mở dữ liệu trên máy… " <small lang="en">"Opening local data…"</small></p> }.into_any(),
+                Phase::Loading => view! { <p class="loading">{t("loading-local-data")}</p> }.into_any(),
                 Phase::Enrol => view! { <enrol::EnrolForm/> }.into_any(),
                 Phase::Failed(message) => view! {
-                    <p class="problem" role="alert">{message}<br/><small lang="en">"Local data could not be opened; nothing was changed."</small></p>
+                    <p class="problem" role="alert">{message}<br/>{t("local-data-failed")}</p>
                 }.into_any(),
                 Phase::Ready => view! {
                     <nav class="tabs">
                         // A commune's device gets its commune's tabs only.
-                        {TABS.iter().filter(|&&(t, ..)| t != Tab::Province || !view.commune_device.get_untracked()).map(|&(t, id, vi, en)| view! {
-                            <button id=id class:active=move || tab.get() == t on:click=move |_| tab.set(t)>
-                                {vi} <small lang="en">{format!(" · {en}")}</small>
+                        {TABS.iter().filter(|&&(t, _)| t != Tab::Province || !view.commune_device.get_untracked()).map(|&(which, id)| view! {
+                            <button id=id class:active=move || tab.get() == which on:click=move |_| tab.set(which)>
+                                {t(id)}
                             </button>
                         }).collect_view()}
                     </nav>
@@ -99,7 +100,7 @@ pub fn App() -> impl IntoView {
                                         <household_form::HouseholdDetail id=id on_close=Callback::new(move |()| selected.set(None))/>
                                     }.into_any(),
                                     None => view! {
-                                        <p class="card hint detail-pane">"Chọn một hộ trong danh sách để mở phiếu hộ, hoặc bấm “+ Thêm hộ”. " <small lang="en">"Pick a household to open its record, or add one."</small></p>
+                                        <p class="card hint detail-pane">{t("pick-household")}</p>
                                     }.into_any(),
                                 }}
                             </main>
@@ -111,5 +112,28 @@ pub fn App() -> impl IntoView {
                 }.into_any(),
             }}
         </div>
+        }
+    }
+}
+
+/// The language switch: each language named in itself; the choice is kept
+/// on the device.
+#[component]
+fn LanguageSwitch(language: RwSignal<Locale>) -> impl IntoView {
+    let choose = move |ev: leptos::ev::Event| {
+        if let Some(locale) = Locale::from_code(&event_target_value(&ev)) {
+            i18n::set_locale(locale);
+            language.set(locale);
+        }
+    };
+    view! {
+        <label class="language">
+            <span class="visually-hidden">{t("language")}</span>
+            <select id="language" on:change=choose>
+                {Locale::ALL.into_iter().map(|l| view! {
+                    <option value=l.code() selected=l == i18n::locale() lang=l.code()>{l.native_name()}</option>
+                }).collect_view()}
+            </select>
+        </label>
     }
 }

@@ -8,22 +8,41 @@ use ntm_core::catalog::{self, CriteriaSet};
 use ntm_core::date::Date;
 use ntm_core::demo::{generate, reform_date, DemoParams, DemoProvince};
 use ntm_core::overview::{overview, CommuneRow, Totals};
-use ntm_core::registry::Standing;
+use ntm_core::registry::{Level, Standing};
 
-fn standing_vi(standing: &Standing) -> String {
+use crate::i18n::{self, t, tf};
+
+/// "NTM 2023": a level's short name and the year.
+fn level_year(level: Level, year: i32) -> String {
+    format!(
+        "{} {year}",
+        i18n::label("set-short", level.criteria_set().code())
+    )
+}
+
+fn standing_text(standing: &Standing) -> String {
     match standing {
-        Standing::Recognised { level, year } => format!("{} {year}", level.label_vi()),
-        Standing::NotRecognised => "Chưa công nhận".to_owned(),
-        Standing::Succeeded { by, on } => format!("Đã sáp nhập vào {by} từ {on}"),
+        Standing::Recognised { level, year } => level_year(*level, *year),
+        Standing::NotRecognised => t("standing-not-recognised"),
+        Standing::Succeeded { by, on } => tf(
+            "standing-succeeded",
+            &[("by", by.as_str().into()), ("on", on.to_string().into())],
+        ),
         Standing::ToReassess { predecessors } => {
             let before: Vec<String> = predecessors
                 .iter()
                 .map(|p| match p.recognised {
-                    Some((level, year)) => format!("{}: {} {year}", p.name, level.label_vi()),
-                    None => format!("{}: chưa đạt", p.name),
+                    Some((level, year)) => format!("{}: {}", p.name, level_year(level, year)),
+                    None => tf(
+                        "standing-predecessor-not-met",
+                        &[("name", p.name.as_str().into())],
+                    ),
                 })
                 .collect();
-            format!("Cần đánh giá lại (trước sáp nhập — {})", before.join("; "))
+            tf(
+                "standing-to-reassess",
+                &[("before", before.join("; ").into())],
+            )
         }
     }
 }
@@ -85,55 +104,60 @@ pub fn ProvinceOverview() -> impl IntoView {
     };
     view! {
         <section id="province-overview" class="card wide">
-            <h2>"Bảng điều hành tỉnh" <small lang="en">" · Province overview"</small></h2>
-            <p class="synthetic" role="note">
-                "Dữ liệu mẫu tổng hợp, ngưỡng minh họa — không phải số liệu thật. "
-                <small lang="en">"Synthetic demo data, illustrative thresholds — not real figures."</small>
-            </p>
+            <h2>{t("province-title")}</h2>
+            <p class="synthetic" role="note">{t("synthetic-data")}</p>
             {move || match data.get() {
-                None => view! { <p class="loading">"Đang tính điểm các đơn vị… " <small lang="en">"Scoring units…"</small></p> }.into_any(),
+                None => view! { <p class="loading">{t("province-scoring")}</p> }.into_any(),
                 Some((_, t, date)) => view! {
                     <p id="province-totals" data-communes=t.communes.to_string() data-at-risk=t.at_risk.to_string() data-to-reassess=t.to_reassess.to_string()>
-                        {format!(
-                            "Ngày {date}: {} đơn vị cấp xã · đạt đủ tiêu chí NTM hiện hành: {} · đã công nhận: {} · có nguy cơ không duy trì: {} · cần đánh giá lại sau sáp nhập: {} · mục tiêu {}: {} NTM, {} NTM nâng cao, {} NTM hiện đại",
-                            t.communes, t.ntm_now, t.recognised, t.at_risk, t.to_reassess, date.year, t.targets.0, t.targets.1, t.targets.2
-                        )}
+                        {tf("province-totals", &[
+                            ("date", date.to_string().into()),
+                            ("communes", t.communes.into()),
+                            ("ntm_now", t.ntm_now.into()),
+                            ("recognised", t.recognised.into()),
+                            ("at_risk", t.at_risk.into()),
+                            ("to_reassess", t.to_reassess.into()),
+                            ("year", date.year.to_string().into()),
+                            ("target_ntm", t.targets.0.into()),
+                            ("target_advanced", t.targets.1.into()),
+                            ("target_modern", t.targets.2.into()),
+                        ])}
                     </p>
                 }.into_any(),
             }}
             <div class="filters">
                 <label class="check">
                     <input id="before-reform" type="checkbox" on:change=move |ev| { before_reform.set(event_target_checked(&ev)); compute(); }/>
-                    "Trước sắp xếp (30/06/2025)" <small lang="en">"Before the reform"</small>
+                    {t("before-reform")}
                 </label>
                 <label class="check">
                     <input id="only-reassess" type="checkbox" on:change=move |ev| only_reassess.set(event_target_checked(&ev))/>
-                    "Chỉ đơn vị cần đánh giá lại" <small lang="en">"To re-assess only"</small>
+                    {t("only-reassess")}
                 </label>
                 <label class="check">
                     <input id="only-at-risk" type="checkbox" on:change=move |ev| only_at_risk.set(event_target_checked(&ev))/>
-                    "Chỉ đơn vị có nguy cơ" <small lang="en">"At-risk only"</small>
+                    {t("only-at-risk")}
                 </label>
             </div>
             <table>
                 <thead><tr>
-                    <th>"Đơn vị"</th><th>"Huyện (cũ)"</th><th>"Tình trạng"</th><th>"Mục tiêu"</th>
-                    {move || sets().into_iter().map(|(set, id)| view! { <th title=id>{set.short_vi()}</th> }).collect_view()}
-                    <th>"Nguy cơ"</th>
+                    <th>{t("unit")}</th><th>{t("old-district")}</th><th>{t("standing")}</th><th>{t("target")}</th>
+                    {move || sets().into_iter().map(|(set, id)| view! { <th title=id>{i18n::label("set-short", set.code())}</th> }).collect_view()}
+                    <th>{t("risk")}</th>
                 </tr></thead>
                 <tbody>
                     <For each=visible key=|r| r.code.clone() children=move |r| {
-                        let target = r.target.map(|t| format!("{} {}", t.level.label_vi(), t.year)).unwrap_or_else(|| "—".into());
+                        let target = r.target.map(|target| level_year(target.level, target.year)).unwrap_or_else(|| "—".into());
                         let ntm = r.score(CriteriaSet::Ntm).map(|s| s.met.to_string()).unwrap_or_default();
                         let reassess = matches!(r.standing, Standing::ToReassess { .. });
                         view! {
                             <tr class="commune" class:at-risk=r.at_risk data-name=r.name.clone() data-ntm=ntm data-reassess=reassess.to_string()>
                                 <td>{r.name.clone()}</td>
                                 <td>{r.district.clone().unwrap_or_default()}</td>
-                                <td class="standing">{standing_vi(&r.standing)}</td>
+                                <td class="standing">{standing_text(&r.standing)}</td>
                                 <td>{target}</td>
                                 {r.scores.iter().map(|s| view! { <td class="score">{format!("{}/{}", s.met, s.total)}</td> }).collect_view()}
-                                <td>{if r.at_risk { "⚠ Có nguy cơ" } else { "" }}</td>
+                                <td>{if r.at_risk { t("at-risk") } else { String::new() }}</td>
                             </tr>
                         }
                     }/>

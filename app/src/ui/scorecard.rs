@@ -1,62 +1,150 @@
-//! The commune's scorecard: x/19 for NTM and advanced NTM, each criterion,
-//! and the gap list with reasons. Thresholds say when they are illustrative.
+//! The commune's scorecard: x/19 (or x/10) for each set in force, each
+//! criterion, and the gap list with reasons. Thresholds say when they are
+//! illustrative.
 
 use leptos::prelude::*;
+use ntm_core::appraisal::{Author, Happened};
+use ntm_core::catalog::Catalog;
 use ntm_core::evaluation::{Scorecard, Status};
 use ntm_core::format::date_vi;
+use ntm_core::registry::Level;
 
+use ntm_core::survey::listing::HouseholdSet;
+
+use super::households::{Among, Scope, Selected};
+use super::Tab;
 use crate::engine::View;
+use crate::i18n::{self, msg, t, tf};
 
-fn status_vi(status: Status) -> (&'static str, &'static str) {
-    match status {
-        Status::Met => ("met", "✓ Đạt"),
-        Status::NotMet => ("not-met", "✗ Chưa đạt"),
-        Status::MissingData => ("missing", "… Thiếu dữ liệu"),
-    }
+/// "NTM nâng cao năm 2026": a level and the year.
+pub(super) fn level_in(level: Level, year: i32) -> String {
+    tf(
+        "level-in-year",
+        &[
+            (
+                "level",
+                i18n::label("set-short", level.criteria_set().code()).into(),
+            ),
+            ("year", year.to_string().into()),
+        ],
+    )
+}
+
+fn status_label(status: Status) -> (&'static str, String) {
+    let class = match status {
+        Status::Met => "met",
+        Status::NotMet => "not-met",
+        Status::MissingData => "missing",
+    };
+    (class, t(&format!("status-{class}")))
 }
 
 fn card(sc: Scorecard) -> impl IntoView {
+    let view = expect_context::<View>();
+    let scope = expect_context::<Scope>().0;
+    let selected = expect_context::<Selected>().0;
+    let tab = expect_context::<RwSignal<Tab>>();
+    let catalog = sc.catalog_id.clone();
     let illustrative = sc
         .criteria
         .iter()
         .flat_map(|c| &c.indicators)
         .any(|i| i.illustrative);
-    let gaps: Vec<(String, String, String)> = sc
+    let gaps: Vec<(String, String, String, Option<HouseholdSet>)> = sc
         .gaps()
         .into_iter()
         .map(|(c, i)| {
+            let ids = view
+                .behind
+                .with_untracked(|b| b.get(&(catalog.clone(), i.id.clone())).cloned());
             (
-                format!("{}. {}", c.number, c.name_vi),
+                format!("{}. {}", c.number, i18n::pick(&c.name_vi, &c.name_en)),
                 i.id.clone(),
-                i.reason_vi.clone(),
+                msg(&i.reason),
+                ids,
             )
         })
         .collect();
+    let set_short = i18n::label("set-short", sc.set.code());
     view! {
-        <section class="card scorecard" data-set=format!("{:?}", sc.set).to_lowercase() data-met=sc.met().to_string()>
-            <h2>{sc.set.name_vi()} ": " <span class="score">{sc.score()}</span> " tiêu chí"</h2>
+        <section class="card scorecard" data-set=sc.set.code() data-met=sc.met().to_string()>
+            <h2>{i18n::label("set", sc.set.code())} ": " <span class="score">{sc.score()}</span> " " {t("criteria")}</h2>
             {illustrative.then(|| view! {
-                <p class="synthetic" role="note">"Ngưỡng minh họa, chưa phải ngưỡng chính thức của phụ lục. "
-                    <small lang="en">"Illustrative thresholds, not the official annex."</small></p>
+                <p class="synthetic" role="note">{t("illustrative-thresholds")}</p>
             })}
             <ul class="criteria">
                 {sc.criteria.iter().map(|c| {
-                    let (class, label) = status_vi(c.status);
+                    let (class, label) = status_label(c.status);
                     let verdict = c.appraisal.as_ref().map(|d| view! {
                         <em class="verdict" data-verdict=format!("{:?}", d.verdict)>
-                            {format!("Thẩm định: {} ({})", d.verdict.label_vi(), date_vi(d.at))}
+                            {tf("appraised", &[("verdict", i18n::label("verdict", d.verdict.code()).into()), ("date", date_vi(d.at).into())])}
                         </em>
                     });
-                    view! { <li class=class data-number=c.number.to_string()>{format!("{}. {}", c.number, c.name_vi)} <span>{label}</span> {verdict}</li> }
+                    view! { <li class=class data-number=c.number.to_string()>{format!("{}. {}", c.number, i18n::pick(&c.name_vi, &c.name_en))} <span>{label}</span> {verdict}</li> }
                 }).collect_view()}
             </ul>
-            <h3>"Còn thiếu" <small lang="en">" · Gaps"</small></h3>
+            <h3>{t("gaps")}</h3>
             <ul class="gaps">
-                {gaps.into_iter().map(|(criterion, id, reason)| view! {
-                    <li><strong>{criterion}</strong>{format!(" — chỉ tiêu {id}: {reason}")}</li>
+                {gaps.into_iter().map(|(criterion, id, reason, ids)| {
+                    let link = ids.map(|ids| {
+                        let label = tf("scope-label", &[("indicator", id.as_str().into()), ("set", set_short.as_str().into())]);
+                        let count = ids.len();
+                        let show = move |_| {
+                            scope.set(Some(Among { label: label.clone(), ids: ids.clone() }));
+                            selected.set(None);
+                            tab.set(Tab::Survey);
+                        };
+                        view! {
+                            <button type="button" class="chip gap-households" data-count=count.to_string() on:click=show>
+                                {tf("gap-households", &[("count", count.into())])}
+                            </button>
+                        }
+                    });
+                    view! {
+                        <li data-indicator=id.clone()><strong>{criterion}</strong>{tf("gap-line", &[("indicator", id.as_str().into()), ("reason", reason.into())])} {link}</li>
+                    }
                 }).collect_view()}
             </ul>
         </section>
+    }
+}
+
+/// One line of the appraisal history in words.
+fn happened(what: &Happened) -> String {
+    match what {
+        Happened::Verdict {
+            catalog,
+            criterion,
+            verdict,
+        } => tf(
+            "history-verdict",
+            &[
+                ("criterion", (*criterion).into()),
+                ("catalog", catalog.as_str().into()),
+                ("verdict", i18n::label("verdict", verdict.code()).into()),
+            ],
+        ),
+        Happened::DistrictReview { approved: true } => t("history-district-approved"),
+        Happened::DistrictReview { approved: false } => t("history-district-not-approved"),
+        Happened::Dossier(state) => tf(
+            "history-dossier",
+            &[("state", i18n::label("dossier", state.code()).into())],
+        ),
+    }
+}
+
+/// Who wrote a line: the department by the catalogs' name, or the
+/// district / Coordination Office.
+fn party(author: &Author, catalogs: &[Catalog]) -> String {
+    match author.department() {
+        Some(code) => catalogs
+            .iter()
+            .find_map(|c| c.department(code))
+            .map_or_else(
+                || code.to_owned(),
+                |d| i18n::pick(&d.name_vi, &d.name_en).to_owned(),
+            ),
+        None => t("party-district-or-office"),
     }
 }
 
@@ -66,7 +154,7 @@ fn CommuneStatus() -> impl IntoView {
     let view = expect_context::<View>();
     move || {
         let appraisal = view.appraisal.get();
-        let dossier = appraisal.dossier.map(|d| d.label_vi());
+        let dossier = appraisal.dossier.map(|d| i18n::label("dossier", d.code()));
         let catalogs = view.catalogs.get();
         let history: Vec<String> = appraisal
             .history
@@ -77,16 +165,15 @@ fn CommuneStatus() -> impl IntoView {
                 format!(
                     "{} · {} · {}",
                     date_vi(h.at),
-                    h.author.party_vi(&catalogs),
-                    h.what
+                    party(&h.author, &catalogs),
+                    happened(&h.what)
                 )
             })
             .collect();
         match view.registry_entry.get() {
             None => view! {
                 <section class="card" id="commune-status">
-                    <p>"Chưa nhận được danh mục hành chính của tỉnh (sẽ tự cập nhật khi có mạng). "
-                        <small lang="en">"The province registry has not arrived yet."</small></p>
+                    <p>{t("registry-not-arrived")}</p>
                 </section>
             }
             .into_any(),
@@ -101,7 +188,10 @@ fn CommuneStatus() -> impl IntoView {
                             .iter()
                             .find(|k| &k.classification.id == classification)
                             .and_then(|k| k.classification.class(class))
-                            .map_or_else(|| class.clone(), |k| k.name_vi.clone())
+                            .map_or_else(
+                                || class.clone(),
+                                |k| i18n::pick(&k.name_vi, &k.name_en).to_owned(),
+                            )
                     })
                     .collect();
                 let names = view.predecessor_names.get();
@@ -112,28 +202,28 @@ fn CommuneStatus() -> impl IntoView {
                     } else {
                         names.join(", ")
                     };
-                    format!("{from}, từ {of} · đánh giá lại, không kế thừa công nhận cũ")
+                    tf("formed-from", &[("from", from.into()), ("of", of.into())])
                 });
                 view! {
                 <section class="card" id="commune-status">
-                    <h2>{c.name.clone()} <small lang="en">" · Commune status"</small></h2>
+                    <h2>{c.name.clone()}</h2>
                     <dl class="facts">
-                        <dt>"Loại đơn vị"</dt><dd>{c.kind.name_vi()}</dd>
-                        {formed.map(|f| view! { <dt>"Hình thành"</dt><dd id="formed-from">{f}</dd> })}
-                        <dt>"Vùng (2021–2025)"</dt><dd>{c.applicable_region.name_vi()}</dd>
-                        {(!groups.is_empty()).then(|| view! { <dt>"Nhóm xã (2026–2030)"</dt><dd id="commune-group">{groups.join("; ")}</dd> })}
-                        <dt>"Đã công nhận"</dt><dd id="recognised">{match (c.ntm_year, c.advanced_year) {
-                            (_, Some(a)) => format!("NTM nâng cao năm {a}"),
-                            (Some(n), None) => format!("NTM năm {n}"),
-                            _ => "Chưa".to_owned(),
+                        <dt>{t("unit-kind")}</dt><dd>{i18n::label("unit-kind", c.kind.code())}</dd>
+                        {formed.map(|f| view! { <dt>{t("formed")}</dt><dd id="formed-from">{f}</dd> })}
+                        <dt>{t("region-2021")}</dt><dd>{i18n::label("region", c.applicable_region.code())}</dd>
+                        {(!groups.is_empty()).then(|| view! { <dt>{t("commune-group-2026")}</dt><dd id="commune-group">{groups.join("; ")}</dd> })}
+                        <dt>{t("recognised")}</dt><dd id="recognised">{match (c.ntm_year, c.advanced_year) {
+                            (_, Some(a)) => level_in(Level::Advanced, a),
+                            (Some(n), None) => level_in(Level::Ntm, n),
+                            _ => t("not-yet"),
                         }}</dd>
-                        <dt>"Mục tiêu"</dt><dd id="target">{c.target.map_or("—".to_owned(), |t| format!("{} năm {}", t.level.label_vi(), t.year))}</dd>
-                        <dt>"Sở đỡ đầu"</dt><dd>{c.sponsor.clone().unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"Lãnh đạo phụ trách"</dt><dd>{c.leader.clone().unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"Hồ sơ"</dt><dd id="dossier">{dossier.unwrap_or("Chưa lập hồ sơ")}</dd>
+                        <dt>{t("target")}</dt><dd id="target">{c.target.map_or("—".to_owned(), |target| level_in(target.level, target.year))}</dd>
+                        <dt>{t("sponsor")}</dt><dd>{c.sponsor.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>{t("leader")}</dt><dd>{c.leader.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>{t("dossier")}</dt><dd id="dossier">{dossier.unwrap_or_else(|| t("no-dossier"))}</dd>
                     </dl>
                     {(!history.is_empty()).then(|| view! {
-                        <h3>"Lịch sử thẩm định" <small lang="en">" · Appraisal history"</small></h3>
+                        <h3>{t("appraisal-history")}</h3>
                         <ul id="appraisal-history">{history.into_iter().map(|h| view! { <li>{h}</li> }).collect_view()}</ul>
                     })}
                 </section>

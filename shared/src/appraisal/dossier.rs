@@ -88,7 +88,7 @@ pub fn set_dossier(
     state: DossierState,
     at: i64,
 ) -> Result<(), AppraisalError> {
-    append(doc, Step::Moved(state), at, state.label_vi())
+    append(doc, Step::Moved(state), at, state.code())
 }
 
 /// Every step a dossier document holds, in document order. Lines in a

@@ -40,12 +40,12 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// Vietnamese label.
-    pub fn label_vi(self) -> &'static str {
+    /// Stable code (`verdict-<code>` in the locale files).
+    pub fn code(self) -> &'static str {
         match self {
-            Verdict::Met => "Đạt",
-            Verdict::NotMet => "Không đạt",
-            Verdict::NeedsEvidence => "Cần bổ sung minh chứng",
+            Verdict::Met => "met",
+            Verdict::NotMet => "not-met",
+            Verdict::NeedsEvidence => "needs-evidence",
         }
     }
 }
@@ -94,15 +94,25 @@ pub enum DossierState {
 }
 
 impl DossierState {
-    /// Vietnamese label.
-    pub fn label_vi(self) -> &'static str {
+    /// Every state, in the order a dossier goes through them.
+    pub const ALL: [DossierState; 6] = [
+        DossierState::Preparing,
+        DossierState::SubmittedToDistrict,
+        DossierState::DistrictReviewed,
+        DossierState::SubmittedToProvince,
+        DossierState::Appraised,
+        DossierState::Recognised,
+    ];
+
+    /// Stable code (`dossier-<code>` in the locale files).
+    pub fn code(self) -> &'static str {
         match self {
-            DossierState::Preparing => "Đang hoàn thiện hồ sơ",
-            DossierState::SubmittedToDistrict => "Đã gửi huyện",
-            DossierState::DistrictReviewed => "Huyện đã thẩm tra",
-            DossierState::SubmittedToProvince => "Đã gửi tỉnh thẩm định",
-            DossierState::Appraised => "Các sở đã thẩm định",
-            DossierState::Recognised => "Đã công nhận",
+            DossierState::Preparing => "preparing",
+            DossierState::SubmittedToDistrict => "submitted-to-district",
+            DossierState::DistrictReviewed => "district-reviewed",
+            DossierState::SubmittedToProvince => "submitted-to-province",
+            DossierState::Appraised => "appraised",
+            DossierState::Recognised => "recognised",
         }
     }
 }
@@ -128,11 +138,11 @@ pub struct Author {
 }
 
 impl Author {
-    /// The party's Vietnamese name (a department's from the catalogs).
-    pub fn party_vi(&self, catalogs: &[Catalog]) -> String {
+    /// The writing department (catalog code), if a department wrote it.
+    pub fn department(&self) -> Option<&str> {
         match &self.party {
-            Party::Department(code) => department_name(catalogs, code),
-            Party::DistrictOrOffice => "Huyện / Văn phòng Điều phối".to_owned(),
+            Party::Department(code) => Some(code),
+            Party::DistrictOrOffice => None,
         }
     }
 }
@@ -144,8 +154,29 @@ pub struct HistoryEntry {
     pub at: i64,
     /// Who.
     pub author: Author,
-    /// What, in Vietnamese.
-    pub what: String,
+    /// What happened.
+    pub what: Happened,
+}
+
+/// What one line of the appraisal history records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Happened {
+    /// A department's verdict on a criterion of a catalog.
+    Verdict {
+        /// Catalog id.
+        catalog: String,
+        /// Criterion number.
+        criterion: u32,
+        /// The verdict.
+        verdict: Verdict,
+    },
+    /// The district's review: proposed for recognition or not.
+    DistrictReview {
+        /// Proposed.
+        approved: bool,
+    },
+    /// The dossier moved to a state.
+    Dossier(DossierState),
 }
 
 /// A commune's appraisal, assembled from its documents.
@@ -189,13 +220,6 @@ pub fn departments(catalogs: &[Catalog]) -> Vec<String> {
 pub fn shipped_departments() -> &'static [String] {
     static SHIPPED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     SHIPPED.get_or_init(|| departments(&crate::catalog::shipped()))
-}
-
-fn department_name(catalogs: &[Catalog], code: &str) -> String {
-    catalogs
-        .iter()
-        .find_map(|c| c.department(code))
-        .map_or_else(|| code.to_owned(), |d| d.name_vi.clone())
 }
 
 /// The documents of one commune's appraisal, as the registry lists them.
@@ -335,12 +359,11 @@ pub fn assemble<'a>(
             appraisal.history.push(HistoryEntry {
                 at: line.at,
                 author: author.clone(),
-                what: format!(
-                    "tiêu chí {} ({}) — {}",
-                    line.criterion,
-                    catalog.id,
-                    line.verdict.label_vi()
-                ),
+                what: Happened::Verdict {
+                    catalog: catalog.id.clone(),
+                    criterion: line.criterion,
+                    verdict: line.verdict,
+                },
             });
             appraisal.verdicts.insert(
                 verdict_key(&catalog.id, line.criterion),
@@ -363,15 +386,13 @@ pub fn assemble<'a>(
                         remark: r.remark.clone(),
                         at: line.at,
                     });
-                    if r.approved {
-                        "Huyện thẩm tra: đề nghị công nhận".to_owned()
-                    } else {
-                        "Huyện thẩm tra: chưa đề nghị".to_owned()
+                    Happened::DistrictReview {
+                        approved: r.approved,
                     }
                 }
                 dossier::Step::Moved(state) => {
                     appraisal.dossier = Some(*state);
-                    format!("Hồ sơ: {}", state.label_vi())
+                    Happened::Dossier(*state)
                 }
             };
             appraisal.history.push(HistoryEntry {

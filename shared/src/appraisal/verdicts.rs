@@ -114,9 +114,9 @@ pub fn record_verdict(
         at: ruling.at,
     };
     let message = format!(
-        "{department}: tiêu chí {criterion} ({}) — {}",
+        "verdict {department} {} {criterion}: {}",
         catalog.id,
-        ruling.verdict.label_vi()
+        ruling.verdict.code()
     );
     append_line(doc, LOG, &stored, ruling.at, &message)
 }

@@ -162,23 +162,9 @@ impl CriteriaSet {
         }
     }
 
-    /// Short Vietnamese name of the level it sets ("NTM nâng cao").
-    pub fn short_vi(self) -> &'static str {
-        match self {
-            CriteriaSet::Ntm => "NTM",
-            CriteriaSet::Advanced => "NTM nâng cao",
-            CriteriaSet::Modern => "NTM hiện đại",
-        }
-    }
-
-    /// Vietnamese name.
-    pub fn name_vi(self) -> &'static str {
-        match self {
-            CriteriaSet::Ntm => "Xã nông thôn mới",
-            CriteriaSet::Advanced => "Xã nông thôn mới nâng cao",
-            CriteriaSet::Modern => "Xã nông thôn mới hiện đại",
-        }
-    }
+    /// Every set, in the order of the levels they set.
+    pub const ALL: [CriteriaSet; 3] =
+        [CriteriaSet::Ntm, CriteriaSet::Advanced, CriteriaSet::Modern];
 }
 
 /// The five groups of criteria.

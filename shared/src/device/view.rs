@@ -3,19 +3,20 @@
 //! infrastructure, attestations, the commune's registry entry and standing,
 //! the appraisal.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use automerge::Automerge;
 
 use crate::appraisal::{self, Appraisal};
 use crate::catalog::{self, Catalog};
 use crate::date::Date;
-use crate::evaluation::{evaluate, evaluate_commune, Scorecard};
+use crate::evaluation::{evaluate, evaluate_commune, lacking, Scorecard};
 use crate::registry::{self, Commune};
 use crate::survey::infrastructure::{self, Attestation, InfraEntry};
-use crate::survey::listing::{read_commune, Listing};
+use crate::survey::listing::{read_commune, HouseholdSet, Listing};
 use crate::survey::merge::{self, Succession};
-use crate::survey::{self, CommuneRef};
+use crate::survey::{self, CommuneRef, HouseholdId};
 
 /// The commune's screens' data.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +27,9 @@ pub struct CommuneView {
     pub listing: Listing,
     /// One scorecard per criteria set in force.
     pub scorecards: Vec<Scorecard>,
+    /// The households behind each gap computed from households, by
+    /// (catalog id, indicator id): the list a gap links to.
+    pub behind: Behind,
     /// Infrastructure entries by id.
     pub infrastructure: Vec<(String, InfraEntry)>,
     /// Attestations by indicator key.
@@ -41,6 +45,9 @@ pub struct CommuneView {
     /// Verdicts, district review, dossier state.
     pub appraisal: Appraisal,
 }
+
+/// The households behind each gap, by (catalog id, indicator id).
+pub type Behind = BTreeMap<(String, String), HouseholdSet>;
 
 /// The documents a view is computed from (each as durable on the device).
 pub struct Sources<'a> {
@@ -89,22 +96,37 @@ impl CommuneView {
         let appraisal = appraisal::assemble(&catalogs, sources.dossier, sources.verdicts);
         let year = i64::from(today.year);
         let survey = read_commune(survey_doc, year);
+        let mut behind = BTreeMap::new();
         let scorecards = crate::overview::sets_in_force(&catalogs, today)
             .into_iter()
-            .map(|c| match &entry {
-                Some(commune) => {
-                    evaluate_commune(c, commune, today.year, &survey.facts, &appraisal)
+            .map(|c| {
+                let card = match &entry {
+                    Some(commune) => {
+                        evaluate_commune(c, commune, today.year, &survey.facts, &appraisal)
+                    }
+                    None => {
+                        let class = sources.commune.class_in(&c.classification);
+                        evaluate(c, class.as_deref(), today.year, &survey.facts)
+                    }
+                };
+                for (_, gap) in card.gaps() {
+                    let ids: BTreeSet<HouseholdId> =
+                        lacking(c, &gap.id, gap.threshold, &survey.facts)
+                            .into_iter()
+                            .filter_map(|h| HouseholdId::parse(h.id.as_deref()?).ok())
+                            .collect();
+                    if !ids.is_empty() {
+                        behind.insert((c.id.clone(), gap.id.clone()), Arc::new(ids));
+                    }
                 }
-                None => {
-                    let class = sources.commune.class_in(&c.classification);
-                    evaluate(c, class.as_deref(), today.year, &survey.facts)
-                }
+                card
             })
             .collect();
         CommuneView {
             name: survey::commune_name(survey_doc).unwrap_or_else(|| sources.commune.name.clone()),
             listing: survey.listing,
             scorecards,
+            behind,
             infrastructure: infrastructure::infrastructure(survey_doc)
                 .into_iter()
                 .collect(),

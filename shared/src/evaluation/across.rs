@@ -7,7 +7,7 @@
 
 use super::{evaluate_commune, IndicatorResult, Scorecard, Status, SurveyFacts};
 use crate::appraisal::Appraisal;
-use crate::catalog::{Catalog, Compare, Rule, HOUSEHOLD_PREDICATES, HOUSEHOLD_QUANTITIES};
+use crate::catalog::{Catalog, Rule};
 use crate::registry::Commune;
 
 /// One side of a matched indicator.
@@ -104,39 +104,7 @@ fn sides(catalog: &Catalog, card: &Scorecard) -> Vec<(String, Side)> {
 
 /// The households behind a gap of the second set's indicator.
 fn behind(catalog: &Catalog, side: &Side, facts: &SurveyFacts) -> (usize, Vec<String>) {
-    let Some((_, indicator)) = catalog.indicator(&side.indicator) else {
-        return (0, Vec::new());
-    };
-    let lacking: Vec<&super::HouseholdFacts> = match &indicator.rule {
-        Rule::HouseholdShare { field } => {
-            let i = super::index_of(HOUSEHOLD_PREDICATES, field);
-            // For an at-most share (the poverty rate) the households that
-            // have the fact are the gap.
-            let gap = indicator.compare == Compare::AtMost;
-            facts
-                .households
-                .iter()
-                .filter(|h| h.predicates[i] == Some(gap))
-                .collect()
-        }
-        Rule::HouseholdAverage { field } => {
-            let i = super::index_of(HOUSEHOLD_QUANTITIES, field);
-            let Some(t) = side.result.threshold else {
-                return (0, Vec::new());
-            };
-            facts
-                .households
-                .iter()
-                .filter(|h| {
-                    h.quantities[i].is_some_and(|v| match indicator.compare {
-                        Compare::AtLeast => v < t,
-                        Compare::AtMost => v > t,
-                    })
-                })
-                .collect()
-        }
-        _ => Vec::new(),
-    };
+    let lacking = super::lacking(catalog, &side.indicator, side.result.threshold, facts);
     let ids = lacking
         .iter()
         .filter_map(|h| h.id.clone())

@@ -13,6 +13,7 @@ use crate::appraisal::{Appraisal, Decision};
 use crate::catalog::{
     Catalog, Compare, CriteriaSet, Rule, HOUSEHOLD_PREDICATES, HOUSEHOLD_QUANTITIES,
 };
+use crate::message::{Arg, Message};
 use crate::registry::Commune;
 
 /// What the survey says, in the catalog's vocabulary (see
@@ -109,8 +110,8 @@ pub struct IndicatorResult {
     pub illustrative: bool,
     /// Met, not met or missing.
     pub status: Status,
-    /// Why, in Vietnamese.
-    pub reason_vi: String,
+    /// Why: a code and its arguments (value, threshold, comparison).
+    pub reason: Message,
 }
 
 /// One criterion's evaluation: met when every indicator is met.
@@ -120,6 +121,8 @@ pub struct CriterionResult {
     pub number: u32,
     /// Vietnamese name.
     pub name_vi: String,
+    /// English name.
+    pub name_en: String,
     /// Overall status: not met if any indicator is not met, else missing if any is missing.
     pub status: Status,
     /// Its indicators.
@@ -186,21 +189,21 @@ pub fn evaluate(
                 .iter()
                 .map(|ind| {
                     let threshold = class.and_then(|c| ind.threshold(c, year));
-                    let (value, status, reason_vi) = match &ind.rule {
+                    let (value, status, reason) = match &ind.rule {
                         Rule::Attested => {
                             match facts.attested.get(&catalog.attestation_key(&ind.id)) {
-                                Some(true) => (
-                                    None,
-                                    Status::Met,
-                                    "Đã xác nhận đạt, có minh chứng".to_owned(),
-                                ),
-                                Some(false) => {
-                                    (None, Status::NotMet, "Xã xác nhận chưa đạt".to_owned())
+                                Some(true) => {
+                                    (None, Status::Met, Message::new("reason-attested-met"))
                                 }
+                                Some(false) => (
+                                    None,
+                                    Status::NotMet,
+                                    Message::new("reason-attested-not-met"),
+                                ),
                                 None => (
                                     None,
                                     Status::MissingData,
-                                    "Chưa có xác nhận và minh chứng".to_owned(),
+                                    Message::new("reason-attested-missing"),
                                 ),
                             }
                         }
@@ -221,7 +224,7 @@ pub fn evaluate(
                         threshold,
                         illustrative: catalog.illustrative && threshold.is_some(),
                         status,
-                        reason_vi,
+                        reason,
                     }
                 })
                 .collect();
@@ -235,6 +238,7 @@ pub fn evaluate(
             CriterionResult {
                 number: criterion.number,
                 name_vi: criterion.name_vi.clone(),
+                name_en: criterion.name_en.clone(),
                 status,
                 indicators,
                 appraisal: None,
@@ -266,6 +270,50 @@ pub fn evaluate_commune(
         criterion.appraisal = appraisal.verdict(&catalog.id, criterion.number).cloned();
     }
     card
+}
+
+/// The households that keep an indicator from its threshold: those
+/// without the fact an at-least share counts (with it, for an at-most
+/// share such as the poverty rate), or whose quantity falls on the wrong
+/// side of `threshold` for an average. Empty for rules not computed from
+/// households, and for an average without a threshold.
+pub fn lacking<'a>(
+    catalog: &Catalog,
+    indicator: &str,
+    threshold: Option<f64>,
+    facts: &'a SurveyFacts,
+) -> Vec<&'a HouseholdFacts> {
+    let Some((_, indicator)) = catalog.indicator(indicator) else {
+        return Vec::new();
+    };
+    match &indicator.rule {
+        Rule::HouseholdShare { field } => {
+            let i = index_of(HOUSEHOLD_PREDICATES, field);
+            let gap = indicator.compare == Compare::AtMost;
+            facts
+                .households
+                .iter()
+                .filter(|h| h.predicates[i] == Some(gap))
+                .collect()
+        }
+        Rule::HouseholdAverage { field } => {
+            let i = index_of(HOUSEHOLD_QUANTITIES, field);
+            let Some(t) = threshold else {
+                return Vec::new();
+            };
+            facts
+                .households
+                .iter()
+                .filter(|h| {
+                    h.quantities[i].is_some_and(|v| match indicator.compare {
+                        Compare::AtLeast => v < t,
+                        Compare::AtMost => v > t,
+                    })
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn computed_value(rule: &Rule, facts: &SurveyFacts) -> Option<f64> {
@@ -307,27 +355,18 @@ fn judge(
     class_known: bool,
     compare: Compare,
     illustrative: bool,
-) -> (Option<f64>, Status, String) {
-    let mark = if illustrative {
-        " (ngưỡng minh họa)"
-    } else {
-        ""
-    };
+) -> (Option<f64>, Status, Message) {
     match (value, threshold) {
-        (None, _) => (
-            None,
-            Status::MissingData,
-            "Chưa có số liệu khảo sát".to_owned(),
-        ),
+        (None, _) => (None, Status::MissingData, Message::new("reason-no-data")),
         (Some(v), None) if !class_known => (
             Some(v),
             Status::MissingData,
-            "Chưa ghi vùng/nhóm của xã theo bộ tiêu chí này".to_owned(),
+            Message::new("reason-no-class"),
         ),
         (Some(v), None) => (
             Some(v),
             Status::MissingData,
-            "Chưa có ngưỡng cho vùng/nhóm và năm này".to_owned(),
+            Message::new("reason-no-threshold"),
         ),
         (Some(v), Some(t)) => {
             // Values are rounded for display; compare with a tolerance so 79.99999 is 80.
@@ -339,11 +378,17 @@ fn judge(
                 Compare::AtLeast => "≥",
                 Compare::AtMost => "≤",
             };
-            let reason = if met {
-                format!("{v:.1} đạt yêu cầu {sign} {t}{mark}")
-            } else {
-                format!("{v:.1} chưa đạt yêu cầu {sign} {t}{mark}")
-            };
+            let reason = Message::new(if met { "reason-met" } else { "reason-not-met" })
+                .with(
+                    "value",
+                    Arg::Decimal {
+                        value: v,
+                        digits: 1,
+                    },
+                )
+                .with("sign", sign)
+                .with("threshold", threshold_arg(t))
+                .with("illustrative", if illustrative { "yes" } else { "no" });
             (
                 Some(v),
                 if met { Status::Met } else { Status::NotMet },
@@ -351,6 +396,17 @@ fn judge(
             )
         }
     }
+}
+
+/// A threshold as written in the catalog: `90`, `2.5`, `0.75`.
+fn threshold_arg(t: f64) -> Arg {
+    let digits = (0..3u8)
+        .find(|d| {
+            let scale = 10f64.powi(i32::from(*d));
+            ((t * scale).round() - t * scale).abs() < 1e-9
+        })
+        .unwrap_or(3);
+    Arg::Decimal { value: t, digits }
 }
 
 /// One indicator whose status differs between two evaluations.

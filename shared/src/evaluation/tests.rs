@@ -78,10 +78,14 @@ fn a_model_commune_scores_19_of_19_with_illustrative_thresholds_marked() {
     let income = card.criteria[9].indicators[0].clone();
     assert_eq!(income.threshold, Some(39.0));
     assert!(income.illustrative);
+    assert_eq!(income.reason.code, "reason-met");
     assert!(
-        income.reason_vi.contains("ngưỡng minh họa"),
-        "{}",
-        income.reason_vi
+        income
+            .reason
+            .args
+            .contains(&("illustrative", Arg::from("yes"))),
+        "{:?}",
+        income.reason
     );
     // Attested indicators have no threshold, so nothing to mark.
     assert!(!card.criteria[0].indicators[0].illustrative);
@@ -124,10 +128,25 @@ fn each_rule_kind_can_fail_and_lands_in_the_gap_list() {
     let (_, road) = card.gaps()[0];
     assert_eq!(road.value, Some(60.0));
     assert_eq!(road.status, Status::NotMet);
-    assert!(
-        road.reason_vi.starts_with("60.0 chưa đạt yêu cầu ≥ 90"),
-        "{}",
-        road.reason_vi
+    assert_eq!(
+        road.reason,
+        Message::new("reason-not-met")
+            .with(
+                "value",
+                Arg::Decimal {
+                    value: 60.0,
+                    digits: 1
+                }
+            )
+            .with("sign", "≥")
+            .with(
+                "threshold",
+                Arg::Decimal {
+                    value: 90.0,
+                    digits: 0
+                }
+            )
+            .with("illustrative", "yes")
     );
     let poverty = card
         .gaps()
@@ -137,7 +156,18 @@ fn each_rule_kind_can_fail_and_lands_in_the_gap_list() {
         .1
         .clone();
     assert_eq!(poverty.value, Some(10.0));
-    assert!(poverty.reason_vi.contains("≤ 6"), "{}", poverty.reason_vi);
+    assert!(
+        poverty.reason.args.contains(&("sign", Arg::from("≤")))
+            && poverty.reason.args.contains(&(
+                "threshold",
+                Arg::Decimal {
+                    value: 6.0,
+                    digits: 0
+                }
+            )),
+        "{:?}",
+        poverty.reason
+    );
 }
 
 #[test]
@@ -419,11 +449,7 @@ mod across_sets {
         );
         let water = &card.criteria[7].indicators[0];
         assert_eq!((water.status, water.threshold), (Status::MissingData, None));
-        assert!(
-            water.reason_vi.contains("Chưa ghi vùng/nhóm"),
-            "{}",
-            water.reason_vi
-        );
+        assert_eq!(water.reason.code, "reason-no-class");
     }
 
     fn card(met: usize, of: usize) -> Scorecard {
@@ -525,4 +551,36 @@ mod across_sets {
         let cards = results(&all, &sixty);
         assert!(!run(&cards, Some(&all)).complete);
     }
+}
+
+#[test]
+fn a_gap_names_the_households_that_keep_it_open() {
+    let catalog = ntm();
+    let mut facts = model_commune();
+    for (i, h) in facts.households.iter_mut().enumerate() {
+        h.id = Some(format!("h{i:02}"));
+    }
+    // No clean water in three households; two poor; one earning little.
+    for i in [3, 7, 11] {
+        facts.households[i].set_predicate("clean_water", Some(false));
+    }
+    for i in [0, 7] {
+        facts.households[i].set_predicate("poor", Some(true));
+    }
+    facts.households[5].set_quantity("income_per_person_year", Some(20.0));
+    let ids = |indicator: &str, threshold: Option<f64>| -> Vec<String> {
+        lacking(&catalog, indicator, threshold, &facts)
+            .into_iter()
+            .filter_map(|h| h.id.clone())
+            .collect()
+    };
+    assert_eq!(ids("17.1", Some(35.0)), ["h03", "h07", "h11"]);
+    // At most 6 % poor: the poor households are the gap.
+    assert_eq!(ids("11", Some(6.0)), ["h00", "h07"]);
+    assert_eq!(ids("10", Some(39.0)), ["h05"]);
+    // An average without a threshold, infrastructure, attestation: none.
+    assert!(ids("10", None).is_empty());
+    assert!(ids("2.1", Some(90.0)).is_empty());
+    assert!(ids("13.1", None).is_empty());
+    assert!(ids("no-such-indicator", None).is_empty());
 }

@@ -68,11 +68,6 @@ impl Level {
             Level::Modern => CriteriaSet::Modern,
         }
     }
-
-    /// Short Vietnamese name ("NTM nâng cao").
-    pub fn label_vi(self) -> &'static str {
-        self.criteria_set().short_vi()
-    }
 }
 
 /// What kind of commune-level unit it is.
@@ -88,7 +83,19 @@ pub enum UnitKind {
 }
 
 impl UnitKind {
-    /// Vietnamese name.
+    /// Every kind.
+    pub const ALL: [UnitKind; 3] = [UnitKind::Commune, UnitKind::Ward, UnitKind::SpecialZone];
+
+    /// Stable code (`unit-kind-<code>` in the locale files).
+    pub fn code(self) -> &'static str {
+        match self {
+            UnitKind::Commune => "commune",
+            UnitKind::Ward => "ward",
+            UnitKind::SpecialZone => "special-zone",
+        }
+    }
+
+    /// Vietnamese name, as unit names begin ("Xã", "Phường").
     pub fn name_vi(self) -> &'static str {
         match self {
             UnitKind::Commune => "Xã",

@@ -39,15 +39,15 @@ impl InfraKind {
         InfraKind::Power,
     ];
 
-    /// Vietnamese label.
-    pub fn label_vi(self) -> &'static str {
+    /// Stable code: the label is `infra-kind-<code>` in the locale files.
+    pub fn code(self) -> &'static str {
         match self {
-            InfraKind::Road => "Đường giao thông",
-            InfraKind::School => "Trường học",
-            InfraKind::CulturalHouse => "Nhà văn hóa",
-            InfraKind::Market => "Chợ",
-            InfraKind::Irrigation => "Công trình thủy lợi",
-            InfraKind::Power => "Điện",
+            InfraKind::Road => "road",
+            InfraKind::School => "school",
+            InfraKind::CulturalHouse => "cultural-house",
+            InfraKind::Market => "market",
+            InfraKind::Irrigation => "irrigation",
+            InfraKind::Power => "power",
         }
     }
 }

@@ -6,6 +6,9 @@
 //! The views show a window of [`Listing::query`]'s result, never the whole
 //! commune, so 3,000 households cost what 30 do on screen.
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
 use automerge::Automerge;
 
 use super::poverty::PovertyClass;
@@ -89,6 +92,9 @@ impl Filter {
     }
 }
 
+/// A set of households, shared between a view model and the list's query.
+pub type HouseholdSet = Arc<BTreeSet<HouseholdId>>;
+
 /// What the person asked the list for.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Query {
@@ -98,6 +104,8 @@ pub struct Query {
     pub village: Option<String>,
     /// Which households.
     pub filter: Filter,
+    /// Only these households (those behind a gap of the scorecard), or all.
+    pub among: Option<HouseholdSet>,
 }
 
 /// A village and how far its survey is.
@@ -181,6 +189,7 @@ impl Listing {
                 let row = &self.rows[i];
                 query.village.as_ref().is_none_or(|v| &row.village == v)
                     && query.filter.admits(row)
+                    && query.among.as_ref().is_none_or(|ids| ids.contains(&row.id))
                     && (folded.is_empty()
                         || self.search[i].iter().any(|n| text::matches(n, &folded)))
             })

@@ -10,7 +10,7 @@ pub mod listing;
 pub mod merge;
 pub mod poverty;
 pub mod record;
-mod validation;
+pub mod validation;
 
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT};

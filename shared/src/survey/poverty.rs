@@ -47,7 +47,7 @@ pub enum Deprivation {
 /// dimensions counted, with the years it applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PovertyStandard {
-    /// The legal act.
+    /// The legal act's code (`standard-<code>` in the locale files).
     pub legal_basis: &'static str,
     /// First survey year it applies to.
     pub from_year: i32,
@@ -66,8 +66,7 @@ pub struct PovertyStandard {
 impl PovertyStandard {
     /// Decree 07/2021/NĐ-CP: 2022–2025, extended to 2026 by Decree 351/2025.
     pub const DECREE_07_2021: PovertyStandard = PovertyStandard {
-        legal_basis:
-            "Nghị định 07/2021/NĐ-CP (áp dụng đến hết năm 2026 theo Nghị định 351/2025/NĐ-CP)",
+        legal_basis: "decree-07-2021",
         from_year: 2022,
         to_year: 2026,
         rural_line: 1_500_000,
@@ -86,7 +85,7 @@ impl PovertyStandard {
 
     /// Decree 351/2025/NĐ-CP: 2027–2030.
     pub const DECREE_351_2025: PovertyStandard = PovertyStandard {
-        legal_basis: "Nghị định 351/2025/NĐ-CP (giai đoạn 2027–2030)",
+        legal_basis: "decree-351-2025",
         from_year: 2027,
         to_year: 2030,
         rural_line: 2_200_000,
@@ -134,12 +133,12 @@ pub enum PovertyClass {
 }
 
 impl PovertyClass {
-    /// Vietnamese label.
-    pub fn label_vi(self) -> &'static str {
+    /// Stable code: the label is `poverty-<code>` in the locale files.
+    pub fn code(self) -> &'static str {
         match self {
-            PovertyClass::Poor => "Hộ nghèo",
-            PovertyClass::NearPoor => "Hộ cận nghèo",
-            PovertyClass::NotPoor => "Không nghèo",
+            PovertyClass::Poor => "poor",
+            PovertyClass::NearPoor => "near-poor",
+            PovertyClass::NotPoor => "not-poor",
         }
     }
 }

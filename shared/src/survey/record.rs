@@ -61,11 +61,11 @@ impl Sex {
     /// Every value, in form order.
     pub const ALL: [Sex; 2] = [Sex::Male, Sex::Female];
 
-    /// Vietnamese label.
-    pub fn label_vi(self) -> &'static str {
+    /// Stable code: the label is `sex-<code>` in the locale files.
+    pub fn code(self) -> &'static str {
         match self {
-            Sex::Male => "Nam",
-            Sex::Female => "Nữ",
+            Sex::Male => "male",
+            Sex::Female => "female",
         }
     }
 }
@@ -79,13 +79,13 @@ impl Housing {
         Housing::Makeshift,
     ];
 
-    /// Vietnamese label.
-    pub fn label_vi(self) -> &'static str {
+    /// Stable code: the label is `housing-<code>` in the locale files.
+    pub fn code(self) -> &'static str {
         match self {
-            Housing::Permanent => "Nhà kiên cố",
-            Housing::SemiPermanent => "Nhà bán kiên cố",
-            Housing::Flimsy => "Nhà thiếu kiên cố",
-            Housing::Makeshift => "Nhà đơn sơ, tạm",
+            Housing::Permanent => "permanent",
+            Housing::SemiPermanent => "semi-permanent",
+            Housing::Flimsy => "flimsy",
+            Housing::Makeshift => "makeshift",
         }
     }
 }
@@ -98,12 +98,12 @@ impl WaterSource {
         WaterSource::Untreated,
     ];
 
-    /// Vietnamese label.
-    pub fn label_vi(self) -> &'static str {
+    /// Stable code: the label is `water-<code>` in the locale files.
+    pub fn code(self) -> &'static str {
         match self {
-            WaterSource::PipedToStandard => "Nước máy, nước sạch tập trung",
-            WaterSource::TreatedWell => "Giếng khoan, giếng đào có xử lý",
-            WaterSource::Untreated => "Sông suối, nước tự chảy không xử lý",
+            WaterSource::PipedToStandard => "piped",
+            WaterSource::TreatedWell => "treated-well",
+            WaterSource::Untreated => "untreated",
         }
     }
 }
@@ -116,12 +116,12 @@ impl Sanitation {
         Sanitation::Unimproved,
     ];
 
-    /// Vietnamese label.
-    pub fn label_vi(self) -> &'static str {
+    /// Stable code: the label is `sanitation-<code>` in the locale files.
+    pub fn code(self) -> &'static str {
         match self {
-            Sanitation::Flush => "Tự hoại, bán tự hoại",
-            Sanitation::ImprovedPit => "Hai ngăn, chìm có ống thông hơi",
-            Sanitation::Unimproved => "Không hợp vệ sinh hoặc không có",
+            Sanitation::Flush => "flush",
+            Sanitation::ImprovedPit => "improved-pit",
+            Sanitation::Unimproved => "unimproved",
         }
     }
 }

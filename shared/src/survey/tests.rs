@@ -1,4 +1,5 @@
 use super::*;
+use crate::message::Message;
 use automerge::ActorId;
 
 /// The demo commune's document on a device with actor `[actor; 16]`.
@@ -58,12 +59,12 @@ fn invalid_values_are_rejected_and_nothing_is_written() {
     let SurveyError::Invalid(invalid) = &err else {
         unreachable!()
     };
-    assert_eq!(invalid.message_vi(), "Tên chủ hộ không được để trống.");
-    let err = add_household(&mut doc, &id(1), "A", 0, "Bản Hồ", 0).unwrap_err();
     assert_eq!(
-        err.to_string(),
-        "Number of members must be 1 to 50 (got 0)."
+        invalid.message(),
+        Message::new("invalid-required").with("field", Message::new("field-head"))
     );
+    let err = add_household(&mut doc, &id(1), "A", 0, "Bản Hồ", 0).unwrap_err();
+    assert_eq!(err, SurveyError::Invalid(Invalid::MembersOutOfRange(0)));
     assert_eq!(doc.get_heads(), heads);
     add_household(&mut doc, &id(1), "A", 1, "B", 0).unwrap();
     assert_eq!(

@@ -1,6 +1,8 @@
-//! Validation of household values, with messages in Vietnamese and English.
+//! Validation of household values; what to tell the person comes out as
+//! a [`Message`] (a code and its arguments).
 
 use super::HouseholdEdit;
+use crate::message::Message;
 
 /// Largest household the form accepts.
 pub const MAX_MEMBERS: u32 = 50;
@@ -23,80 +25,58 @@ pub enum Invalid {
 }
 
 impl Invalid {
-    /// The message shown first (Vietnamese).
-    pub fn message_vi(&self) -> String {
+    /// What to tell the person: a code, the field's name and the limits.
+    pub fn message(&self) -> Message {
         match self {
-            Self::Required(f) => format!("{} không được để trống.", field_vi(f)),
-            Self::TooLong(f) => format!("{} dài quá {MAX_TEXT} ký tự.", field_vi(f)),
-            Self::MembersOutOfRange(n) => {
-                format!("Số nhân khẩu phải từ 1 đến {MAX_MEMBERS} (đã nhập {n}).")
+            Self::Required(f) => Message::new("invalid-required").with("field", field(f)),
+            Self::TooLong(f) => Message::new("invalid-too-long")
+                .with("field", field(f))
+                .with("max", MAX_TEXT),
+            Self::MembersOutOfRange(n) => Message::new("invalid-members")
+                .with("max", MAX_MEMBERS)
+                .with("given", *n),
+            Self::OutOfRange(f) => Message::new("invalid-out-of-range").with("field", field(f)),
+            Self::PartExceedsWhole(f) => {
+                Message::new("invalid-part-exceeds-whole").with("field", field(f))
             }
-            Self::OutOfRange(f) => format!("{} nằm ngoài khoảng hợp lý.", field_vi(f)),
-            Self::PartExceedsWhole(f) => format!("{} không được lớn hơn tổng.", field_vi(f)),
-        }
-    }
-
-    /// The same message in English.
-    pub fn message_en(&self) -> String {
-        match self {
-            Self::Required(f) => format!("{} is required.", field_en(f)),
-            Self::TooLong(f) => format!("{} is longer than {MAX_TEXT} characters.", field_en(f)),
-            Self::MembersOutOfRange(n) => {
-                format!("Number of members must be 1 to {MAX_MEMBERS} (got {n}).")
-            }
-            Self::OutOfRange(f) => format!("{} is outside its plausible range.", field_en(f)),
-            Self::PartExceedsWhole(f) => format!("{} cannot exceed the total.", field_en(f)),
         }
     }
 }
 
-fn field_vi(key: &str) -> &'static str {
-    match key {
-        "head" => "Tên chủ hộ",
-        "village" => "Thôn/bản",
-        "name" => "Tên",
-        "by" => "Người xác nhận",
-        "length_km" => "Chiều dài (km)",
-        "area_ha" => "Diện tích (ha)",
-        "irrigated_ha" => "Diện tích được tưới (ha)",
-        "households" => "Số hộ",
-        "safe_households" => "Số hộ dùng điện an toàn",
-        "member_name" => "Tên thành viên",
-        "birth_year" => "Năm sinh",
-        "income" => "Thu nhập (đồng/năm)",
-        "income_source" => "Nguồn thu nhập",
-        "gps" => "Tọa độ GPS (trong lãnh thổ Việt Nam)",
-        "roster" => "Số thành viên",
-        _ => "Trường",
-    }
-}
+/// The fields validation names, each with the code of its label.
+pub const FIELDS: [(&str, &str); 15] = [
+    ("head", "field-head"),
+    ("village", "field-village"),
+    ("name", "field-name"),
+    ("by", "field-by"),
+    ("length_km", "field-length-km"),
+    ("area_ha", "field-area-ha"),
+    ("irrigated_ha", "field-irrigated-ha"),
+    ("households", "field-households"),
+    ("safe_households", "field-safe-households"),
+    ("member_name", "field-member-name"),
+    ("birth_year", "field-birth-year"),
+    ("income", "field-income"),
+    ("income_source", "field-income-source"),
+    ("gps", "field-gps"),
+    ("roster", "field-roster"),
+];
 
-fn field_en(key: &str) -> &'static str {
-    match key {
-        "head" => "Head of household",
-        "village" => "Village",
-        "name" => "Name",
-        "by" => "Attested by",
-        "length_km" => "Length (km)",
-        "area_ha" => "Area (ha)",
-        "irrigated_ha" => "Irrigated area (ha)",
-        "households" => "Households",
-        "safe_households" => "Households with safe power",
-        "member_name" => "Member's name",
-        "birth_year" => "Year of birth",
-        "income" => "Income (đồng per year)",
-        "income_source" => "Income source",
-        "gps" => "GPS position (within Viet Nam)",
-        "roster" => "Number of members",
-        _ => "Field",
-    }
+/// A field's label as a message (`field-other` for a key not listed).
+pub fn field(key: &str) -> Message {
+    Message::new(
+        FIELDS
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or("field-other", |(_, code)| code),
+    )
 }
 
 /// Why a survey operation failed; nothing was written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SurveyError {
     /// A value failed validation.
-    #[error("{}", .0.message_en())]
+    #[error("invalid value: {0:?}")]
     Invalid(Invalid),
     /// The document is not a commune survey.
     #[error("the document is not an NTM survey document")]

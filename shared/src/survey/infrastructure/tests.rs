@@ -1,6 +1,7 @@
 use super::*;
 use crate::catalog::{self, Region, Rule};
 use crate::evaluation::evaluate;
+use crate::message::Message;
 use crate::survey::record::{update_record, Housing, Member, Sanitation, WaterSource};
 use crate::survey::tests::device;
 use crate::survey::{add_household, facts, HouseholdId};
@@ -64,8 +65,9 @@ fn invalid_entries_are_refused_and_nothing_is_written() {
         unreachable!()
     };
     assert_eq!(
-        invalid.message_vi(),
-        "Diện tích được tưới (ha) không được lớn hơn tổng."
+        invalid.message(),
+        Message::new("invalid-part-exceeds-whole")
+            .with("field", Message::new("field-irrigated-ha"))
     );
     assert!(put_infrastructure(&mut doc, "r", &road("Đường", -1.0, true), 1).is_err());
     assert!(put_infrastructure(&mut doc, "r", &road("  ", 1.0, true), 1).is_err());

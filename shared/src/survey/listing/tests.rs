@@ -189,3 +189,24 @@ fn one_pass_gives_the_same_facts_as_evaluation_reads() {
     assert_eq!(survey.facts, crate::survey::facts(&doc, 2025));
     assert_eq!(survey.listing.len(), 4);
 }
+
+#[test]
+fn a_list_can_be_narrowed_to_the_households_behind_a_gap() {
+    let survey = read_commune(&commune(), 2025);
+    let among: HouseholdSet = Arc::new([id(1), id(4)].into_iter().collect());
+    let query = Query {
+        among: Some(among.clone()),
+        ..Query::default()
+    };
+    assert_eq!(
+        heads(&survey.listing, &query),
+        ["Đỗ Thị Chí", "Nguyễn Văn Thắng"]
+    );
+    // Combined with the rest of the query.
+    let query = Query {
+        among: Some(among),
+        village: Some("Bản Hồ".into()),
+        ..Query::default()
+    };
+    assert_eq!(heads(&survey.listing, &query), ["Nguyễn Văn Thắng"]);
+}
