@@ -325,6 +325,45 @@ async fn forms_fill_the_record_and_infrastructure_of_the_demo_commune() -> anyho
     .await?;
     save_screenshot(&tablet, "demo-scorecard").await?;
 
+    // A gap computed from households links to exactly those households.
+    wait_until(
+        &tablet,
+        "document.querySelectorAll('#scorecards .gap-households').length > 0",
+        T,
+        "a gap with the households behind it",
+    )
+    .await?;
+    tablet
+        .execute(
+            "document.querySelector('#scorecards .gap-households').scrollIntoView({block: 'center'})",
+            vec![],
+        )
+        .await?;
+    save_screenshot(&tablet, "scorecard-gaps").await?;
+    let behind = tablet
+        .execute(
+            "const b = document.querySelector('#scorecards .gap-households'); b.click(); return b.dataset.count;",
+            vec![],
+        )
+        .await?;
+    let behind = behind.as_str().unwrap_or_default().to_owned();
+    wait_until(
+        &tablet,
+        &format!("document.querySelector('#household-scope')?.dataset.count === '{behind}' && document.querySelector('#household-shown').dataset.count === '{behind}'"),
+        T,
+        "the list narrowed to the gap's households",
+    )
+    .await?;
+    save_screenshot(&tablet, "gap-households").await?;
+    click(&tablet, "#clear-scope").await?;
+    wait_until(
+        &tablet,
+        "!document.querySelector('#household-scope') && Number(document.querySelector('#household-shown').dataset.count) >= 300",
+        T,
+        "the whole list again",
+    )
+    .await?;
+
     // A household's full record.
     click(&tablet, "#tab-survey").await?;
     add_household(&tablet, "Lồ Thị Dế", "1", "Bản Dền").await?;

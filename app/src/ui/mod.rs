@@ -42,6 +42,14 @@ pub fn App() -> impl IntoView {
     let selected = RwSignal::new(None);
     provide_context(households::Selected(selected));
     provide_context(households::Scope(RwSignal::new(None)));
+    // Another tab (or a gap's households) starts at the top of the page,
+    // not where the long scorecard was scrolled to.
+    Effect::new(move |_| {
+        tab.track();
+        if let Some(w) = web_sys::window() {
+            w.scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    });
     let language = RwSignal::new(i18n::locale());
     i18n::mark_document();
     engine::boot(view);
