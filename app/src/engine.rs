@@ -6,14 +6,14 @@
 //! this adapter fills from the engine's view model; it decides nothing.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::time::Duration;
 
 use automerge::{ActorId, ChangeHash};
 use futures_channel::oneshot;
 use leptos::prelude::*;
-use ntm_core::access::{Enrolment, RelayInfo};
+use ntm_core::access::{Enrolment, RelayInfo, WriterInfo, WritersReply, WritersRequest};
 use ntm_core::appraisal::Appraisal;
 use ntm_core::catalog::Catalog;
 use ntm_core::date::Date;
@@ -25,6 +25,7 @@ use ntm_core::device::{
 use ntm_core::evaluation::Scorecard;
 use ntm_core::format::hex;
 use ntm_core::registry::Commune;
+use ntm_core::survey::conflicts::{Conflict, Entry};
 use ntm_core::survey::infrastructure::{Attestation, InfraEntry};
 use ntm_core::survey::listing::Listing;
 use ntm_core::survey::{self, CommuneRef};
@@ -143,6 +144,9 @@ struct Adapter {
     engine: DeviceEngine,
     /// This device's enrolment, if the relay requires one.
     enrolment: Option<Enrolment>,
+    /// The actors this device has written with (every session has its
+    /// own), so a conflict can say "this device" without a network.
+    own_actors: BTreeSet<String>,
     socket: Option<Socket>,
     /// Forms waiting for their edit's outcome.
     waiting: BTreeMap<EditId, oneshot::Sender<Result<(), EditError>>>,
@@ -272,13 +276,14 @@ async fn start(view: View, store: LocalStore, enrolment: Option<Enrolment>) {
     view.commune_device.set(enrolled.is_some());
     let commune = enrolled.unwrap_or_else(survey::demo_commune);
     match open(&store, commune, enrolment.as_ref()).await {
-        Ok((engine, effects)) => {
+        Ok((engine, effects, own_actors)) => {
             ADAPTER.with(|cell| {
                 *cell.borrow_mut() = Some(Adapter {
                     view,
                     store: Rc::new(store),
                     engine,
                     enrolment,
+                    own_actors,
                     socket: None,
                     waiting: BTreeMap::new(),
                     imported: BTreeMap::new(),
@@ -335,11 +340,14 @@ pub async fn load(store: &LocalStore, id: &DocumentId) -> Result<device::Loaded,
     Ok(loaded)
 }
 
+/// Where the actors of this device's sessions are kept.
+const OWN_ACTORS: &str = "own-actors";
+
 async fn open(
     store: &LocalStore,
     commune: CommuneRef,
     enrolment: Option<&Enrolment>,
-) -> Result<(DeviceEngine, Vec<Effect>), String> {
+) -> Result<(DeviceEngine, Vec<Effect>, BTreeSet<String>), String> {
     let storage_id =
         device_setting(store, "storage-id", || hex(&platform::random_bytes::<16>())).await?;
     // An enrolled device's peer ids are bound to its token by the relay.
@@ -369,17 +377,36 @@ async fn open(
             confirmed,
         });
     }
-    Ok(DeviceEngine::start(Start {
+    // Every writing session (each tab, each start) writes as its own
+    // actor: two tabs sharing one actor would each mint "sequence number n"
+    // for different changes, which no document can hold.
+    let actor = ActorId::from(platform::random_bytes::<16>());
+    let mut own: BTreeSet<String> = store
+        .meta(OWN_ACTORS)
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default()
+        .split(',')
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .collect();
+    own.insert(actor.to_hex_string());
+    // Only names on screen depend on it: a lost write costs a label.
+    let _ = store
+        .set_meta(
+            OWN_ACTORS,
+            &own.iter().cloned().collect::<Vec<_>>().join(","),
+        )
+        .await;
+    let (engine, effects) = DeviceEngine::start(Start {
         commune,
         peer,
         storage_id,
-        // Every writing session (each tab, each start) writes as its own
-        // actor: two tabs sharing one actor would each mint "sequence
-        // number n" for different changes, which no document can hold.
-        actor: ActorId::from(platform::random_bytes::<16>()),
+        actor,
         create_survey: enrolment.is_none(),
         documents,
-    }))
+    });
+    Ok((engine, effects, own))
 }
 
 /// Reads the survey document as durable on this device (forms use this and
@@ -390,6 +417,53 @@ pub fn read_survey<R>(f: impl FnOnce(&automerge::Automerge) -> R) -> Option<R> {
         a.engine.durable(&id).map(|doc| f(&doc))
     })
     .flatten()
+}
+
+/// The fields of an entry that concurrent edits left with several values,
+/// as durable on this device.
+pub fn conflicts(entry: &Entry) -> Vec<Conflict> {
+    read_survey(|doc| ntm_core::survey::conflicts::of_entry(doc, entry)).unwrap_or_default()
+}
+
+/// Whether an actor is one of this device's sessions.
+pub fn is_own_actor(actor: &str) -> bool {
+    with_adapter(|a| a.own_actors.contains(actor)).unwrap_or(false)
+}
+
+thread_local! {
+    static WRITERS: RefCell<BTreeMap<String, WriterInfo>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// The enrolled device behind an actor, once the relay has named it.
+pub fn writer(actor: &str) -> Option<WriterInfo> {
+    WRITERS.with(|w| w.borrow().get(actor).cloned())
+}
+
+/// Asks the relay which enrolled devices wrote with these actors (online,
+/// enrolled devices only; otherwise nothing changes) and remembers them.
+/// Returns whether any new name arrived.
+pub async fn learn_writers(actors: Vec<String>) -> bool {
+    let unknown: Vec<String> = actors
+        .into_iter()
+        .filter(|a| writer(a).is_none() && !is_own_actor(a))
+        .take(WritersRequest::MAX_ACTORS)
+        .collect();
+    let token = with_adapter(|a| a.enrolment.as_ref().map(|e| e.token.clone())).flatten();
+    let (Some(token), false) = (token, unknown.is_empty()) else {
+        return false;
+    };
+    let body = serde_json::to_string(&WritersRequest { actors: unknown }).unwrap_or_default();
+    let Ok((200, text)) =
+        platform::fetch_json("POST", "/api/writers", Some(body), Some(&token)).await
+    else {
+        return false;
+    };
+    let Ok(reply) = serde_json::from_str::<WritersReply>(&text) else {
+        return false;
+    };
+    let learned = !reply.writers.is_empty();
+    WRITERS.with(|w| w.borrow_mut().extend(reply.writers));
+    learned
 }
 
 /// Sends one command; resolves once it is durable in IndexedDB (and only

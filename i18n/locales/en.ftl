@@ -331,3 +331,14 @@ gap-households = { $count ->
 scope-label = indicator { $indicator } ({ $set })
 scope-households = Only the households behind { $label }: { $count }
 scope-clear = ✕ Show all
+
+## Values two devices entered differently
+
+decisions-title = Needs a decision
+decisions-of = Needs a decision: { $name }
+decisions-hint = Two devices entered different values before they synced. Nothing is lost: tap the right value to keep it.
+decision-member = Member { $name }: { $field }
+decision-income = Income: { $source }
+decide-above = pick a value above
+this-device = This device
+other-device = Another device ({ $id })

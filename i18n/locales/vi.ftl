@@ -317,3 +317,14 @@ gap-households = { $count } hộ →
 scope-label = chỉ tiêu { $indicator } ({ $set })
 scope-households = Chỉ các hộ còn thiếu ở { $label }: { $count } hộ
 scope-clear = ✕ Bỏ lọc
+
+## Giá trị do hai máy nhập khác nhau
+
+decisions-title = Cần chọn giá trị
+decisions-of = Cần chọn giá trị: { $name }
+decisions-hint = Hai máy nhập khác nhau khi chưa đồng bộ. Không giá trị nào bị mất: chạm vào giá trị đúng để giữ.
+decision-member = Thành viên { $name }: { $field }
+decision-income = Thu nhập: { $source }
+decide-above = chọn giá trị ở trên
+this-device = Máy này
+other-device = Máy khác ({ $id })

@@ -906,3 +906,114 @@ async fn a_sync_bundle_carries_households_between_two_offline_browsers() -> anyh
     b.close().await?;
     Ok(())
 }
+
+/// Two enrolled tablets fill in the same field differently while the relay
+/// is down: once both sync, each shows the two values with the device that
+/// entered each and when, and one tap on either tablet settles it on both.
+#[tokio::test]
+async fn a_conflict_between_two_tablets_is_shown_with_both_devices_and_settled_in_one_tap(
+) -> anyhow::Result<()> {
+    let dist = workspace::built_app();
+    let data = tempfile::tempdir()?;
+    let profiles = tempfile::tempdir()?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], ntm_e2e::relay::free_port()));
+    let relay = Relay::start_with(data.path(), addr, Some(&dist), &["--demo"]).await?;
+    let driver = Chromedriver::start().await?;
+    let mut tablets = Vec::new();
+    for name in ["Máy tính bảng A", "Máy tính bảng B"] {
+        let code = relay.enrolment_code("enumerator", &["ta-van"]).await?;
+        let tablet = driver
+            .browser(&profiles.path().join(name.replace(' ', "-")))
+            .await?;
+        tablet.goto(&relay.http_url()).await?;
+        wait_until(
+            &tablet,
+            "document.querySelector('#app').dataset.phase === 'enrol'",
+            T,
+            "the enrolment form",
+        )
+        .await?;
+        type_into(&tablet, "#enrol-code", &code).await?;
+        type_into(&tablet, "#enrol-name", name).await?;
+        click(&tablet, "#enrol-submit").await?;
+        wait_until(
+            &tablet,
+            "document.querySelector('#sync-status')?.dataset.status === 'up-to-date' && Number(document.querySelector('#household-count').textContent) >= 300",
+            T,
+            "the commune on the tablet",
+        )
+        .await?;
+        tablets.push(tablet);
+    }
+    let (a, b) = (&tablets[0], &tablets[1]);
+    add_household(a, "Khổng Thị Xuyến", "4", "Bản Hồ").await?;
+    find_household(b, "Khổng Thị Xuyến").await?;
+
+    // The relay goes down; each tablet records a different water source.
+    relay.kill9().await?;
+    for (tablet, water) in [(a, "0"), (b, "2")] {
+        wait_until(
+            tablet,
+            "document.querySelector('#sync-status').dataset.status === 'offline'",
+            T,
+            "offline",
+        )
+        .await?;
+        find_household(tablet, "Khổng Thị Xuyến").await?;
+        click(tablet, "#household-list .household").await?;
+        wait_until(
+            tablet,
+            "document.querySelector('#household-detail select[data-field=water]') !== null",
+            T,
+            "the record",
+        )
+        .await?;
+        tablet
+            .execute(
+                "const s = document.querySelector('#household-detail select[data-field=water]'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
+                vec![serde_json::json!(water)],
+            )
+            .await?;
+        wait_until(
+            tablet,
+            "Number(document.querySelector('#unconfirmed').dataset.count) > 0",
+            T,
+            "the edit saved, not yet on the relay",
+        )
+        .await?;
+    }
+
+    // Back online: both see the same decision, each value with its device.
+    let relay = Relay::start_with(data.path(), addr, Some(&dist), &["--demo"]).await?;
+    let decision = "#household-detail .decision[data-path='record/water']";
+    for (tablet, other) in [(a, "Máy tính bảng B"), (b, "Máy tính bảng A")] {
+        wait_until(
+            tablet,
+            &format!("(() => {{ const d = document.querySelector(\"{decision}\"); if (!d) return false; const c = [...d.querySelectorAll('.choice')].map(c => c.textContent); return c.length === 2 && c.some(t => t.includes('Máy này')) && c.some(t => t.includes('{other}')) && c.some(t => t.includes('Nước máy')) && c.some(t => t.includes('Sông suối')); }})()"),
+            T,
+            "two values, this device's and the other's",
+        )
+        .await?;
+    }
+    save_screenshot(a, "decision").await?;
+    // One tap on tablet A keeps tablet B's value, on both.
+    a.execute(
+        &format!("[...document.querySelectorAll(\"{decision} .choice\")].find(c => c.textContent.includes('Máy tính bảng B')).click()"),
+        vec![],
+    )
+    .await?;
+    for tablet in [a, b] {
+        wait_until(
+            tablet,
+            "!document.querySelector('#household-detail .decisions') && document.querySelector('#household-detail select[data-field=water]').value === '2'",
+            T,
+            "the decision made, the same value on both tablets",
+        )
+        .await?;
+    }
+    for tablet in tablets {
+        tablet.close().await?;
+    }
+    relay.terminate().await?;
+    Ok(())
+}

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use ntm_core::device::{Command, MemberField, RecordEdit};
 use ntm_core::format::{group_thousands, parse_vnd};
+use ntm_core::survey::conflicts::Entry;
 use ntm_core::survey::poverty::PovertyStandard;
 use ntm_core::survey::record::{
     self, Gps, HouseholdRecord, Housing, Member, Sanitation, Sex, WaterSource,
@@ -61,7 +62,11 @@ fn tri_select(
     on_pick: impl Fn(Option<bool>) + 'static,
 ) -> impl IntoView {
     view! {
-        <select data-field=name on:change=move |ev| on_pick(tri_parse(&event_target_value(&ev)))>
+        // The value as a property: once a person has touched a select, its
+        // options' `selected` attributes no longer move it, and a value that
+        // arrives by sync must still show.
+        <select data-field=name on:change=move |ev| on_pick(tri_parse(&event_target_value(&ev)))
+            prop:value=match value { Some(true) => "yes", Some(false) => "no", None => "" }>
             <option value="" selected=value.is_none()>"—"</option>
             <option value="yes" selected=value == Some(true)>{t("yes")}</option>
             <option value="no" selected=value == Some(false)>{t("no")}</option>
@@ -82,7 +87,7 @@ fn enum_select<T: Copy + PartialEq + 'static>(
         <select data-field=name on:change=move |ev| {
             let picked = event_target_value(&ev).parse::<usize>().ok().and_then(|i| all.get(i).copied());
             on_pick(picked)
-        }>
+        } prop:value=value.and_then(|v| all.iter().position(|a| *a == v)).map(|i| i.to_string()).unwrap_or_default()>
             <option value="" selected=value.is_none()>{t("not-recorded")}</option>
             {all.iter().enumerate().map(|(i, v)| view! {
                 <option value=i.to_string() selected=value == Some(*v)>{i18n::label(prefix, code(*v))}</option>
@@ -131,6 +136,7 @@ pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView
                 {move || tf("record-title", &[("head", household.get().map(|h| h.head).unwrap_or_default().into())])}
             </h2>
             {summary}
+            <super::decisions::Decisions entry=Entry::Household(id.get_value())/>
             <h3>{t("section-household")}</h3>
             <super::households::QuickFields id=id.get_value()/>
             {move || error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}

@@ -352,8 +352,9 @@ pub fn QuickFields(id: HouseholdId) -> impl IntoView {
     }
 }
 
-/// One editable field; `commit` turns the text into an edit. Concurrent
-/// values are offered as buttons: one tap writes the chosen one.
+/// One editable field; `commit` turns the text into an edit. A field two
+/// devices filled in differently is marked; the record's decisions list
+/// offers its values.
 #[component]
 fn EditableField<T: Clone + ToString + Send + Sync + 'static>(
     id: HouseholdId,
@@ -379,24 +380,11 @@ fn EditableField<T: Clone + ToString + Send + Sync + 'static>(
             error.set(result.err().map(|e| error_text(&e)));
         });
     };
-    let conflicts = field.conflicts.clone();
-    let winner = field.value.clone();
+    let conflicted = !field.conflicts.is_empty();
     view! {
-        <label data-field=name>{label}
-            <input value=current on:change=move |ev| save(event_target_value(&ev))/>
-            {(!conflicts.is_empty()).then(|| {
-                let mut options: Vec<String> = winner.iter().chain(conflicts.iter()).map(ToString::to_string).collect();
-                options.dedup();
-                view! {
-                    <div class="conflict" role="group">
-                        {t("conflict-pick")}
-                        {options.into_iter().map(|o| {
-                            let pick = o.clone();
-                            view! { <button type="button" class="pick" on:click=move |_| save(pick.clone())>{o}</button> }
-                        }).collect_view()}
-                    </div>
-                }
-            })}
+        <label data-field=name class:conflicted=conflicted>{label}
+            {conflicted.then(|| view! { <span class="warn">{format!(" ⚠ {}", t("decide-above"))}</span> })}
+            <input prop:value=current on:change=move |ev| save(event_target_value(&ev))/>
             {move || error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
         </label>
     }

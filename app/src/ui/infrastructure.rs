@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use ntm_core::catalog::Rule;
 use ntm_core::device::Command;
 use ntm_core::format::{date_vi, parse_decimal};
+use ntm_core::survey::conflicts::Entry;
 use ntm_core::survey::infrastructure::{Attestation, Evidence, InfraEntry, InfraKind};
 use ntm_core::survey::{HouseholdId, Invalid, SurveyError};
 
@@ -184,6 +185,22 @@ pub fn Infrastructure() -> impl IntoView {
             <button type="submit" id="add-infrastructure-submit">{t("infra-add")}</button>
             {move || error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
         </form>
+        {move || {
+            view.revision.track();
+            let pending: Vec<(String, String)> = view.infrastructure.with(|list| {
+                list.iter()
+                    .filter(|(id, _)| !engine::conflicts(&Entry::Infrastructure(id.clone())).is_empty())
+                    .map(|(id, e)| (id.clone(), e.name.clone()))
+                    .collect()
+            });
+            (!pending.is_empty()).then(|| view! {
+                <section class="card" id="infrastructure-decisions">
+                    {pending.into_iter().map(|(id, name)| view! {
+                        <super::decisions::Decisions entry=Entry::Infrastructure(id) title=name/>
+                    }).collect_view()}
+                </section>
+            })
+        }}
         <section class="card">
             <h2>{t("infra-title")}
                 <span id="infrastructure-count" class="count">{move || view.infrastructure.with(Vec::len)}</span></h2>

@@ -2,6 +2,7 @@
 //! Vietnamese by default, English complete.
 
 mod bundle;
+mod decisions;
 mod enrol;
 mod household_form;
 mod households;

@@ -5,6 +5,7 @@
 
 use automerge::Automerge;
 
+use crate::survey::conflicts::{self, Entry};
 use crate::survey::infrastructure::{self, Attestation, InfraEntry};
 use crate::survey::record::{self, Gps, Housing, Member, Sanitation, Sex, WaterSource};
 use crate::survey::{self, HouseholdEdit, HouseholdId, SurveyError};
@@ -50,6 +51,15 @@ pub enum Command {
         indicator: String,
         /// The statement.
         attestation: Attestation,
+    },
+    /// Keeps one of a field's concurrent values.
+    Choose {
+        /// The household, infrastructure entry or attestation.
+        entry: Entry,
+        /// Keys from the entry to the field.
+        path: Vec<String>,
+        /// The chosen value's operation id ([`Candidate::id`](crate::survey::conflicts::Candidate)).
+        candidate: String,
     },
 }
 
@@ -182,6 +192,11 @@ impl Command {
                 indicator,
                 attestation,
             } => infrastructure::attest(doc, &indicator, &attestation, now),
+            Command::Choose {
+                entry,
+                path,
+                candidate,
+            } => conflicts::choose(doc, &entry, &path, &candidate, now),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! editing different households never touch the same key, and a field set
 //! concurrently on two devices keeps both values (read back as a conflict).
 
+pub mod conflicts;
 pub mod infrastructure;
 pub mod listing;
 pub mod merge;

@@ -90,6 +90,9 @@ pub enum SurveyError {
     /// Automerge refused the change.
     #[error("automerge: {0}")]
     Automerge(String),
+    /// A choice between concurrent values could not be made.
+    #[error(transparent)]
+    Choice(#[from] super::conflicts::ChoiceError),
 }
 
 /// Checks and normalises (trims) one edit.
