@@ -342,3 +342,6 @@ decision-income = Income: { $source }
 decide-above = pick a value above
 this-device = This device
 other-device = Another device ({ $id })
+move-up = Move up
+move-down = Move down
+field-position = Order

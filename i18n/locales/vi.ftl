@@ -328,3 +328,6 @@ decision-income = Thu nhập: { $source }
 decide-above = chọn giá trị ở trên
 this-device = Máy này
 other-device = Máy khác ({ $id })
+move-up = Lên trên
+move-down = Xuống dưới
+field-position = Thứ tự

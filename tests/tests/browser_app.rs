@@ -375,35 +375,80 @@ async fn forms_fill_the_record_and_infrastructure_of_the_demo_commune() -> anyho
     )
     .await?;
 
-    // A member with an impossible birth year is refused, with the reason.
+    // An impossible birth year is named as it is typed (nothing else is
+    // blocked: the income field takes a value meanwhile) and refused.
     type_into(&tablet, "#member-name", "Lồ Thị Dế").await?;
     type_into(&tablet, "#member-birth", "3000").await?;
-    click(&tablet, "#add-member-submit").await?;
     wait_until(
         &tablet,
-        "document.querySelector('#household-detail').textContent.includes('Năm sinh nằm ngoài khoảng hợp lý')",
+        "document.querySelector('#member-birth-error')?.textContent.includes('Năm sinh nằm ngoài khoảng hợp lý')",
         T,
-        "the birth-year refusal",
+        "the birth-year message while typing",
     )
     .await?;
+    type_into(&tablet, "#income-amount", "12").await?;
+    click(&tablet, "#add-member-submit").await?;
     assert_eq!(
         tablet
             .execute(
-                "return document.querySelectorAll('tr.member').length",
+                "return document.querySelectorAll('#members .member').length",
                 vec![]
             )
             .await?,
         serde_json::json!(0),
         "nothing written"
     );
-    type_into(&tablet, "#member-name", "Lồ Thị Dế").await?;
     type_into(&tablet, "#member-birth", "1985").await?;
+    wait_until(
+        &tablet,
+        "!document.querySelector('#member-birth-error')",
+        T,
+        "the message gone once the year is right",
+    )
+    .await?;
     click(&tablet, "#add-member-submit").await?;
     wait_until(
         &tablet,
-        "document.querySelectorAll('tr.member').length === 1",
+        "document.querySelectorAll('#members .member').length === 1",
         T,
-        "the member row",
+        "the member card",
+    )
+    .await?;
+    // A child: asked about school, not work; moved to the top of the list.
+    type_into(&tablet, "#member-name", "Lồ A Páo").await?;
+    type_into(&tablet, "#member-birth", "2018").await?;
+    click(&tablet, "#add-member-submit").await?;
+    wait_until(
+        &tablet,
+        "(() => { const m = [...document.querySelectorAll('#members .member')]; return m.length === 2 && m[1].querySelector('[data-field=name]').value === 'Lồ A Páo' && m[1].querySelector('[data-field=in_school]') && !m[1].querySelector('[data-field=employed]') && !m[0].querySelector('[data-field=in_school]') && m[0].querySelector('[data-field=employed]'); })()",
+        T,
+        "the child's card asking about school only, after the mother's",
+    )
+    .await?;
+    tablet
+        .execute(
+            "document.querySelectorAll('#members .member')[1].querySelector('.move-up').click()",
+            vec![],
+        )
+        .await?;
+    wait_until(
+        &tablet,
+        "document.querySelectorAll('#members .member')[0].querySelector('[data-field=name]').value === 'Lồ A Páo'",
+        T,
+        "the child moved up",
+    )
+    .await?;
+    tablet
+        .execute(
+            "document.querySelectorAll('#members .member')[0].querySelector('.remove').click()",
+            vec![],
+        )
+        .await?;
+    wait_until(
+        &tablet,
+        "document.querySelectorAll('#members .member').length === 1",
+        T,
+        "the child removed again",
     )
     .await?;
 

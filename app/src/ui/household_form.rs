@@ -9,7 +9,7 @@ use ntm_core::format::{group_thousands, parse_vnd};
 use ntm_core::survey::conflicts::Entry;
 use ntm_core::survey::poverty::PovertyStandard;
 use ntm_core::survey::record::{
-    self, Gps, HouseholdRecord, Housing, Member, Sanitation, Sex, WaterSource,
+    self, Gps, HouseholdRecord, Housing, Member, MemberQuestion, Sanitation, Sex, WaterSource,
 };
 use ntm_core::survey::{HouseholdId, SurveyError};
 
@@ -179,7 +179,20 @@ pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView
     }
 }
 
-/// Members: one row per person, keyed by a stable id.
+/// What is wrong with a value being typed, said at once (nothing is
+/// saved, and nothing else is blocked, until it is right).
+fn live_check(field: &'static str, text: &str) -> Option<String> {
+    record::check_input(field, text, this_year())
+        .err()
+        .map(|invalid| error_text(&SurveyError::Invalid(invalid)))
+}
+
+fn this_year() -> i64 {
+    ntm_core::format::civil_date_vn(platform::unix_seconds()).0
+}
+
+/// Members: one card per person in the household's order, keyed by a
+/// stable id; school and work are asked only at the ages they apply.
 #[component]
 fn Members(
     record: Memo<HouseholdRecord>,
@@ -189,22 +202,17 @@ fn Members(
     let birth = RwSignal::new(String::new());
     let sex = RwSignal::new(String::new());
     let add_error = RwSignal::new(None::<String>);
+    let birth_hint = Memo::new(move |_| live_check("birth_year", &birth.get()));
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let birth_year = match birth.get_untracked().trim() {
-            "" => None,
-            text => match text.parse::<i64>() {
-                Ok(y) => Some(y),
-                Err(_) => {
-                    return add_error.set(Some(error_text(&SurveyError::Invalid(
-                        ntm_core::survey::Invalid::OutOfRange("birth_year"),
-                    ))))
-                }
-            },
-        };
+        let text = birth.get_untracked();
+        // The reason already shows under the field.
+        if live_check("birth_year", &text).is_some() {
+            return;
+        }
         let member = Member {
             name: name.get_untracked().trim().to_owned(),
-            birth_year,
+            birth_year: text.trim().parse::<i64>().ok(),
             sex: match sex.get_untracked().as_str() {
                 "m" => Some(Sex::Male),
                 "f" => Some(Sex::Female),
@@ -220,43 +228,73 @@ fn Members(
         birth.set(String::new());
         put(RecordEdit::AddMember { key, member });
     };
+    let year = this_year();
     view! {
         <h3>{t("section-members")}</h3>
-        <table id="members">
-            <thead><tr>
-                <th>{t("member-name")}</th><th>{t("field-birth-year")}</th><th>{t("member-sex")}</th><th>{t("member-insured")}</th><th>{t("member-in-school")}</th><th>{t("member-employed")}</th><th></th>
-            </tr></thead>
-            <tbody>
-                <For
-                    each=move || { let list: Vec<(String, Member)> = record.get().roster.into_iter().collect(); list }
-                    key=|(k, m)| format!("{k}{m:?}")
-                    children=move |(key, m)| {
-                        let k = StoredValue::new(key.clone());
-                        let set = move |field: MemberField| put(RecordEdit::Member { key: k.get_value(), field });
-                        view! {
-                            <tr class="member" data-id=key.clone()>
-                                <td><input data-field="name" value=m.name.clone() on:change=move |ev| {
-                                    let v = event_target_value(&ev);
-                                    set(MemberField::Name(v))
-                                }/></td>
-                                <td><input data-field="birth_year" type="number" inputmode="numeric" value=m.birth_year.map(|y| y.to_string()).unwrap_or_default()
+        <div id="members" class="members">
+            <For
+                each=move || {
+                    let r = record.get();
+                    let list: Vec<(usize, usize, String, Member)> = {
+                        let ordered = r.members_in_order();
+                        let n = ordered.len();
+                        ordered.into_iter().enumerate().map(|(i, (k, m))| (i, n, k.clone(), m.clone())).collect()
+                    };
+                    list
+                }
+                key=|(i, n, k, m)| format!("{i}/{n}/{k}{m:?}")
+                children=move |(i, n, key, m)| {
+                    let k = StoredValue::new(key.clone());
+                    let set = move |field: MemberField| put(RecordEdit::Member { key: k.get_value(), field });
+                    let birth_problem = RwSignal::new(None::<String>);
+                    let school = m.asks(MemberQuestion::InSchool, year);
+                    let work = m.asks(MemberQuestion::Employed, year);
+                    view! {
+                        <div class="member" data-id=key.clone()>
+                            <label class="name">{t("member-name")}
+                                <input data-field="name" prop:value=m.name.clone() on:change=move |ev| set(MemberField::Name(event_target_value(&ev)))/>
+                            </label>
+                            <label>{t("field-birth-year")}
+                                <input data-field="birth_year" type="number" inputmode="numeric" prop:value=m.birth_year.map(|y| y.to_string()).unwrap_or_default()
+                                    on:input=move |ev| birth_problem.set(live_check("birth_year", &event_target_value(&ev)))
                                     on:change=move |ev| {
-                                        let v = event_target_value(&ev).trim().parse::<i64>().ok();
-                                        set(MemberField::BirthYear(v))
-                                    }/></td>
-                                <td>{enum_select("sex", &Sex::ALL, "sex", Sex::code, m.sex, move |v| set(MemberField::Sex(v)))}</td>
-                                <td>{tri_select("insured", m.insured, move |v| set(MemberField::Insured(v)))}</td>
-                                <td>{tri_select("in_school", m.in_school, move |v| set(MemberField::InSchool(v)))}</td>
-                                <td>{tri_select("employed", m.employed, move |v| set(MemberField::Employed(v)))}</td>
-                                <td><button type="button" class="secondary remove" on:click=move |_| {
+                                        let text = event_target_value(&ev);
+                                        if live_check("birth_year", &text).is_none() {
+                                            set(MemberField::BirthYear(text.trim().parse::<i64>().ok()))
+                                        }
+                                    }/>
+                                {move || birth_problem.get().map(|p| view! { <span class="field-error" role="alert">{p}</span> })}
+                            </label>
+                            <label>{t("member-sex")}
+                                {enum_select("sex", &Sex::ALL, "sex", Sex::code, m.sex, move |v| set(MemberField::Sex(v)))}
+                            </label>
+                            <label>{t("member-insured")}
+                                {tri_select("insured", m.insured, move |v| set(MemberField::Insured(v)))}
+                            </label>
+                            {school.then(|| view! {
+                                <label>{t("member-in-school")}
+                                    {tri_select("in_school", m.in_school, move |v| set(MemberField::InSchool(v)))}
+                                </label>
+                            })}
+                            {work.then(|| view! {
+                                <label>{t("member-employed")}
+                                    {tri_select("employed", m.employed, move |v| set(MemberField::Employed(v)))}
+                                </label>
+                            })}
+                            <div class="member-actions">
+                                <button type="button" class="secondary move-up" disabled={i == 0} aria-label=t("move-up")
+                                    on:click=move |_| put(RecordEdit::MoveMember { key: k.get_value(), up: true })>"▲"</button>
+                                <button type="button" class="secondary move-down" disabled={i + 1 >= n} aria-label=t("move-down")
+                                    on:click=move |_| put(RecordEdit::MoveMember { key: k.get_value(), up: false })>"▼"</button>
+                                <button type="button" class="secondary remove" on:click=move |_| {
                                     put(RecordEdit::RemoveMember(k.get_value()))
-                                }>{t("remove")}</button></td>
-                            </tr>
-                        }
+                                }>{t("remove")}</button>
+                            </div>
+                        </div>
                     }
-                />
-            </tbody>
-        </table>
+                }
+            />
+        </div>
         <form id="add-member" class="inline" on:submit=add>
             <input id="member-name" required placeholder=t("field-member-name") prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
             <input id="member-birth" type="number" inputmode="numeric" placeholder=t("field-birth-year") prop:value=birth on:input=move |ev| birth.set(event_target_value(&ev))/>
@@ -264,6 +302,7 @@ fn Members(
                 <option value="">{t("member-sex")}</option><option value="m">{t("sex-male")}</option><option value="f">{t("sex-female")}</option>
             </select>
             <button type="submit" id="add-member-submit">{t("add-member")}</button>
+            {move || birth_hint.get().map(|p| view! { <p class="field-error" id="member-birth-error" role="alert">{p}</p> })}
             {move || add_error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
         </form>
     }
@@ -333,6 +372,11 @@ fn Income(
                 {INCOME_SOURCES.iter().map(|(code, key)| view! { <option value=*key label=i18n::label("income-source", code)/> }).collect_view()}
             </datalist>
             <input id="income-amount" inputmode="numeric" required placeholder="36.000.000" prop:value=amount on:input=move |ev| amount.set(event_target_value(&ev))/>
+            {move || {
+                let text = amount.get();
+                (!text.trim().is_empty()).then(|| live_check("income", &text)).flatten()
+                    .map(|p| view! { <p class="field-error" id="income-amount-error" role="alert">{p}</p> })
+            }}
             <button type="submit" id="add-income-submit">{t("add-income")}</button>
             {move || add_error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
         </form>

@@ -97,6 +97,7 @@ fn record_for(
             in_school: Some(false),
             // Only the head works when the household has an employed member.
             employed: Some(i == 0 && yes("has_employed_member")),
+            position: Some(roster.len() as f64),
         });
     }
     // Every drawn household has a school-age child (the drawn facts say
@@ -114,6 +115,7 @@ fn record_for(
             insured: Some(true),
             in_school: Some(yes("children_in_school")),
             employed: None,
+            position: Some(roster.len() as f64),
         });
     }
     if !yes("all_members_insured") {

@@ -80,6 +80,13 @@ pub enum RecordEdit {
     WasteTreated(Option<bool>),
     /// Position.
     Gps(Option<Gps>),
+    /// A member one place up (or down) the household's list.
+    MoveMember {
+        /// The member's key.
+        key: String,
+        /// Up (towards the head of household) or down.
+        up: bool,
+    },
     /// A new member under a fresh key.
     AddMember {
         /// Stable member key (random, from the adapter).
@@ -137,9 +144,24 @@ impl RecordEdit {
             RecordEdit::DigitalServices(v) => r.digital_services = v,
             RecordEdit::WasteTreated(v) => r.waste_treated = v,
             RecordEdit::Gps(v) => r.gps = v,
-            RecordEdit::AddMember { key, member } => {
+            RecordEdit::AddMember { key, mut member } => {
+                if member.position.is_none() {
+                    // Everyone keeps their place; the new member goes last.
+                    let order: Vec<String> = r
+                        .members_in_order()
+                        .into_iter()
+                        .map(|(k, _)| k.clone())
+                        .collect();
+                    for (n, k) in order.iter().enumerate() {
+                        if let Some(m) = r.roster.get_mut(k) {
+                            m.position.get_or_insert(n as f64);
+                        }
+                    }
+                    member.position = Some(r.next_position());
+                }
                 r.roster.insert(key, member);
             }
+            RecordEdit::MoveMember { key, up } => r.move_member(&key, up),
             RecordEdit::Member { key, field } => {
                 if let Some(m) = r.roster.get_mut(&key) {
                     match field {

@@ -146,6 +146,59 @@ pub struct Member {
     /// Has work.
     #[autosurgeon(missing = "Default::default")]
     pub employed: Option<bool>,
+    /// Place in the household's list (smaller first); members recorded
+    /// before the list could be reordered have none.
+    #[autosurgeon(missing = "Default::default")]
+    pub position: Option<f64>,
+}
+
+/// A question of the members' form that only some ages are asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberQuestion {
+    /// Attends school: asked at school ages.
+    InSchool,
+    /// Has work: asked from working age on.
+    Employed,
+}
+
+/// Ages asked whether they attend school (wider than the compulsory ages
+/// the deprivation counts: kindergarten to upper secondary).
+const ASKED_SCHOOL_AGE: std::ops::RangeInclusive<i64> = 3..=18;
+
+impl Member {
+    /// Whether the form asks this member `question` in `year`; always,
+    /// while the birth year is unknown.
+    pub fn asks(&self, question: MemberQuestion, year: i64) -> bool {
+        let Some(age) = self.birth_year.map(|b| year - b) else {
+            return true;
+        };
+        match question {
+            MemberQuestion::InSchool => ASKED_SCHOOL_AGE.contains(&age),
+            MemberQuestion::Employed => age >= *WORKING_AGE.start(),
+        }
+    }
+}
+
+/// Checks what a person is typing into a field before it is saved, so the
+/// form can say what is wrong at once (saving checks again).
+pub fn check_input(field: &'static str, text: &str, year: i64) -> Result<(), Invalid> {
+    let text = text.trim();
+    match field {
+        "birth_year" if text.is_empty() => Ok(()),
+        "birth_year" => match text.parse::<i64>() {
+            Ok(y) if (year - 120..=year).contains(&y) => Ok(()),
+            _ => Err(Invalid::OutOfRange("birth_year")),
+        },
+        "income" => match crate::format::parse_vnd(text) {
+            Some(v) if (0..=MAX_INCOME).contains(&v) => Ok(()),
+            _ => Err(Invalid::OutOfRange("income")),
+        },
+        "member_name" if text.is_empty() => Err(Invalid::Required("member_name")),
+        "member_name" if text.chars().count() > super::validation::MAX_TEXT => {
+            Err(Invalid::TooLong("member_name"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A GPS fix.
@@ -293,7 +346,7 @@ pub fn update_record(
                                     }
                                 )*};
                             }
-                            member_fields!(name, birth_year, sex, insured, in_school, employed);
+                            member_fields!(name, birth_year, sex, insured, in_school, employed, position);
                         }
                         Some(_) => {}
                     }
@@ -351,6 +404,52 @@ impl HouseholdRecord {
             return Err(Invalid::OutOfRange("gps"));
         }
         Ok(())
+    }
+
+    /// Members in the household's order: by position, then (for members
+    /// recorded before positions) oldest first, then by key.
+    pub fn members_in_order(&self) -> Vec<(&String, &Member)> {
+        let mut list: Vec<(&String, &Member)> = self.roster.iter().collect();
+        list.sort_by(|(ka, a), (kb, b)| {
+            let pos = |m: &Member| m.position.unwrap_or(f64::MAX);
+            pos(a)
+                .total_cmp(&pos(b))
+                .then_with(|| {
+                    a.birth_year
+                        .unwrap_or(i64::MAX)
+                        .cmp(&b.birth_year.unwrap_or(i64::MAX))
+                })
+                .then_with(|| ka.cmp(kb))
+        });
+        list
+    }
+
+    /// Moves a member one place up or down, numbering everyone's position
+    /// in the new order.
+    pub fn move_member(&mut self, key: &str, up: bool) {
+        let mut order: Vec<String> = self
+            .members_in_order()
+            .into_iter()
+            .map(|(k, _)| k.clone())
+            .collect();
+        let Some(i) = order.iter().position(|k| k == key) else {
+            return;
+        };
+        let j = if up { i.checked_sub(1) } else { Some(i + 1) };
+        let Some(j) = j.filter(|j| *j < order.len()) else {
+            return;
+        };
+        order.swap(i, j);
+        for (n, k) in order.iter().enumerate() {
+            if let Some(m) = self.roster.get_mut(k) {
+                m.position = Some(n as f64);
+            }
+        }
+    }
+
+    /// The position a new member takes: after everyone listed.
+    pub fn next_position(&self) -> f64 {
+        self.roster.len() as f64
     }
 
     fn ages(&self, year: i64) -> impl Iterator<Item = (i64, &Member)> {

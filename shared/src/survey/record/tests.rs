@@ -18,6 +18,7 @@ fn member(name: &str, birth_year: i64, employed: bool) -> Member {
         insured: Some(true),
         in_school: None,
         employed: Some(employed),
+        position: None,
     }
 }
 
@@ -284,4 +285,69 @@ fn implausible_record_values_are_refused_and_nothing_is_written() {
         );
     }
     assert_eq!(doc.get_heads(), heads, "nothing written");
+}
+
+#[test]
+fn members_keep_their_order_and_move_one_place_at_a_time() {
+    let mut r = HouseholdRecord::default();
+    // Recorded before positions existed: oldest first.
+    r.roster
+        .insert("k-young".into(), member("Con", 2010, false));
+    r.roster.insert("k-old".into(), member("Mẹ", 1970, true));
+    let names = |r: &HouseholdRecord| -> Vec<String> {
+        r.members_in_order()
+            .into_iter()
+            .map(|(_, m)| m.name.clone())
+            .collect()
+    };
+    assert_eq!(names(&r), ["Mẹ", "Con"]);
+    r.move_member("k-young", true);
+    assert_eq!(names(&r), ["Con", "Mẹ"]);
+    // At the top already: nothing moves; an unknown key changes nothing.
+    let before = r.clone();
+    r.move_member("k-young", true);
+    r.move_member("nobody", false);
+    assert_eq!(r, before);
+    r.move_member("k-young", false);
+    assert_eq!(names(&r), ["Mẹ", "Con"]);
+}
+
+#[test]
+fn the_form_asks_school_and_work_only_at_the_ages_they_apply() {
+    let child = member("Con", 2019, false);
+    let teen = member("Con lớn", 2009, false);
+    let adult = member("Bố", 1980, true);
+    let unknown = Member {
+        birth_year: None,
+        ..member("Ai", 0, false)
+    };
+    use MemberQuestion::{Employed, InSchool};
+    assert!(child.asks(InSchool, 2025) && !child.asks(Employed, 2025));
+    assert!(teen.asks(InSchool, 2025) && teen.asks(Employed, 2025));
+    assert!(!adult.asks(InSchool, 2025) && adult.asks(Employed, 2025));
+    assert!(unknown.asks(InSchool, 2025) && unknown.asks(Employed, 2025));
+}
+
+#[test]
+fn typed_values_are_checked_as_they_are_typed() {
+    assert_eq!(check_input("birth_year", "", 2025), Ok(()));
+    assert_eq!(check_input("birth_year", " 1985 ", 2025), Ok(()));
+    assert_eq!(
+        check_input("birth_year", "3000", 2025),
+        Err(Invalid::OutOfRange("birth_year"))
+    );
+    assert_eq!(
+        check_input("birth_year", "19x5", 2025),
+        Err(Invalid::OutOfRange("birth_year"))
+    );
+    assert_eq!(check_input("income", "36.000.000", 2025), Ok(()));
+    assert_eq!(
+        check_input("income", "ba triệu", 2025),
+        Err(Invalid::OutOfRange("income"))
+    );
+    assert_eq!(
+        check_input("member_name", "  ", 2025),
+        Err(Invalid::Required("member_name"))
+    );
+    assert_eq!(check_input("member_name", "Lò Thị Hoa", 2025), Ok(()));
 }
