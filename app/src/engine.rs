@@ -72,6 +72,8 @@ pub struct View {
     pub last_sync: RwSignal<Option<i64>>,
     /// The service worker has cached the app: it starts without a network.
     pub offline_ready: RwSignal<bool>,
+    /// A newer version of the app is installed: a reload starts it.
+    pub new_version: RwSignal<bool>,
     /// The last problem worth telling the user about.
     pub problem: RwSignal<Option<Problem>>,
     /// The browser may evict this site's data (persistent storage refused).
@@ -115,6 +117,7 @@ impl View {
             last_saved: RwSignal::new(None),
             last_sync: RwSignal::new(None),
             offline_ready: RwSignal::new(false),
+            new_version: RwSignal::new(false),
             problem: RwSignal::new(None),
             storage_at_risk: RwSignal::new(false),
             commune_device: RwSignal::new(false),
@@ -184,6 +187,14 @@ pub fn boot(view: View) {
     leptos::task::spawn_local(async move {
         if platform::register_service_worker().await {
             view.offline_ready.set(true);
+            // A newer version installed while this one runs: say so; the
+            // person reloads when it suits them (everything is saved).
+            platform::on_new_version(move || view.new_version.set(true));
+            // Also while the app stays open for hours on one screen.
+            platform::every(
+                std::time::Duration::from_secs(300),
+                platform::check_for_new_version,
+            );
         }
         if platform::request_persistent_storage().await == Some(false) {
             view.storage_at_risk.set(true);
@@ -192,6 +203,9 @@ pub fn boot(view: View) {
     leptos::task::spawn_local(async move {
         let store = match LocalStore::open().await {
             Ok(store) => store,
+            Err(e) if e.0.contains(crate::store::NEWER_FORMAT) => {
+                return fail(view, t("store-newer-version"))
+            }
             Err(e) => {
                 return fail(
                     view,
@@ -714,7 +728,11 @@ async fn fetch_ticket(token: &str) -> Result<String, (Option<String>, String)> {
 
 fn on_socket_event(event: SocketEvent) {
     match event {
-        SocketEvent::Open => handle(Event::Connected),
+        SocketEvent::Open => {
+            // Online again: the relay may serve a newer app.
+            platform::check_for_new_version();
+            handle(Event::Connected)
+        }
         SocketEvent::Frame(bytes) => handle(Event::Frame(&bytes)),
         SocketEvent::Closed => {
             with_adapter(|a| a.socket = None);

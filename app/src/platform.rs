@@ -101,6 +101,75 @@ pub async fn register_service_worker() -> bool {
     }
 }
 
+/// Calls `f` once a newer service worker takes over this page (a new
+/// version of the app was installed while this one runs). Not on the
+/// first install, when no version controlled the page before.
+pub fn on_new_version(f: impl Fn() + 'static) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let container = window.navigator().service_worker();
+    // The first worker taking over a page that had none is this version's.
+    let controlled = std::cell::Cell::new(container.controller().is_some());
+    let callback = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+        if controlled.replace(true) {
+            f();
+        }
+    });
+    container.set_oncontrollerchange(Some(callback.as_ref().unchecked_ref()));
+    // Lives as long as the page.
+    callback.forget();
+}
+
+/// Asks the browser to look for a newer `sw.js` now (it also does on
+/// navigations); a newer one installs in the background.
+pub fn check_for_new_version() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let navigator = window.navigator();
+    if !js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
+        return;
+    }
+    let ready = navigator.service_worker().ready();
+    wasm_bindgen_futures::spawn_local(async move {
+        let Ok(ready) = ready else { return };
+        if let Ok(registration) = JsFuture::from(ready).await {
+            if let Ok(registration) = registration.dyn_into::<web_sys::ServiceWorkerRegistration>()
+            {
+                if let Ok(promise) = registration.update() {
+                    let _ = JsFuture::from(promise).await;
+                }
+            }
+        }
+    });
+}
+
+/// Calls `f` every `period` for as long as the page lives.
+pub fn every(period: std::time::Duration, f: fn()) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let callback = wasm_bindgen::closure::Closure::<dyn Fn()>::new(f);
+    let millis = i32::try_from(period.as_millis()).unwrap_or(i32::MAX);
+    if window
+        .set_interval_with_callback_and_timeout_and_arguments_0(
+            callback.as_ref().unchecked_ref(),
+            millis,
+        )
+        .is_ok()
+    {
+        callback.forget();
+    }
+}
+
+/// Reloads the page (to start a newly installed version).
+pub fn reload() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
+    }
+}
+
 /// Asks the browser to keep this site's data under storage pressure
 /// (`navigator.storage.persist()`). `Some(false)` when it may still evict
 /// it (the app then warns), `None` where the API is missing.

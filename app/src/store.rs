@@ -18,6 +18,15 @@ const DB_NAME: &str = "ntm-survey";
 const SET_ASIDE: &str = "set-aside/";
 const CHUNKS: &str = "chunks";
 const META: &str = "meta";
+/// Photos and other files, content-addressed (key: SHA-256 hex).
+const BLOBS: &str = "blobs";
+/// The stored format this version writes. Each step of the upgrade only
+/// adds what the version before lacked: data a device holds is never
+/// dropped, whatever version it was stored by.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// What a refusal to open data stored by a newer version starts with.
+pub const NEWER_FORMAT: &str = "stored by a newer version of the app";
 
 /// A failed IndexedDB operation, as text the UI can show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,15 +83,28 @@ impl LocalStore {
     /// Opens (creating or upgrading) the database `name` (tests use their own).
     pub async fn open_named(name: &str) -> Result<Self, StoreError> {
         let db = Database::open(name)
-            .with_version(1u32)
+            .with_version(FORMAT_VERSION)
             .with_on_upgrade_needed(|event, db| {
                 if event.old_version() < 1.0 {
                     db.create_object_store(CHUNKS).build()?;
                     db.create_object_store(META).build()?;
                 }
+                if event.old_version() < 2.0 {
+                    db.create_object_store(BLOBS).build()?;
+                }
                 Ok(())
             })
-            .await?;
+            .await
+            .map_err(|e| {
+                // Stored by a newer version (an old copy of the app started
+                // after an update): refuse to open it, and touch nothing.
+                let text = e.to_string();
+                if text.contains("VersionError") || text.contains("less than") {
+                    StoreError(format!("{NEWER_FORMAT}: {text}"))
+                } else {
+                    StoreError(text)
+                }
+            })?;
         Ok(Self { db })
     }
 
@@ -176,6 +198,34 @@ impl LocalStore {
             .await?
             .collect::<Result<_, _>>()?;
         Ok(keys)
+    }
+
+    /// Keeps a file (a photo) under its SHA-256 hex, durably. Storing the
+    /// same content twice keeps one copy.
+    pub async fn put_blob(&self, hash: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(BLOBS)
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(strict())
+            .build()?;
+        tx.object_store(BLOBS)?
+            .put(Uint8Array::from(bytes))
+            .with_key(hash.to_owned())
+            .primitive()?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A file kept on this device, by its SHA-256 hex.
+    pub async fn blob(&self, hash: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let tx = self.db.transaction(BLOBS).build()?;
+        let value: Option<Uint8Array> = tx
+            .object_store(BLOBS)?
+            .get(hash.to_owned())
+            .primitive()?
+            .await?;
+        Ok(value.map(Into::into))
     }
 
     /// A setting of this device.

@@ -154,3 +154,85 @@ async fn a_chunk_that_does_not_load_is_set_aside_and_everything_else_opens() {
     assert!(again.set_aside.is_empty());
     assert_eq!(again.doc.get_heads(), kept.get_heads());
 }
+
+/// A database as version 1 of the app left it (chunks and settings, no
+/// photo store), holding a chunk and a setting.
+async fn version_1_database(name: &str, doc: &DocumentId) {
+    use indexed_db_futures::database::Database;
+    use indexed_db_futures::prelude::*;
+    use indexed_db_futures::transaction::TransactionMode;
+    use indexed_db_futures::typed_array::Uint8Array;
+    let db = Database::open(name)
+        .with_version(1u32)
+        .with_on_upgrade_needed(|_, db| {
+            db.create_object_store("chunks").build()?;
+            db.create_object_store("meta").build()?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let tx = db
+        .transaction(["chunks", "meta"])
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .unwrap();
+    tx.object_store("chunks")
+        .unwrap()
+        .put(Uint8Array::from(vec![7u8, 7, 7]))
+        .with_key(format!("{doc}/0000000000001-0000000000000001"))
+        .primitive()
+        .unwrap();
+    tx.object_store("meta")
+        .unwrap()
+        .put("unsynced".to_owned())
+        .with_key("note".to_owned())
+        .primitive()
+        .unwrap();
+    tx.commit().await.unwrap();
+    db.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_store_of_the_previous_format_is_upgraded_and_keeps_everything() {
+    let name = format!("upgrade-{}", js_sys::Date::now());
+    let doc = DocumentId::derived("upgrade");
+    version_1_database(&name, &doc).await;
+    let store = LocalStore::open_named(&name).await.expect("upgrade");
+    assert_eq!(store.load(&doc).await.unwrap().bytes, vec![vec![7, 7, 7]]);
+    assert_eq!(
+        store.meta("note").await.unwrap().as_deref(),
+        Some("unsynced")
+    );
+    store.put_blob("ab", vec![1, 2, 3]).await.unwrap();
+    store.put_blob("ab", vec![1, 2, 3]).await.unwrap();
+    assert_eq!(store.blob("ab").await.unwrap(), Some(vec![1, 2, 3]));
+    assert_eq!(store.blob("cd").await.unwrap(), None);
+}
+
+#[wasm_bindgen_test]
+async fn data_stored_by_a_newer_version_is_refused_and_left_alone() {
+    use indexed_db_futures::database::Database;
+    use indexed_db_futures::prelude::*;
+    let name = format!("newer-{}", js_sys::Date::now());
+    let newer = ntm_app::store::FORMAT_VERSION + 1;
+    let db = Database::open(name.as_str())
+        .with_version(newer)
+        .with_on_upgrade_needed(|_, db| {
+            db.create_object_store("chunks").build()?;
+            db.create_object_store("meta").build()?;
+            db.create_object_store("from-the-future").build()?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    db.close();
+    let refused = LocalStore::open_named(&name).await.err().expect("refused");
+    assert!(
+        refused.0.contains(ntm_app::store::NEWER_FORMAT),
+        "{refused}"
+    );
+    // Still there, at its version, with its stores.
+    let db = Database::open(name.as_str()).await.unwrap();
+    assert_eq!(db.version() as u32, newer);
+    assert!(db.object_store_names().any(|n| n == "from-the-future"));
+}

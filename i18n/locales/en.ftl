@@ -345,3 +345,9 @@ other-device = Another device ({ $id })
 move-up = Move up
 move-down = Move down
 field-position = Order
+
+## New version
+
+new-version = A new version of the app is ready. Everything is saved on this device, including what has not synced yet.
+new-version-reload = Use the new version
+store-newer-version = The data on this device was stored by a newer version of the app. Nothing was deleted: open the app again with a network to get the new version.

@@ -331,3 +331,9 @@ other-device = Máy khác ({ $id })
 move-up = Lên trên
 move-down = Xuống dưới
 field-position = Thứ tự
+
+## Phiên bản mới
+
+new-version = Đã có phiên bản mới của ứng dụng. Mọi dữ liệu đã lưu trên máy, kể cả những gì chưa đồng bộ.
+new-version-reload = Dùng phiên bản mới
+store-newer-version = Dữ liệu trên máy này do một phiên bản mới hơn của ứng dụng lưu. Không có gì bị xoá: hãy mở lại ứng dụng khi có mạng để dùng phiên bản mới.

@@ -1062,3 +1062,118 @@ async fn a_conflict_between_two_tablets_is_shown_with_both_devices_and_settled_i
     relay.terminate().await?;
     Ok(())
 }
+
+/// A copy of the built app as the next release would be: the same files
+/// with a service worker of another build (what makes browsers update).
+fn next_release(dist: &std::path::Path, into: &std::path::Path) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dist)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            std::fs::copy(entry.path(), into.join(entry.file_name()))?;
+        }
+    }
+    let sw = std::fs::read_to_string(dist.join("sw.js"))?;
+    let build = sw
+        .split("const BUILD = \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .ok_or_else(|| anyhow::anyhow!("sw.js has no BUILD"))?
+        .to_owned();
+    std::fs::write(into.join("sw.js"), sw.replace(&build, "next-release"))?;
+    // The relay would serve the old precompressed copies first.
+    for stale in ["sw.js.br", "sw.js.gz"] {
+        let _ = std::fs::remove_file(into.join(stale));
+    }
+    Ok(())
+}
+
+/// The relay starts serving a new version while a tablet holds work it has
+/// not synced: the tablet announces the version, starts it when the person
+/// taps, keeps the work (also offline, from the new version's cache) and
+/// syncs it.
+#[tokio::test]
+async fn a_new_app_version_is_announced_and_applied_without_losing_unsynced_work(
+) -> anyhow::Result<()> {
+    let dist = workspace::built_app();
+    let next = tempfile::tempdir()?;
+    next_release(&dist, next.path())?;
+    let data = tempfile::tempdir()?;
+    let profiles = tempfile::tempdir()?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], ntm_e2e::relay::free_port()));
+    let relay = Relay::start_on(data.path(), addr, Some(&dist)).await?;
+    let driver = Chromedriver::start().await?;
+    let tablet = driver.browser(&profiles.path().join("tablet")).await?;
+    tablet.goto(&relay.http_url()).await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#offline-ready')?.dataset.ready === 'true' && document.querySelector('#sync-status').dataset.status === 'up-to-date'",
+        T,
+        "the app cached and synced",
+    )
+    .await?;
+    relay.kill9().await?;
+    add_household(&tablet, "Giàng Thị Ly", "2", "Bản Hồ").await?;
+    wait_until(
+        &tablet,
+        "Number(document.querySelector('#unconfirmed').dataset.count) > 0",
+        T,
+        "work not yet on the relay",
+    )
+    .await?;
+
+    // The relay comes back with the next release.
+    let relay = Relay::start_on(data.path(), addr, Some(next.path())).await?;
+    let announced = wait_until(
+        &tablet,
+        "document.querySelector('#new-version') !== null",
+        T,
+        "the new version announced",
+    )
+    .await;
+    if announced.is_err() {
+        // Say where the update stopped.
+        let state = tablet.execute_async("const done = arguments[arguments.length - 1]; navigator.serviceWorker.getRegistration().then(r => done(JSON.stringify({active: r.active && r.active.state, waiting: !!r.waiting, installing: !!r.installing, controller: !!navigator.serviceWorker.controller})));", vec![]).await?;
+        let keys = tablet
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; caches.keys().then(done);",
+                vec![],
+            )
+            .await?;
+        eprintln!("service worker {state}, caches {keys}");
+    }
+    announced?;
+    save_screenshot(&tablet, "new-version").await?;
+    relay.kill9().await?;
+    click(&tablet, "#reload-new-version").await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#app')?.dataset.phase === 'ready'",
+        T,
+        "the new version started offline",
+    )
+    .await?;
+    let caches = tablet
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; caches.keys().then(done);",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        caches,
+        serde_json::json!(["ntm-app-next-release"]),
+        "only the new version's cache"
+    );
+    find_household(&tablet, "Giàng Thị Ly").await?;
+
+    let relay = Relay::start_on(data.path(), addr, Some(next.path())).await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#sync-status').dataset.status === 'up-to-date' && document.querySelector('#unconfirmed').dataset.count === '0'",
+        T,
+        "the kept work on the relay",
+    )
+    .await?;
+    tablet.close().await?;
+    relay.terminate().await?;
+    Ok(())
+}

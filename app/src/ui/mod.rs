@@ -78,6 +78,12 @@ pub fn App() -> impl IntoView {
                     {tf("succeeded-by", &[("commune", view.commune.get().into()), ("successor", s.name.clone().into()), ("on", s.on.to_string().into())])}
                 </p>
             })}
+            {move || view.new_version.get().then(|| view! {
+                <p id="new-version" class="notice" role="status">
+                    {t("new-version")}" "
+                    <button type="button" id="reload-new-version" on:click=|_| crate::platform::reload()>{t("new-version-reload")}</button>
+                </p>
+            })}
             {move || view.storage_at_risk.get().then(|| view! {
                 <p id="storage-at-risk" class="notice" role="status">{t("storage-at-risk")}</p>
             })}
