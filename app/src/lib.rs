@@ -18,3 +18,19 @@ pub mod ui;
 pub fn start() {
     leptos::mount::mount_to_body(ui::App);
 }
+
+/// The app's linear memory in bytes (Automerge documents, view models):
+/// what `cargo xtask bench` reports beside the JS heap, which does not
+/// include it.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = ntmMemoryBytes)]
+pub fn memory_bytes() -> f64 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| {
+            m.buffer()
+                .unchecked_into::<js_sys::ArrayBuffer>()
+                .byte_length() as f64
+        })
+        .unwrap_or(0.0)
+}

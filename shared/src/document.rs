@@ -38,28 +38,39 @@ pub(crate) fn genesis(actor: &[u8], build: impl FnOnce(&mut AutoCommit)) -> Auto
     doc.document().clone()
 }
 
-/// The paths (keys joined by `/`) under a map object where concurrent edits
+/// The paths (keys joined by `/`, sorted) under a map object where concurrent edits
 /// left more than one value, for "needs a decision" marks. Walks nested maps;
 /// lists and text are leaves (their elements merge and never conflict).
 pub fn conflicted_paths(doc: &Automerge, obj: &automerge::ObjId) -> Vec<String> {
     let mut out = Vec::new();
     walk_conflicts(doc, obj, "", &mut out);
+    out.sort();
     out
 }
 
 fn walk_conflicts(doc: &Automerge, obj: &automerge::ObjId, prefix: &str, out: &mut Vec<String>) {
-    for key in doc.keys(obj) {
+    // One pass over the map: each item says whether it has rivals, so only
+    // nested maps are read further (a `get_all` per key costs ten times more).
+    let mut children = Vec::new();
+    for item in doc.map_range(obj, ..) {
         let path = if prefix.is_empty() {
-            key.clone()
+            item.key.to_string()
         } else {
-            format!("{prefix}/{key}")
+            format!("{prefix}/{}", item.key)
         };
-        let values = doc.get_all(obj, key.as_str()).unwrap_or_default();
-        if values.len() > 1 {
+        if item.conflict {
             out.push(path);
-            continue;
+        } else if matches!(
+            item.value,
+            automerge::ValueRef::Object(automerge::ObjType::Map)
+        ) {
+            children.push((path, item.key.to_string()));
         }
-        if let Some((Value::Object(automerge::ObjType::Map), child)) = values.into_iter().next() {
+    }
+    for (path, key) in children {
+        if let Ok(Some((Value::Object(automerge::ObjType::Map), child))) =
+            doc.get(obj, key.as_str())
+        {
             walk_conflicts(doc, &child, &path, out);
         }
     }

@@ -70,8 +70,18 @@ pub enum HistoryError {
 
 /// What one change did, from the diff between its parents and itself.
 fn touched(doc: &Automerge, deps: &[ChangeHash], hash: ChangeHash) -> Vec<Touched> {
+    entries_touched(doc, deps, &[hash])
+}
+
+/// The entries of the root maps that differ between two states of `doc`
+/// (heads it holds): what a view must read again after new changes.
+pub fn entries_touched(
+    doc: &Automerge,
+    before: &[ChangeHash],
+    after: &[ChangeHash],
+) -> Vec<Touched> {
     let mut out = std::collections::BTreeSet::new();
-    for patch in doc.diff(deps, &[hash]) {
+    for patch in doc.diff(before, after) {
         let root_key = |p: &Prop| match p {
             Prop::Map(k) => Some(k.clone()),
             Prop::Seq(_) => None,

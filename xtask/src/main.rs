@@ -11,7 +11,8 @@
 //! - `bench [--devices N] [--seconds S]`: benchmarks; the relay load
 //!   benchmark runs the same simulated devices against `ntm-relay` and the
 //!   JS automerge-repo sync server and prints the side-by-side table
-//!   (evaluation of the demo province; relay memory under 100,000 unknown ids).
+//!   (evaluation of the demo province; relay memory under 100,000 unknown ids;
+//!   the field app in headless Chromium).
 //!
 //! Every step installs what it is missing, so a fresh machine needs only Rust.
 
@@ -82,8 +83,10 @@ fn main() -> ExitCode {
 }
 
 /// The core's benchmarks, the relay load benchmark against the JS sync
-/// server (extra arguments go to it: `--devices 1000`, `--seconds S`), then
-/// the relay's memory under one device asking for 100,000 unknown ids.
+/// server (extra arguments go to it: `--devices 1000`, `--seconds S`), the
+/// relay's memory under one device asking for 100,000 unknown ids, then the
+/// field app in headless Chromium (first sync, cold open, search, edit →
+/// durable, DOM nodes, memory, wasm size).
 fn bench(args: &[String]) -> Result<(), String> {
     cmd::cargo(&["bench", "-p", "ntm-core", "--bench", "evaluate_province"])?;
     install::npm_packages("tests/js")?;
@@ -97,7 +100,16 @@ fn bench(args: &[String]) -> Result<(), String> {
     probe
         .args(["bench", "-p", "ntm-e2e", "--bench", "unknown_ids"])
         .env("NTM_RELAY_BIN", target_dir().join("release/ntm-relay"));
-    cmd::run(&mut probe)
+    cmd::run(&mut probe)?;
+    // The field app in headless Chromium on the demo commune.
+    install::system_packages()?;
+    let dist = build_app::build()?;
+    let mut browser = cmd::cargo_command();
+    browser
+        .args(["bench", "-p", "ntm-e2e", "--bench", "browser_app"])
+        .env("NTM_RELAY_BIN", target_dir().join("release/ntm-relay"))
+        .env("NTM_APP_DIST", dist);
+    cmd::run(&mut browser)
 }
 
 fn flag(args: &[String], name: &str, default: &str) -> String {

@@ -26,6 +26,7 @@ use automerge::{Automerge, ChangeHash};
 use crate::catalog;
 use crate::date::Date;
 use crate::ids::{DocumentId, PeerId};
+use crate::survey::listing::SurveyReader;
 use crate::survey::{CommuneRef, SurveyError};
 use crate::sync::{Backoff, ClientEvent, ClientOutput, SyncClient, SyncStatus};
 
@@ -369,6 +370,8 @@ pub struct DeviceEngine {
     last_sync: Option<i64>,
     /// Heads of every document when the view was last computed.
     shown: Option<Vec<Vec<ChangeHash>>>,
+    /// Reads the survey again only where new changes touched it.
+    reader: SurveyReader,
 }
 
 /// The sync state the header shows.
@@ -441,6 +444,7 @@ impl DeviceEngine {
             last_saved: None,
             last_sync: None,
             shown: None,
+            reader: SurveyReader::default(),
         };
         let mut out = Vec::new();
         engine.request_round(Vec::new(), &mut out);
@@ -501,6 +505,8 @@ impl DeviceEngine {
             return None;
         }
         self.shown = Some(heads);
+        // Out of `self` while the documents are borrowed from it.
+        let mut reader = std::mem::take(&mut self.reader);
         let durable: BTreeMap<DocumentId, std::borrow::Cow<'_, Automerge>> = self
             .docs
             .keys()
@@ -529,7 +535,9 @@ impl DeviceEngine {
             registry: of_kind(Kind::Registry).next(),
             catalogs: of_kind(Kind::Catalog).collect(),
         };
-        Some(CommuneView::compute(sources, today))
+        let view = CommuneView::compute(sources, today, &mut reader);
+        self.reader = reader;
+        Some(view)
     }
 
     /// Advances the engine by one event.

@@ -14,7 +14,7 @@ use crate::date::Date;
 use crate::evaluation::{evaluate, evaluate_commune, lacking, Scorecard};
 use crate::registry::{self, Commune};
 use crate::survey::infrastructure::{self, Attestation, InfraEntry};
-use crate::survey::listing::{read_commune, HouseholdSet, Listing};
+use crate::survey::listing::{HouseholdSet, Listing, SurveyReader};
 use crate::survey::merge::{self, Succession};
 use crate::survey::{self, CommuneRef, HouseholdId};
 
@@ -66,8 +66,9 @@ pub struct Sources<'a> {
 }
 
 impl CommuneView {
-    /// Computes the view for `today` (the survey year is today's year).
-    pub fn compute(sources: Sources<'_>, today: Date) -> CommuneView {
+    /// Computes the view for `today` (the survey year is today's year);
+    /// `reader` re-reads only the households changed since its last read.
+    pub fn compute(sources: Sources<'_>, today: Date, reader: &mut SurveyReader) -> CommuneView {
         let empty = Automerge::new();
         let survey_doc = sources.survey.unwrap_or(&empty);
         let mut catalogs: Vec<Catalog> = sources
@@ -95,7 +96,7 @@ impl CommuneView {
             .unwrap_or_default();
         let appraisal = appraisal::assemble(&catalogs, sources.dossier, sources.verdicts);
         let year = i64::from(today.year);
-        let survey = read_commune(survey_doc, year);
+        let survey = reader.read(survey_doc, year);
         let mut behind = BTreeMap::new();
         let scorecards = crate::overview::sets_in_force(&catalogs, today)
             .into_iter()
