@@ -363,6 +363,29 @@ async fn forms_fill_the_record_and_infrastructure_of_the_demo_commune() -> anyho
         "the whole list again",
     )
     .await?;
+    // An attested indicator's gap leads to its statement on the other tab.
+    click(&tablet, "#tab-scorecard").await?;
+    wait_until(
+        &tablet,
+        "[...document.querySelectorAll('#scorecards .gap-entries')].some(b => b.textContent.includes('Xác nhận chỉ tiêu này'))",
+        T,
+        "an attested gap's link",
+    )
+    .await?;
+    tablet
+        .execute(
+            "[...document.querySelectorAll('#scorecards .gap-entries')].find(b => b.textContent.includes('Xác nhận chỉ tiêu này')).click()",
+            vec![],
+        )
+        .await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#attestations tr.attestation.focused') !== null",
+        T,
+        "the attestation in focus on the infrastructure tab",
+    )
+    .await?;
+    click(&tablet, "#tab-survey").await?;
 
     // A household's full record.
     click(&tablet, "#tab-survey").await?;

@@ -219,10 +219,28 @@ pub fn Infrastructure() -> impl IntoView {
     }
 }
 
+/// The attestation a scorecard gap sent the person to (its key), shown
+/// highlighted and scrolled into view.
+#[derive(Clone, Copy)]
+pub struct Focus(pub RwSignal<Option<String>>);
+
 /// Indicators the commune attests, with evidence.
 #[component]
 fn Attestations() -> impl IntoView {
     let view = expect_context::<View>();
+    let focus = expect_context::<Focus>().0;
+    // Once the rows exist, bring the focused one into view.
+    Effect::new(move |_| {
+        if let Some(key) = focus.get() {
+            let selector = format!("tr.attestation[data-indicator=\"{key}\"]");
+            if let Some(row) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector(&selector).ok().flatten())
+            {
+                row.scroll_into_view();
+            }
+        }
+    });
     let by = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     // The attested indicators of the sets in force, each under the key the
@@ -282,6 +300,21 @@ fn Attestations() -> impl IntoView {
     view! {
         <section class="card" id="attestations">
             <h2>{t("attest-title")}</h2>
+            // Two officers' statements made before syncing: one to keep.
+            {move || {
+                view.revision.track();
+                view.attestations.with(|all| {
+                    all.keys()
+                        .filter(|key| !engine::conflicts(&Entry::Attestation((*key).clone())).is_empty())
+                        .cloned()
+                        .collect::<Vec<_>>()
+                })
+                .into_iter()
+                .map(|key| view! {
+                    <super::decisions::Decisions entry=Entry::Attestation(key.clone()) title=tf("indicator-named", &[("indicator", key.into())])/>
+                })
+                .collect_view()
+            }}
             <label>{t("field-by")}
                 <input id="attest-by" placeholder=t("attest-by-placeholder") prop:value=by on:input=move |ev| by.set(event_target_value(&ev))/>
             </label>
@@ -304,7 +337,8 @@ fn Attestations() -> impl IntoView {
                             };
                             let (yes, no) = (id.clone(), id.clone());
                             view! {
-                                <tr class="attestation" data-indicator=id.clone() data-met=state.as_ref().map(|a| a.met.to_string())>
+                                <tr class="attestation" data-indicator=id.clone() data-met=state.as_ref().map(|a| a.met.to_string())
+                                    class:focused=focus.with(|f| f.as_deref() == Some(id.as_str()))>
                                     <td><strong>{label}</strong>" "{text}</td>
                                     <td class="status">{status}</td>
                                     <td><input class="attest-note" placeholder=t("attest-note-placeholder") prop:value=note on:input=move |ev| note.set(event_target_value(&ev))/></td>

@@ -43,6 +43,7 @@ pub fn App() -> impl IntoView {
     let selected = RwSignal::new(None);
     provide_context(households::Selected(selected));
     provide_context(households::Scope(RwSignal::new(None)));
+    provide_context(infrastructure::Focus(RwSignal::new(None)));
     // Another tab (or a gap's households) starts at the top of the page,
     // not where the long scorecard was scrolled to.
     Effect::new(move |_| {

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use ntm_core::appraisal::{Author, Happened};
-use ntm_core::catalog::Catalog;
+use ntm_core::catalog::{Catalog, Rule};
 use ntm_core::evaluation::{Scorecard, Status};
 use ntm_core::format::date_vi;
 use ntm_core::registry::Level;
@@ -12,6 +12,7 @@ use ntm_core::registry::Level;
 use ntm_core::survey::listing::HouseholdSet;
 
 use super::households::{Among, Scope, Selected};
+use super::infrastructure::Focus;
 use super::Tab;
 use crate::engine::View;
 use crate::i18n::{self, msg, t, tf};
@@ -66,6 +67,21 @@ fn card(sc: Scorecard) -> impl IntoView {
         })
         .collect();
     let set_short = i18n::label("set-short", sc.set.code());
+    // What each gap not computed from households is measured on: the
+    // works of the infrastructure tab, or the commune's own statement.
+    let catalog_doc = view
+        .catalogs
+        .with_untracked(|all| all.iter().find(|c| c.id == sc.catalog_id).cloned());
+    let measured_on = move |indicator: &str| {
+        let catalog = catalog_doc.as_ref()?;
+        let (_, ind) = catalog.indicator(indicator)?;
+        match ind.rule {
+            Rule::Attested => Some(Some(catalog.attestation_key(indicator))),
+            Rule::InfrastructureCount { .. } | Rule::InfrastructureShare { .. } => Some(None),
+            Rule::HouseholdShare { .. } | Rule::HouseholdAverage { .. } => None,
+        }
+    };
+    let focus = expect_context::<Focus>().0;
     view! {
         <section class="card scorecard" data-set=sc.set.code() data-met=sc.met().to_string()>
             <h2>{i18n::label("set", sc.set.code())} ": " <span class="score">{sc.score()}</span> " " {t("criteria")}</h2>
@@ -100,8 +116,16 @@ fn card(sc: Scorecard) -> impl IntoView {
                             </button>
                         }
                     });
+                    let entries = (link.is_none()).then(|| measured_on(&id)).flatten().map(|attested| {
+                        let text = if attested.is_some() { t("gap-attestation") } else { t("gap-infrastructure") };
+                        let show = move |_| {
+                            focus.set(attested.clone());
+                            tab.set(Tab::Infrastructure);
+                        };
+                        view! { <button type="button" class="chip gap-entries" on:click=show>{text}</button> }
+                    });
                     view! {
-                        <li data-indicator=id.clone()><strong>{criterion}</strong>{tf("gap-line", &[("indicator", id.as_str().into()), ("reason", reason.into())])} {link}</li>
+                        <li data-indicator=id.clone()><strong>{criterion}</strong>{tf("gap-line", &[("indicator", id.as_str().into()), ("reason", reason.into())])} {link} {entries}</li>
                     }
                 }).collect_view()}
             </ul>
