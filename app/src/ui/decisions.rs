@@ -71,7 +71,8 @@ fn value_text(key: &str, shown: &Shown) -> String {
         Shown::Text(s) if s.trim().is_empty() => "—".to_owned(),
         Shown::Text(s) => s.clone(),
         Shown::Int(n) if key == "birth_year" || key.ends_with("year") => n.to_string(),
-        Shown::Int(n) if key == "amount" || key.contains("income") => i18n::money(*n),
+        Shown::Int(n) if key == "income" => i18n::money(*n),
+        Shown::Int(n) if key == "at" => ntm_core::format::date_vi(*n),
         Shown::Int(n) => i18n::number(*n),
         Shown::Decimal(v) if key == "lat" || key == "lon" => i18n::decimal(*v, 5),
         Shown::Decimal(v) => i18n::decimal(*v, 2),
@@ -151,7 +152,11 @@ pub fn Decisions(entry: Entry, #[prop(optional)] title: Option<String>) -> impl 
                 .into_iter()
                 .map(|c: Conflict| {
                     let label = entry.with_value(|e| field_label(e, &c.path, &member_name));
-                    let key = c.path.last().cloned().unwrap_or_default();
+                    // An income source's key is the source; its value an amount.
+                    let key = match c.path.as_slice() {
+                        [record, income, _] if record == "record" && income == "income" => "income".to_owned(),
+                        _ => c.path.last().cloned().unwrap_or_default(),
+                    };
                     let path = c.path.clone();
                     let choices = c
                         .candidates
