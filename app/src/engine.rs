@@ -15,6 +15,7 @@ use futures_channel::oneshot;
 use leptos::prelude::*;
 use ntm_core::access::{Enrolment, RelayInfo, WriterInfo, WritersReply, WritersRequest};
 use ntm_core::appraisal::Appraisal;
+use ntm_core::blobs::Blobs;
 use ntm_core::catalog::Catalog;
 use ntm_core::date::Date;
 use ntm_core::device::view::Behind;
@@ -100,6 +101,8 @@ pub struct View {
     pub predecessor_names: RwSignal<Vec<String>>,
     /// Department verdicts, district review and dossier state.
     pub appraisal: RwSignal<Appraisal>,
+    /// Photos not yet wholly on the relay.
+    pub photos_waiting: RwSignal<usize>,
     /// Bumped whenever durable data changes: forms that read one household
     /// (see [`read_survey`]) track it.
     pub revision: RwSignal<u64>,
@@ -130,6 +133,7 @@ impl View {
             predecessor_names: RwSignal::new(Vec::new()),
             succeeded_by: RwSignal::new(None),
             appraisal: RwSignal::new(Appraisal::default()),
+            photos_waiting: RwSignal::new(0),
             revision: RwSignal::new(0),
         }
     }
@@ -153,8 +157,9 @@ struct Adapter {
     socket: Option<Socket>,
     /// Forms waiting for their edit's outcome.
     waiting: BTreeMap<EditId, oneshot::Sender<Result<(), EditError>>>,
-    /// New changes each bundle import merged, until its outcome is read.
-    imported: BTreeMap<EditId, usize>,
+    /// New changes and photo blobs each bundle import brought, until its
+    /// outcome is read.
+    imported: BTreeMap<EditId, (usize, Blobs)>,
     next_edit: u64,
 }
 
@@ -291,10 +296,18 @@ async fn start(view: View, store: LocalStore, enrolment: Option<Enrolment>) {
     let commune = enrolled.unwrap_or_else(survey::demo_commune);
     match open(&store, commune, enrolment.as_ref()).await {
         Ok((engine, effects, own_actors)) => {
+            let store = Rc::new(store);
+            crate::photos::start(
+                store.clone(),
+                engine.survey_id(),
+                enrolment.as_ref().map(|e| e.token.clone()),
+                view.photos_waiting,
+            )
+            .await;
             ADAPTER.with(|cell| {
                 *cell.borrow_mut() = Some(Adapter {
                     view,
-                    store: Rc::new(store),
+                    store,
                     engine,
                     enrolment,
                     own_actors,
@@ -487,11 +500,13 @@ pub async fn edit(command: Command) -> Result<(), EditError> {
     submit(|id| Event::Command(id, command)).await.1
 }
 
-/// A sync bundle of this device's survey (as durable here), and the file
-/// name to give it.
-pub fn export_bundle() -> Option<(String, Vec<u8>)> {
+/// A sync bundle of this device's survey (as durable here) with the photos
+/// it holds of it, and the file name to give it.
+pub async fn export_bundle() -> Option<(String, Vec<u8>)> {
+    let wanted = with_adapter(|a| a.engine.photo_blobs())?;
+    let photos = crate::photos::held(wanted).await;
     with_adapter(|a| {
-        let bytes = a.engine.export_bundle()?;
+        let bytes = a.engine.export_bundle(photos)?;
         let today = Date::of_unix_vn(platform::unix_seconds());
         let name = format!(
             "{}-{:04}{:02}{:02}.{}",
@@ -506,12 +521,28 @@ pub fn export_bundle() -> Option<(String, Vec<u8>)> {
     .flatten()
 }
 
-/// Merges a bundle from another device; resolves with the number of new
-/// changes once they are saved on this device.
-pub async fn import_bundle(bytes: Vec<u8>) -> Result<usize, EditError> {
+/// What a bundle brought: changes new to this device, photos kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Imported {
+    /// Changes this device did not have.
+    pub changes: usize,
+    /// Photos kept on this device (and queued for upload).
+    pub photos: usize,
+}
+
+/// Merges a bundle from another device; resolves once its changes and its
+/// photos are saved on this device.
+pub async fn import_bundle(bytes: Vec<u8>) -> Result<Imported, EditError> {
     let (id, result) = submit(|id| Event::ImportBundle(id, bytes)).await;
-    let new = with_adapter(|a| a.imported.remove(&id)).flatten();
-    result.map(|()| new.unwrap_or(0))
+    let (changes, blobs) = with_adapter(|a| a.imported.remove(&id))
+        .flatten()
+        .unwrap_or_default();
+    result?;
+    let photos = read_survey(ntm_core::survey::photo::all).unwrap_or_default();
+    let photos = crate::photos::keep_imported(blobs, &photos)
+        .await
+        .map_err(EditError::NotSaved)?;
+    Ok(Imported { changes, photos })
 }
 
 /// Feeds an edit-like event and waits for its outcome.
@@ -603,8 +634,12 @@ fn execute(effects: Vec<Effect>) {
                     let _ = done.send(result);
                 }
             }
-            Effect::Imported { edit, new_changes } => {
-                with_adapter(|a| a.imported.insert(edit, new_changes));
+            Effect::Imported {
+                edit,
+                new_changes,
+                photos,
+            } => {
+                with_adapter(|a| a.imported.insert(edit, (new_changes, photos)));
             }
             Effect::Publish => publish(),
             Effect::Log(line) => platform::log(&line),
@@ -731,11 +766,13 @@ fn on_socket_event(event: SocketEvent) {
         SocketEvent::Open => {
             // Online again: the relay may serve a newer app.
             platform::check_for_new_version();
+            crate::photos::set_online(true);
             handle(Event::Connected)
         }
         SocketEvent::Frame(bytes) => handle(Event::Frame(&bytes)),
         SocketEvent::Closed => {
             with_adapter(|a| a.socket = None);
+            crate::photos::set_online(false);
             handle(Event::Disconnected);
         }
     }

@@ -1,12 +1,14 @@
 //! `ntm-app`: the NTM Survey web app (Leptos, client-side rendered, wasm).
 //!
 //! Views in `ui/`; browser adapters in `store` (IndexedDB), `socket`
-//! (WebSocket) and `platform` (time, randomness, service worker); `engine`
-//! wires them to `ntm-core`, where all logic lives.
+//! (WebSocket), `platform` (time, randomness, service worker, images) and
+//! `photos` (photo blobs and their uploads); `engine` wires them to
+//! `ntm-core`, where all logic lives.
 #![cfg(target_arch = "wasm32")]
 
 pub mod engine;
 pub mod i18n;
+pub mod photos;
 pub mod platform;
 pub mod socket;
 pub mod store;

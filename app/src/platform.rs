@@ -320,3 +320,156 @@ pub async fn chosen_file(input: &web_sys::HtmlInputElement) -> Result<Option<Vec
         .map_err(|e| format!("{e:?}"))?;
     Ok(Some(js_sys::Uint8Array::new(&buffer).to_vec()))
 }
+
+/// A request to the relay with raw bytes both ways (the blob API): the
+/// status, the body, and `Retry-After` in seconds when the relay sent one.
+pub async fn fetch_bytes(
+    method: &str,
+    path: &str,
+    body: Option<&[u8]>,
+    bearer: Option<&str>,
+) -> Result<(u16, Vec<u8>, Option<u64>), String> {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = body {
+        init.set_body(&js_sys::Uint8Array::from(body));
+    }
+    let url = format!("{}{path}", relay_http_base());
+    let request = web_sys::Request::new_with_str_and_init(&url, &init)
+        .map_err(|_| format!("bad request to {url}"))?;
+    if body.is_some() {
+        let _ = request
+            .headers()
+            .set("content-type", "application/octet-stream");
+    }
+    if let Some(token) = bearer {
+        let _ = request
+            .headers()
+            .set("authorization", &format!("Bearer {token}"));
+    }
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| t("relay-unreachable"))?
+        .dyn_into::<web_sys::Response>()
+        .map_err(|_| "bad response".to_owned())?;
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse().ok());
+    let buffer = match response.array_buffer() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .map_err(|_| t("relay-unreachable"))?,
+        Err(_) => return Err("bad response".to_owned()),
+    };
+    Ok((
+        response.status(),
+        js_sys::Uint8Array::new(&buffer).to_vec(),
+        retry_after,
+    ))
+}
+
+/// `bytes` as a `blob:` URL the page can show (a photo).
+pub fn object_url(bytes: &[u8], mime: &str) -> Option<String> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
+
+/// An image file (camera photo, PNG…) redrawn as a JPEG whose longer side
+/// is at most `longest` pixels (never enlarged), at `quality` in `[0, 1]`;
+/// turned the way the camera held it. Fails with a sentence for a file the
+/// browser cannot read as an image.
+pub async fn jpeg_of(image: &[u8], longest: u32, quality: f64) -> Result<Vec<u8>, String> {
+    let not_an_image = || t("photo-not-an-image");
+    let window = web_sys::window().ok_or("no window")?;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(image));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(|_| not_an_image())?;
+    let bitmap: web_sys::ImageBitmap = JsFuture::from(
+        window
+            .create_image_bitmap_with_blob(&blob)
+            .map_err(|_| not_an_image())?,
+    )
+    .await
+    .map_err(|_| not_an_image())?
+    .dyn_into()
+    .map_err(|_| not_an_image())?;
+    let (w, h) = (bitmap.width().max(1), bitmap.height().max(1));
+    let scale = (f64::from(longest) / f64::from(w.max(h))).min(1.0);
+    let (tw, th) = (
+        ((f64::from(w) * scale).round() as u32).max(1),
+        ((f64::from(h) * scale).round() as u32).max(1),
+    );
+    let canvas: web_sys::HtmlCanvasElement = window
+        .document()
+        .ok_or("no document")?
+        .create_element("canvas")
+        .map_err(|e| format!("{e:?}"))?
+        .dyn_into()
+        .map_err(|_| "not a canvas".to_owned())?;
+    canvas.set_width(tw);
+    canvas.set_height(th);
+    let context: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .ok_or("no 2d context")?
+        .dyn_into()
+        .map_err(|_| "no 2d context".to_owned())?;
+    context
+        .draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, f64::from(tw), f64::from(th))
+        .map_err(|e| format!("{e:?}"))?;
+    bitmap.close();
+    let encoded = js_sys::Promise::new(&mut |resolve, reject| {
+        let failed = reject.clone();
+        let callback =
+            wasm_bindgen::closure::Closure::once_into_js(move |blob: wasm_bindgen::JsValue| {
+                if blob.is_null() {
+                    let _ = reject.call0(&wasm_bindgen::JsValue::NULL);
+                } else {
+                    let _ = resolve.call1(&wasm_bindgen::JsValue::NULL, &blob);
+                }
+            });
+        if canvas
+            .to_blob_with_type_and_encoder_options(
+                callback.unchecked_ref(),
+                "image/jpeg",
+                &wasm_bindgen::JsValue::from_f64(quality),
+            )
+            .is_err()
+        {
+            let _ = failed.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let jpeg: web_sys::Blob = JsFuture::from(encoded)
+        .await
+        .map_err(|_| t("photo-not-encoded"))?
+        .dyn_into()
+        .map_err(|_| t("photo-not-encoded"))?;
+    let buffer = JsFuture::from(jpeg.array_buffer())
+        .await
+        .map_err(|_| t("photo-not-encoded"))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// The bytes of every file chosen in a file input (several photos at once).
+pub async fn chosen_files(input: &web_sys::HtmlInputElement) -> Result<Vec<Vec<u8>>, String> {
+    let Some(files) = input.files() else {
+        return Ok(Vec::new());
+    };
+    let mut all = Vec::new();
+    for i in 0..files.length() {
+        if let Some(file) = files.get(i) {
+            let buffer = JsFuture::from(file.array_buffer())
+                .await
+                .map_err(|e| format!("{e:?}"))?;
+            all.push(js_sys::Uint8Array::new(&buffer).to_vec());
+        }
+    }
+    Ok(all)
+}

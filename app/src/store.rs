@@ -200,19 +200,36 @@ impl LocalStore {
         Ok(keys)
     }
 
-    /// Keeps a file (a photo) under its SHA-256 hex, durably. Storing the
-    /// same content twice keeps one copy.
-    pub async fn put_blob(&self, hash: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+    /// Keeps files (a photo and its thumbnail) under their SHA-256 hex and,
+    /// in the same strict transaction, the settings in `meta` (the photo's
+    /// place in the upload queue): a photo is never kept without its
+    /// upload, nor queued without its bytes. Storing the same content twice
+    /// keeps one copy.
+    pub async fn put_blobs(
+        &self,
+        blobs: Vec<(String, Vec<u8>)>,
+        meta: &[(String, String)],
+    ) -> Result<(), StoreError> {
         let tx = self
             .db
-            .transaction(BLOBS)
+            .transaction([BLOBS, META])
             .with_mode(TransactionMode::Readwrite)
             .with_options(strict())
             .build()?;
-        tx.object_store(BLOBS)?
-            .put(Uint8Array::from(bytes))
-            .with_key(hash.to_owned())
-            .primitive()?;
+        let files = tx.object_store(BLOBS)?;
+        for (hash, bytes) in blobs {
+            files
+                .put(Uint8Array::from(bytes))
+                .with_key(hash)
+                .primitive()?;
+        }
+        let settings = tx.object_store(META)?;
+        for (key, value) in meta {
+            settings
+                .put(value.clone())
+                .with_key(key.clone())
+                .primitive()?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -237,6 +254,42 @@ impl LocalStore {
             .primitive()?
             .await?;
         Ok(value)
+    }
+
+    /// The settings whose keys start with `prefix`, in key order.
+    pub async fn meta_with_prefix(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let tx = self.db.transaction(META).build()?;
+        let store = tx.object_store(META)?;
+        let range = prefix.to_owned()..format!("{prefix}\u{10FFFF}");
+        let keys: Vec<String> = store
+            .get_all_keys::<String>()
+            .with_query(range.clone())
+            .primitive()?
+            .await?
+            .collect::<Result<_, _>>()?;
+        let values: Vec<String> = store
+            .get_all::<String>()
+            .with_query(range)
+            .primitive()?
+            .await?
+            .collect::<Result<_, _>>()?;
+        Ok(keys.into_iter().zip(values).collect())
+    }
+
+    /// Removes a setting of this device, durably.
+    pub async fn delete_meta(&self, key: &str) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(META)
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(strict())
+            .build()?;
+        tx.object_store(META)?.delete(key.to_owned()).primitive()?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Stores a setting of this device.

@@ -203,10 +203,24 @@ async fn a_store_of_the_previous_format_is_upgraded_and_keeps_everything() {
         store.meta("note").await.unwrap().as_deref(),
         Some("unsynced")
     );
-    store.put_blob("ab", vec![1, 2, 3]).await.unwrap();
-    store.put_blob("ab", vec![1, 2, 3]).await.unwrap();
+    // A photo and its place in the upload queue, kept together; twice
+    // keeps one copy.
+    let queued = [("upload/ab".to_owned(), "ab:3".to_owned())];
+    for _ in 0..2 {
+        store
+            .put_blobs(vec![("ab".into(), vec![1, 2, 3])], &queued)
+            .await
+            .unwrap();
+    }
     assert_eq!(store.blob("ab").await.unwrap(), Some(vec![1, 2, 3]));
     assert_eq!(store.blob("cd").await.unwrap(), None);
+    assert_eq!(store.meta_with_prefix("upload/").await.unwrap(), queued);
+    store.delete_meta("upload/ab").await.unwrap();
+    assert!(store.meta_with_prefix("upload/").await.unwrap().is_empty());
+    assert_eq!(
+        store.meta("note").await.unwrap().as_deref(),
+        Some("unsynced")
+    );
 }
 
 #[wasm_bindgen_test]

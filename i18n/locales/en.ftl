@@ -28,6 +28,10 @@ unconfirmed = { $count ->
     [one] { $count } change not yet on the relay
    *[other] { $count } changes not yet on the relay
 }
+photos-waiting = { $count ->
+    [one] { $count } photo waiting to upload
+   *[other] { $count } photos waiting to upload
+}
 last-sync = Last synced: { $at }
 offline-ready = ✓ Works offline
 problem-set-aside = { $count ->
@@ -62,8 +66,12 @@ bundle-not-written = The file could not be made: { $error }
 bundle-nothing-to-export = Nothing to export yet.
 bundle-nothing-new = Nothing new: this device already has every change in the file.
 bundle-imported = { $count ->
-    [one] Imported and saved { $count } new change from the file.
-   *[other] Imported and saved { $count } new changes from the file.
+    [one] Imported and saved { $count } new change
+   *[other] Imported and saved { $count } new changes
+}{ $photos ->
+    [0] {""} from the file.
+    [one] {""} and { $photos } photo from the file.
+   *[other] {""} and { $photos } photos from the file.
 }
 bundle-not-a-bundle = This file is not an NTM Survey sync file.
 bundle-damaged = The sync file is damaged; nothing was imported ({ $reason }).
@@ -143,6 +151,19 @@ section-members = Members
 section-income = Yearly income
 section-living = Housing, water, sanitation, information
 section-gps = Position
+section-photos = Photos
+photos-title = Photos
+photos-none = No photos yet.
+photo-add = Take or choose photos
+photo-saving = Saving the photo…
+photo-waiting = Waiting to upload
+photo-not-here = Not on this device yet (needs network)
+photo-alt = Photo taken { $at }
+photo-close = Close
+photo-remove = Remove this photo
+photo-not-an-image = This file is not a picture this device can read.
+photo-not-encoded = Could not make a JPEG of this picture.
+photo-missing-on-device = The photo is no longer on this device.
 yes = Yes
 no = No
 not-recorded = — not recorded —

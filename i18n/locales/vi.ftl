@@ -27,6 +27,7 @@ unconfirmed = { $count ->
     [0] Mọi thay đổi đã lên máy chủ
    *[other] { $count } thay đổi chưa lên máy chủ
 }
+photos-waiting = { $count } ảnh chờ tải lên
 last-sync = Đồng bộ lần cuối: { $at }
 offline-ready = ✓ Dùng được khi mất mạng
 problem-set-aside = { $count } phần dữ liệu đã lưu không đọc được: đã cất riêng (không xoá), mọi dữ liệu khác vẫn mở.
@@ -57,7 +58,10 @@ bundle-saved = Đã lưu tệp { $file }: chuyển sang máy khác rồi bấm �
 bundle-not-written = Không tạo được tệp: { $error }
 bundle-nothing-to-export = Chưa có dữ liệu để xuất.
 bundle-nothing-new = Không có gì mới: máy này đã có mọi thay đổi trong tệp.
-bundle-imported = Đã nhập và lưu { $count } thay đổi mới từ tệp.
+bundle-imported = Đã nhập và lưu { $count } thay đổi mới { $photos ->
+    [0] từ tệp.
+   *[other] và { $photos } ảnh từ tệp.
+}
 bundle-not-a-bundle = Tệp này không phải tệp đồng bộ của ứng dụng.
 bundle-damaged = Tệp đồng bộ bị hỏng, không nhập gì ({ $reason }).
 bundle-other-commune = Tệp này là dữ liệu của { $theirs }, máy này khảo sát { $ours }: không nhập.
@@ -132,6 +136,19 @@ section-members = Thành viên
 section-income = Thu nhập trong năm
 section-living = Nhà ở, nước, vệ sinh, thông tin
 section-gps = Vị trí
+section-photos = Ảnh
+photos-title = Ảnh
+photos-none = Chưa có ảnh.
+photo-add = Chụp hoặc chọn ảnh
+photo-saving = Đang lưu ảnh…
+photo-waiting = Chờ tải lên
+photo-not-here = Ảnh chưa có trên máy này (cần mạng)
+photo-alt = Ảnh chụp lúc { $at }
+photo-close = Đóng
+photo-remove = Bỏ ảnh này
+photo-not-an-image = Tệp này không phải ảnh mà máy đọc được.
+photo-not-encoded = Không tạo được ảnh JPEG từ tệp này.
+photo-missing-on-device = Ảnh không còn trên máy này.
 yes = Có
 no = Không
 not-recorded = — chưa ghi —

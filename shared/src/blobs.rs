@@ -59,6 +59,9 @@ impl FromStr for BlobHash {
     }
 }
 
+/// Blobs with their bytes (a sync bundle's photos, a device's own).
+pub type Blobs = Vec<(BlobHash, Vec<u8>)>;
+
 /// Size limits of the relay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlobLimits {
@@ -291,12 +294,17 @@ mod tests {
         let h = HouseholdId::from_random([3; 16]);
         survey::add_household(&mut doc, &h, "Lò Thị Hoa", 2, "Bản Hồ", 10).unwrap();
         let photo = BlobHash::of(b"a photo of the house");
-        record::update_record(&mut doc, &h, 11, |r| r.photos.push(photo.to_string())).unwrap();
+        let thumb = BlobHash::of(b"its thumbnail");
+        record::update_record(&mut doc, &h, 11, |r| {
+            r.photos
+                .push(crate::survey::photo::Photo::new(photo, thumb, 11))
+        })
+        .unwrap();
         let found = referenced_blobs(&doc);
-        assert!(found.contains(&photo));
+        assert!(found.contains(&photo) && found.contains(&thumb));
         assert_eq!(
             found.len(),
-            1,
+            2,
             "ids and other text are not blobs: {found:?}"
         );
         assert!(!referenced_blobs(&survey::genesis(&survey::demo_commune())).contains(&photo));

@@ -174,7 +174,11 @@ async fn photos_upload_in_resumable_chunks_and_stay_in_their_commune() -> anyhow
     device
         .edit(&survey_id, |d| {
             ntm_core::survey::record::update_record(d, &household, 1_750_000_000, |r| {
-                r.photos.push(hash.to_string())
+                r.photos.push(ntm_core::survey::photo::Photo::new(
+                    hash,
+                    hash,
+                    1_750_000_000,
+                ))
             })
         })
         .await??;

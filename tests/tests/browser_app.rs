@@ -106,14 +106,6 @@ async fn offline_edit_survives_reload_and_reaches_a_second_browser() -> anyhow::
 
     // Add a household offline.
     add_household(&tablet, "Thào A Chứ", "6", "Bản Hồ").await?;
-    // Once saved, its record opens (the header reads the durable list).
-    wait_until(
-        &tablet,
-        "document.querySelector('#household-detail h2')?.textContent.includes('Thào A Chứ')",
-        T,
-        "the new household's record",
-    )
-    .await?;
     find_household(&tablet, "Thào A Chứ").await?;
     wait_until(
         &tablet,
@@ -231,8 +223,28 @@ async fn click(browser: &fantoccini::Client, css: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens the add-household form (from the list), fills and submits it.
+/// Adds a household through the form and waits until the app has saved it
+/// and opened its record (the header reads the durable list) (which, on a portrait screen, covers the list).
 async fn add_household(
+    browser: &fantoccini::Client,
+    head: &str,
+    members: &str,
+    village: &str,
+) -> anyhow::Result<()> {
+    submit_new_household(browser, head, members, village).await?;
+    wait_until(
+        browser,
+        &format!(
+            "document.querySelector('#household-detail h2')?.textContent.includes('{head}') === true"
+        ),
+        T,
+        &format!("the record of {head} open"),
+    )
+    .await
+}
+
+/// Opens the add-household form (from the list), fills and submits it.
+async fn submit_new_household(
     browser: &fantoccini::Client,
     head: &str,
     members: &str,
@@ -275,6 +287,24 @@ async fn find_household(browser: &fantoccini::Client, head: &str) -> anyhow::Res
         &format!("[...document.querySelectorAll('#household-list .household')].some(r => r.dataset.head === '{head}')"),
         T,
         &format!("{head} in the list"),
+    )
+    .await
+}
+
+/// Finds a household by name and opens its record.
+async fn open_household(browser: &fantoccini::Client, head: &str) -> anyhow::Result<()> {
+    find_household(browser, head).await?;
+    browser
+        .execute(
+            "[...document.querySelectorAll('#household-list .household')].find(r => r.dataset.head === arguments[0]).click()",
+            vec![serde_json::json!(head)],
+        )
+        .await?;
+    wait_until(
+        browser,
+        &format!("document.querySelector('#household-detail h2')?.textContent.includes('{head}') === true"),
+        T,
+        &format!("the record of {head}"),
     )
     .await
 }
@@ -390,13 +420,6 @@ async fn forms_fill_the_record_and_infrastructure_of_the_demo_commune() -> anyho
     // A household's full record.
     click(&tablet, "#tab-survey").await?;
     add_household(&tablet, "Lồ Thị Dế", "1", "Bản Dền").await?;
-    wait_until(
-        &tablet,
-        "document.querySelector('#household-detail h2')?.textContent.includes('Lồ Thị Dế')",
-        T,
-        "the new household's record form",
-    )
-    .await?;
 
     // An impossible birth year is named as it is typed (nothing else is
     // blocked: the income field takes a value meanwhile) and refused.
@@ -809,7 +832,7 @@ async fn a_refused_write_is_reported_not_saved_and_not_sent_until_it_is() -> any
             vec![],
         )
         .await?;
-    add_household(&tablet, "Hộ chưa lưu", "2", "Bản Hồ").await?;
+    submit_new_household(&tablet, "Hộ chưa lưu", "2", "Bản Hồ").await?;
     wait_until(
         &tablet,
         "document.querySelector('#add-household').textContent.includes('Chưa lưu được vào máy')",
@@ -872,19 +895,17 @@ async fn a_refused_write_is_reported_not_saved_and_not_sent_until_it_is() -> any
 }
 
 /// Two tablets in a village without network exchange their work as a file:
-/// the bundle exported from one merges into the other, importing it twice
-/// changes nothing, and another commune's bundle is refused.
+/// the bundle exported from one merges into the other (with a photo taken
+/// offline), importing it twice changes nothing, and another commune's
+/// bundle is refused; once the relay is back the photo is uploaded once
+/// and a third tablet sees it.
 #[tokio::test]
 async fn a_sync_bundle_carries_households_between_two_offline_browsers() -> anyhow::Result<()> {
     let dist = workspace::built_app();
     let data = tempfile::tempdir()?;
     let profiles = tempfile::tempdir()?;
-    let relay = Relay::start_on(
-        data.path(),
-        std::net::SocketAddr::from(([127, 0, 0, 1], ntm_e2e::relay::free_port())),
-        Some(&dist),
-    )
-    .await?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], ntm_e2e::relay::free_port()));
+    let relay = Relay::start_on(data.path(), addr, Some(&dist)).await?;
     let driver = Chromedriver::start().await?;
     let ready = "document.querySelector('#offline-ready').dataset.ready === 'true' && document.querySelector('#sync-status').dataset.status === 'up-to-date'";
     let a = driver.browser(&profiles.path().join("a")).await?;
@@ -905,16 +926,46 @@ async fn a_sync_bundle_carries_households_between_two_offline_browsers() -> anyh
         .await?;
     }
     add_household(&a, "Sùng A Páo", "4", "Bản Tả Van").await?;
+    // A photo of the house, offline: kept on the tablet, waiting to upload.
+    let picture = dist.join("icon-512.png");
+    a.find(Locator::Css(
+        "#household-detail [data-photos=household] .photo-input",
+    ))
+    .await?
+    .send_keys(&picture.display().to_string())
+    .await?;
+    let thumb_shown = "[...document.querySelectorAll('#household-detail [data-photos=household] .thumb img')].some(i => i.complete && i.naturalWidth > 0)";
+    wait_until(
+        &a,
+        &format!("{thumb_shown} && document.querySelector('#household-detail .thumb').dataset.waiting === 'true' && document.querySelector('#photos-waiting').dataset.count === '1'"),
+        T,
+        "the photo's thumbnail, waiting to upload",
+    )
+    .await?;
+    a.execute(
+        "document.querySelector('#household-detail [data-photos=household]').scrollIntoView()",
+        vec![],
+    )
+    .await?;
+    save_screenshot(&a, "photo-waiting").await?;
+    let photo_hash: String = serde_json::from_value(
+        a.execute(
+            "return document.querySelector('#household-detail .thumb').dataset.hash",
+            vec![],
+        )
+        .await?,
+    )?;
     find_household(&a, "Sùng A Páo").await?;
 
     // Export on A (the file the download would save).
     a.execute(
         "window.__bundle = null; const make = URL.createObjectURL; \
-         URL.createObjectURL = (blob) => { window.__bundle = blob; return make(blob); };",
+         URL.createObjectURL = (blob) => { if (blob.type === 'application/octet-stream') window.__bundle = blob; return make(blob); };",
         vec![],
     )
     .await?;
     click(&a, "#export-bundle").await?;
+    wait_until(&a, "window.__bundle !== null", T, "the bundle file").await?;
     let bytes = a
         .execute_async(
             "const done = arguments[arguments.length - 1]; \
@@ -947,8 +998,18 @@ async fn a_sync_bundle_carries_households_between_two_offline_browsers() -> anyh
             .await
         }
     };
-    import("Đã nhập và lưu").await?;
-    find_household(&b, "Sùng A Páo").await?;
+    import("và 1 ảnh").await?;
+    // The photo came with it: shown offline, waiting on B too.
+    open_household(&b, "Sùng A Páo").await?;
+    wait_until(
+        &b,
+        &format!(
+            "{thumb_shown} && document.querySelector('#photos-waiting').dataset.count === '1'"
+        ),
+        T,
+        "the imported photo on B",
+    )
+    .await?;
     back_to_list(&b).await?;
     import("Không có gì mới").await?;
     save_screenshot(&b, "sync-bundle").await?;
@@ -959,7 +1020,7 @@ async fn a_sync_bundle_carries_households_between_two_offline_browsers() -> anyh
     other.name = "Xã Bản Hồ".into();
     std::fs::write(
         &file,
-        ntm_core::device::bundle::export(&other, &ntm_core::survey::genesis(&other)),
+        ntm_core::device::bundle::export(&other, &ntm_core::survey::genesis(&other), Vec::new()),
     )?;
     import("là dữ liệu của Xã Bản Hồ").await?;
     assert_eq!(
@@ -970,8 +1031,59 @@ async fn a_sync_bundle_carries_households_between_two_offline_browsers() -> anyh
         .await?,
         serde_json::json!("false")
     );
+
+    // The network comes back: the photo reaches the relay once (both
+    // tablets had it waiting; the second is told the relay has it).
+    let relay = Relay::start_on(data.path(), addr, Some(&dist)).await?;
+    for tablet in [&a, &b] {
+        wait_until(
+            tablet,
+            "document.querySelector('#sync-status').dataset.status === 'up-to-date' && document.querySelector('#photos-waiting').dataset.count === '0'",
+            T,
+            "synced, no photo waiting",
+        )
+        .await?;
+    }
+    let stored = |metrics: &str| {
+        metrics
+            .lines()
+            .find(|l| l.starts_with("ntm_blobs_stored_total"))
+            .and_then(|l| l.split_whitespace().last())
+            .map(str::to_owned)
+    };
+    let metrics = relay.request("GET", "/metrics", &[], vec![]).await?.text();
+    assert_eq!(
+        stored(&metrics).as_deref(),
+        Some("2"),
+        "the picture and its thumbnail, once each: {metrics}"
+    );
+    // A restart of A online finds nothing to upload.
+    a.refresh().await?;
+    wait_until(&a, ready, T, "A reopened and synced").await?;
+    let metrics = relay.request("GET", "/metrics", &[], vec![]).await?.text();
+    assert_eq!(stored(&metrics).as_deref(), Some("2"), "{metrics}");
+    let status = relay
+        .request("GET", &format!("/blobs/{photo_hash}/upload"), &[], vec![])
+        .await?
+        .text();
+    assert!(status.contains("\"complete\":true"), "{status}");
+
+    // A third tablet, online, sees the photo the relay now holds.
+    let c = driver.browser(&profiles.path().join("c")).await?;
+    c.goto(&relay.http_url()).await?;
+    wait_until(&c, ready, T, "C synced").await?;
+    open_household(&c, "Sùng A Páo").await?;
+    wait_until(
+        &c,
+        &format!("{thumb_shown} && document.querySelector('#household-detail .thumb').dataset.waiting === 'false'"),
+        T,
+        "the photo fetched from the relay",
+    )
+    .await?;
     a.close().await?;
     b.close().await?;
+    c.close().await?;
+    relay.terminate().await?;
     Ok(())
 }
 

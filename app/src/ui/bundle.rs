@@ -16,14 +16,18 @@ pub fn SyncBundle() -> impl IntoView {
     let busy = RwSignal::new(false);
     let input = NodeRef::<html::Input>::new();
     let export = move |_| {
-        let outcome = match engine::export_bundle() {
-            Some((name, bytes)) => match platform::download(&name, &bytes) {
-                Ok(()) => (true, tf("bundle-saved", &[("file", name.into())])),
-                Err(e) => (false, tf("bundle-not-written", &[("error", e.into())])),
-            },
-            None => (false, t("bundle-nothing-to-export")),
-        };
-        message.set(Some(outcome));
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let outcome = match engine::export_bundle().await {
+                Some((name, bytes)) => match platform::download(&name, &bytes) {
+                    Ok(()) => (true, tf("bundle-saved", &[("file", name.into())])),
+                    Err(e) => (false, tf("bundle-not-written", &[("error", e.into())])),
+                },
+                None => (false, t("bundle-nothing-to-export")),
+            };
+            busy.set(false);
+            message.set(Some(outcome));
+        });
     };
     let import = move |_| {
         let Some(el) = input.get_untracked() else {
@@ -39,8 +43,17 @@ pub fn SyncBundle() -> impl IntoView {
             el.set_value("");
             busy.set(false);
             message.set(outcome.map(|r| match r {
-                Ok(0) => (true, t("bundle-nothing-new")),
-                Ok(n) => (true, tf("bundle-imported", &[("count", n.into())])),
+                Ok(engine::Imported {
+                    changes: 0,
+                    photos: 0,
+                }) => (true, t("bundle-nothing-new")),
+                Ok(engine::Imported { changes, photos }) => (
+                    true,
+                    tf(
+                        "bundle-imported",
+                        &[("count", changes.into()), ("photos", photos.into())],
+                    ),
+                ),
                 Err(e) => (false, error_text(&e)),
             }));
         });
@@ -50,7 +63,7 @@ pub fn SyncBundle() -> impl IntoView {
             <h2>{t("bundle-title")}</h2>
             <p class="hint">{t("bundle-intro")}</p>
             <div class="actions">
-                <button type="button" id="export-bundle" on:click=export>{t("bundle-export")}</button>
+                <button type="button" id="export-bundle" on:click=export disabled=move || busy.get()>{t("bundle-export")}</button>
                 <label class="file-button">
                     <span>{t("bundle-import")}</span>
                     <input type="file" id="import-bundle" accept=".ntmbundle" node_ref=input on:change=import disabled=move || busy.get()/>

@@ -1,5 +1,6 @@
 //! The full household record (DESIGN.md §2.2): members as a repeat group,
-//! income by source, housing, water, sanitation, information access, GPS.
+//! income by source, housing, water, sanitation, information access, GPS,
+//! photos.
 //! Every committed field is one Automerge change that writes only that
 //! field, so two tablets filling in different parts never collide.
 
@@ -175,6 +176,11 @@ pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView
                 }
             }}
             <Position record=record put=put error=error/>
+            <h3>{t("section-photos")}</h3>
+            <super::photos::PhotoStrip name="household"
+                photos=Signal::derive(move || record.get().photos)
+                on_add=Callback::new(move |p| put(RecordEdit::AddPhoto(p)))
+                on_remove=Callback::new(move |h| put(RecordEdit::RemovePhoto(h)))/>
         </section>
     }
 }

@@ -7,6 +7,7 @@ mod enrol;
 mod household_form;
 mod households;
 mod infrastructure;
+mod photos;
 mod province;
 mod scorecard;
 mod sync_badge;

@@ -1,5 +1,6 @@
 //! Always-visible sync state: offline / syncing / up to date, unconfirmed
-//! changes, last sync, and whether the app can start offline.
+//! changes, photos waiting to upload, last sync, and whether the app can
+//! start offline.
 
 use leptos::prelude::*;
 use ntm_core::format::datetime_vi;
@@ -27,6 +28,10 @@ pub fn SyncBadge() -> impl IntoView {
             </span>
             <span id="unconfirmed" data-count=move || unconfirmed().to_string() hidden=move || !ready()>
                 {move || tf("unconfirmed", &[("count", unconfirmed().into())])}
+            </span>
+            <span id="photos-waiting" data-count=move || view.photos_waiting.get().to_string()
+                hidden=move || view.photos_waiting.get() == 0>
+                {move || tf("photos-waiting", &[("count", view.photos_waiting.get().into())])}
             </span>
             <span class="last-sync">
                 {move || view.last_sync.get().map(|at| tf("last-sync", &[("at", datetime_vi(at).into())]))}

@@ -3,8 +3,10 @@
 //! merges, like sync does; importing the same file twice changes nothing;
 //! a bundle of another commune is refused and names both communes.
 //!
-//! Format: a magic line, then CBOR `{0: commune code, 1: commune name,
-//! 2: survey document id, 3: the survey as Automerge bytes}`. The whole
+//! Format: a magic line, then CBOR `[0: commune code, 1: commune name,
+//! 2: survey document id, 3: the survey as Automerge bytes, 4: photos]`,
+//! each photo's blob as `[hash, bytes]` (checked against its hash on
+//! import; bundles without photos still open). The whole
 //! document travels, not only this device's changes: a tablet that merged
 //! a third tablet's work passes it on too, and Automerge applies only what
 //! the receiver lacks.
@@ -12,6 +14,7 @@
 use automerge::Automerge;
 use minicbor::{Decode, Encode};
 
+use crate::blobs::BlobHash;
 use crate::ids::DocumentId;
 use crate::survey::CommuneRef;
 
@@ -31,6 +34,25 @@ struct Wire {
     survey: String,
     #[cbor(n(3), with = "minicbor::bytes")]
     changes: Vec<u8>,
+    #[n(4)]
+    photos: Option<Vec<WireBlob>>,
+}
+
+#[derive(Encode, Decode)]
+struct WireBlob {
+    #[n(0)]
+    hash: String,
+    #[cbor(n(1), with = "minicbor::bytes")]
+    bytes: Vec<u8>,
+}
+
+/// A bundle checked against this device's commune.
+#[derive(Debug)]
+pub struct Opened {
+    /// The survey's changes to merge.
+    pub changes: Vec<u8>,
+    /// Photo blobs (thumbnails and pictures), each matching its hash.
+    pub photos: Vec<(BlobHash, Vec<u8>)>,
 }
 
 /// Why a bundle was not imported (nothing was changed).
@@ -52,13 +74,27 @@ pub enum BundleError {
     },
 }
 
-/// The bundle of a commune's survey document.
-pub fn export(commune: &CommuneRef, survey: &Automerge) -> Vec<u8> {
+/// The bundle of a commune's survey document and the photo blobs this
+/// device holds of it.
+pub fn export(
+    commune: &CommuneRef,
+    survey: &Automerge,
+    photos: Vec<(BlobHash, Vec<u8>)>,
+) -> Vec<u8> {
     let wire = Wire {
         code: commune.code.clone(),
         name: commune.name.clone(),
         survey: commune.document_id.to_string(),
         changes: survey.save(),
+        photos: Some(
+            photos
+                .into_iter()
+                .map(|(hash, bytes)| WireBlob {
+                    hash: hash.to_string(),
+                    bytes,
+                })
+                .collect(),
+        ),
     };
     let mut out = MAGIC.to_vec();
     // Writing into a Vec cannot fail.
@@ -66,9 +102,9 @@ pub fn export(commune: &CommuneRef, survey: &Automerge) -> Vec<u8> {
     out
 }
 
-/// Checks a bundle against this device's commune and returns the changes
-/// to merge.
-pub fn open(bytes: &[u8], commune: &CommuneRef) -> Result<Vec<u8>, BundleError> {
+/// Checks a bundle against this device's commune and its photos against
+/// their hashes; returns what to merge and keep.
+pub fn open(bytes: &[u8], commune: &CommuneRef) -> Result<Opened, BundleError> {
     let body = bytes.strip_prefix(MAGIC).ok_or(BundleError::NotABundle)?;
     let wire: Wire = minicbor::decode(body).map_err(|e| BundleError::Damaged(e.to_string()))?;
     let survey: DocumentId = wire
@@ -81,7 +117,23 @@ pub fn open(bytes: &[u8], commune: &CommuneRef) -> Result<Vec<u8>, BundleError> 
             ours: commune.name.clone(),
         });
     }
-    Ok(wire.changes)
+    let mut photos = Vec::new();
+    for blob in wire.photos.unwrap_or_default() {
+        let hash: BlobHash = blob
+            .hash
+            .parse()
+            .map_err(|_| BundleError::Damaged("bad photo name".into()))?;
+        if BlobHash::of(&blob.bytes) != hash {
+            return Err(BundleError::Damaged(format!(
+                "photo {hash} does not match its bytes"
+            )));
+        }
+        photos.push((hash, blob.bytes));
+    }
+    Ok(Opened {
+        changes: wire.changes,
+        photos,
+    })
 }
 
 /// Merges a bundle's changes into the survey; returns how many changes were

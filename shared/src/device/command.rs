@@ -7,6 +7,7 @@ use automerge::Automerge;
 
 use crate::survey::conflicts::{self, Entry};
 use crate::survey::infrastructure::{self, Attestation, InfraEntry};
+use crate::survey::photo::{self, Photo};
 use crate::survey::record::{self, Gps, Housing, Member, Sanitation, Sex, WaterSource};
 use crate::survey::{self, HouseholdEdit, HouseholdId, SurveyError};
 
@@ -112,8 +113,10 @@ pub enum RecordEdit {
     },
     /// Removes an income source.
     RemoveIncome(String),
-    /// Adds a photo's content hash (once).
-    AddPhoto(String),
+    /// Adds a photo (once per picture).
+    AddPhoto(Photo),
+    /// Removes the photo of this picture.
+    RemovePhoto(String),
 }
 
 /// One field of a member.
@@ -183,11 +186,8 @@ impl RecordEdit {
             RecordEdit::RemoveIncome(source) => {
                 r.income.remove(&source);
             }
-            RecordEdit::AddPhoto(hash) => {
-                if !r.photos.contains(&hash) {
-                    r.photos.push(hash);
-                }
-            }
+            RecordEdit::AddPhoto(p) => photo::add(&mut r.photos, p),
+            RecordEdit::RemovePhoto(hash) => photo::remove(&mut r.photos, &hash),
         }
     }
 }

@@ -17,12 +17,14 @@
 
 pub mod bundle;
 pub mod command;
+pub mod uploads;
 pub mod view;
 
 use std::collections::BTreeMap;
 
 use automerge::{Automerge, ChangeHash};
 
+use crate::blobs::BlobHash;
 use crate::catalog;
 use crate::date::Date;
 use crate::ids::{DocumentId, PeerId};
@@ -278,12 +280,16 @@ pub enum Effect {
         result: Result<(), EditError>,
     },
     /// A bundle merged this many changes new to the device (its
-    /// [`Effect::EditDone`] follows once they are saved).
+    /// [`Effect::EditDone`] follows once they are saved); keep its photos
+    /// (checked against their hashes) in the store and queue them for
+    /// upload.
     Imported {
         /// The import.
         edit: EditId,
         /// Changes the device did not have.
         new_changes: usize,
+        /// Photo blobs the bundle carried.
+        photos: Vec<(BlobHash, Vec<u8>)>,
     },
     /// What the views show changed: read [`DeviceEngine::view`] and
     /// [`DeviceEngine::status`].
@@ -492,10 +498,19 @@ impl DeviceEngine {
         }
     }
 
-    /// A sync bundle of the survey as durable on this device.
-    pub fn export_bundle(&self) -> Option<Vec<u8>> {
+    /// A sync bundle of the survey as durable on this device, with the
+    /// photo blobs the adapter found in its store (see
+    /// [`DeviceEngine::photo_blobs`]).
+    pub fn export_bundle(&self, photos: Vec<(BlobHash, Vec<u8>)>) -> Option<Vec<u8>> {
         let doc = self.durable(&self.survey_id())?;
-        Some(bundle::export(&self.commune, &doc))
+        Some(bundle::export(&self.commune, &doc, photos))
+    }
+
+    /// Every photo blob (pictures and thumbnails) the durable survey names.
+    pub fn photo_blobs(&self) -> std::collections::BTreeSet<BlobHash> {
+        self.durable(&self.survey_id())
+            .map(|doc| crate::blobs::referenced_blobs(&doc))
+            .unwrap_or_default()
     }
 
     /// The view of durable data, if it changed since the last call.
@@ -607,16 +622,20 @@ impl DeviceEngine {
     /// device's own changes.
     fn import_bundle(&mut self, edit: EditId, bytes: &[u8], out: &mut Vec<Effect>) {
         let id = self.survey_id();
-        let merged = bundle::open(bytes, &self.commune).and_then(|changes| {
+        let merged = bundle::open(bytes, &self.commune).and_then(|opened| {
             let doc = self
                 .client
                 .document_mut(&id)
                 .ok_or(bundle::BundleError::NotABundle)?;
-            bundle::merge(doc, &changes)
+            Ok((bundle::merge(doc, &opened.changes)?, opened.photos))
         });
         match merged {
-            Ok(new_changes) => {
-                out.push(Effect::Imported { edit, new_changes });
+            Ok((new_changes, photos)) => {
+                out.push(Effect::Imported {
+                    edit,
+                    new_changes,
+                    photos,
+                });
                 self.request_round(vec![edit], out);
             }
             Err(e) => out.push(Effect::EditDone {

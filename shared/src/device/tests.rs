@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use automerge::ActorId;
 
 use super::*;
+use crate::survey::photo::Photo;
 use crate::survey::{self, HouseholdId};
 use crate::sync::tests::TestRelay;
 
@@ -21,6 +22,7 @@ struct Device {
     timers: Vec<Timer>,
     done: Vec<(EditId, Result<(), EditError>)>,
     imported: Vec<usize>,
+    imported_photos: Vec<(BlobHash, Vec<u8>)>,
     sent: usize,
     compactions: usize,
     keys: u64,
@@ -72,6 +74,7 @@ fn start_with(
         timers: Vec::new(),
         done: Vec::new(),
         imported: Vec::new(),
+        imported_photos: Vec::new(),
         sent: 0,
         compactions: 0,
         keys: 0,
@@ -115,8 +118,13 @@ impl Device {
                     self.done.push((edit, result));
                     Vec::new()
                 }
-                Effect::Imported { new_changes, .. } => {
+                Effect::Imported {
+                    new_changes,
+                    photos,
+                    ..
+                } => {
                     self.imported.push(new_changes);
+                    self.imported_photos.extend(photos);
                     Vec::new()
                 }
                 Effect::SaveConfirmed { .. }
@@ -420,16 +428,34 @@ fn a_bundle_carries_the_survey_between_devices_without_a_network() {
     }
     a.command(add("Thào A Chứ", 1));
     a.settle();
+    // With a photo of the house: the bundle carries its blobs.
+    let (picture, thumb) = (b"the house".to_vec(), b"small".to_vec());
+    let photo = Photo::new(BlobHash::of(&picture), BlobHash::of(&thumb), 5);
+    a.command(Command::EditRecord {
+        id: HouseholdId::from_random([1; 16]),
+        edit: RecordEdit::AddPhoto(photo.clone()),
+    });
+    a.settle();
+    assert_eq!(a.engine.photo_blobs().into_iter().collect::<Vec<_>>(), {
+        let mut both = photo.blobs();
+        both.sort();
+        both
+    });
     b.command(add("Vàng Thị Mai", 2));
     b.settle();
-    let file = a.engine.export_bundle().unwrap();
+    let blobs = vec![
+        (BlobHash::of(&picture), picture.clone()),
+        (BlobHash::of(&thumb), thumb),
+    ];
+    let file = a.engine.export_bundle(blobs.clone()).unwrap();
     assert!(file.starts_with(bundle::MAGIC));
 
     let import = b.import(file.clone());
     assert_eq!(b.outcome(import), None, "not saved yet");
     b.settle();
     assert_eq!(b.outcome(import), Some(&Ok(())));
-    assert_eq!(b.imported, [1]);
+    assert_eq!(b.imported, [2]);
+    assert_eq!(b.imported_photos, blobs, "the photos, to keep and upload");
     let mut stored = b.stored_households();
     stored.sort();
     assert_eq!(stored, ["Thào A Chứ", "Vàng Thị Mai"]);
@@ -438,14 +464,14 @@ fn a_bundle_carries_the_survey_between_devices_without_a_network() {
     let again = b.import(file);
     b.settle();
     assert_eq!(b.outcome(again), Some(&Ok(())));
-    assert_eq!(b.imported, [1, 0]);
+    assert_eq!(b.imported, [2, 0]);
     assert_eq!(b.store[&survey_id()].len(), appended);
 
     // Another commune's bundle, or any other file, is refused; nothing changes.
     let mut other = survey::demo_commune();
     other.document_id = DocumentId::from_bytes([9; 16]);
     other.name = "Xã Bản Hồ".into();
-    let foreign = bundle::export(&other, &survey::genesis(&other));
+    let foreign = bundle::export(&other, &survey::genesis(&other), Vec::new());
     let refused = b.import(foreign);
     assert_eq!(
         b.outcome(refused),
@@ -466,6 +492,20 @@ fn a_bundle_carries_the_survey_between_devices_without_a_network() {
         b.outcome(damaged),
         Some(Err(EditError::Bundle(bundle::BundleError::Damaged(_))))
     ));
+    // A photo whose bytes do not match its name: the whole bundle refused.
+    let forged = bundle::export(
+        &survey::demo_commune(),
+        &survey::genesis(&survey::demo_commune()),
+        vec![(BlobHash::of(&picture), b"something else".to_vec())],
+    );
+    let forged = b.import(forged);
+    assert!(matches!(
+        b.outcome(forged),
+        Some(Err(EditError::Bundle(bundle::BundleError::Damaged(_))))
+    ));
     assert!(b.pending.is_empty());
     assert_eq!(b.store[&survey_id()].len(), appended);
+    // Only the two good imports handed over photos (the adapter keeps
+    // what it lacks): nothing of the refused ones.
+    assert_eq!(b.imported_photos.len(), 4);
 }

@@ -58,9 +58,9 @@ pub struct Evidence {
     /// What was seen or which document proves it.
     #[autosurgeon(missing = "Default::default")]
     pub note: String,
-    /// Content hashes of photos (blobs).
+    /// Photos of what was seen.
     #[autosurgeon(missing = "Default::default")]
-    pub photos: Vec<String>,
+    pub photos: Vec<super::photo::Photo>,
     /// Where.
     #[autosurgeon(missing = "Default::default")]
     pub gps: Option<Gps>,

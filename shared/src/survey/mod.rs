@@ -9,6 +9,7 @@ pub mod conflicts;
 pub mod infrastructure;
 pub mod listing;
 pub mod merge;
+pub mod photo;
 pub mod poverty;
 pub mod record;
 pub mod validation;

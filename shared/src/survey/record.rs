@@ -242,9 +242,9 @@ pub struct HouseholdRecord {
     /// Where the house is.
     #[autosurgeon(missing = "Default::default")]
     pub gps: Option<Gps>,
-    /// Content hashes (SHA-256, hex) of photos; the photos are blobs.
+    /// Photos of the house and the household's conditions.
     #[autosurgeon(missing = "Default::default")]
-    pub photos: Vec<String>,
+    pub photos: Vec<super::photo::Photo>,
 }
 
 /// How far a household's record is filled in.

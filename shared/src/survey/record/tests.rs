@@ -41,7 +41,11 @@ fn record_round_trips_and_old_households_read_empty() {
         lat: 22.3,
         lon: 103.9,
     });
-    record.photos.push("ab".repeat(32));
+    record.photos.push(crate::survey::photo::Photo::new(
+        crate::blobs::BlobHash::of(b"house"),
+        crate::blobs::BlobHash::of(b"thumb"),
+        NOW,
+    ));
     let heads = doc.get_heads();
     update_record(&mut doc, &id, NOW + 10, |r| *r = record.clone()).unwrap();
     assert_eq!(doc.get_changes(&heads).len(), 1, "one edit, one change");
