@@ -134,6 +134,7 @@ field-birth-year = Year of birth
 field-income = Income (đồng per year)
 field-income-source = Income source
 field-gps = GPS position (within Viet Nam)
+field-note = Evidence note
 field-roster = Number of members
 field-other = Field
 invalid-required = { $field } is required.
@@ -244,6 +245,16 @@ infra-road-state = { $km } km, { $state }
 infra-irrigation-state = { $irrigated } / { $area } ha irrigated
 infra-power-state = { $safe } / { $households } households with safe power
 evidence = Evidence
+evidence-edit = Photos, position, note
+evidence-photos = Photos, position ({ $count ->
+    [one] { $count } photo
+   *[other] { $count } photos
+})
+photos-count = { $count ->
+    [one] { $count } photo
+   *[other] { $count } photos
+}
+gps-recorded = position recorded
 state = State
 indicator = Indicator
 attest-title = Indicators the commune attests

@@ -570,6 +570,28 @@ async fn forms_fill_the_record_and_infrastructure_of_the_demo_commune() -> anyho
         "the road's length, the Vietnamese way",
     )
     .await?;
+    // Its evidence editor opens at once: a photo of the road.
+    let picture = dist.join("icon-192.png");
+    let thumb_in = |strip: &str| {
+        format!("[...document.querySelectorAll('{strip} .thumb img')].some(i => i.complete && i.naturalWidth > 0)")
+    };
+    tablet
+        .find(Locator::Css(
+            "tr.evidence-row [data-photos^=infra-] .photo-input",
+        ))
+        .await?
+        .send_keys(&picture.display().to_string())
+        .await?;
+    wait_until(
+        &tablet,
+        &format!(
+            "{} && document.querySelector('tr.infra.open .evidence-summary').textContent.includes('1 ảnh')",
+            thumb_in("tr.evidence-row [data-photos^=infra-]")
+        ),
+        T,
+        "the road's photo",
+    )
+    .await?;
     type_into(&tablet, "#attest-by", "Cán bộ NTM xã").await?;
     tablet
         .execute(
@@ -584,13 +606,48 @@ async fn forms_fill_the_record_and_infrastructure_of_the_demo_commune() -> anyho
         "the attestation",
     )
     .await?;
+    // The statement's evidence: a photo of the minutes.
+    tablet
+        .execute(
+            "document.querySelector('tr.attestation .evidence-open').click()",
+            vec![],
+        )
+        .await?;
     wait_until(
         &tablet,
-        "document.querySelector('#sync-status').dataset.status === 'up-to-date' && document.querySelector('#unconfirmed').dataset.count === '0'",
+        "document.querySelector('[data-photos^=attestation-] .photo-input') !== null",
         T,
-        "everything on the relay",
+        "the statement's evidence editor",
     )
     .await?;
+    tablet
+        .find(Locator::Css("[data-photos^=attestation-] .photo-input"))
+        .await?
+        .send_keys(&picture.display().to_string())
+        .await?;
+    wait_until(
+        &tablet,
+        &format!(
+            "{} && document.querySelector('tr.attestation .evidence-open').textContent.includes('1 ảnh') && document.querySelector('tr.attestation').dataset.met === 'false'",
+            thumb_in("[data-photos^=attestation-]")
+        ),
+        T,
+        "the statement's photo, the statement kept",
+    )
+    .await?;
+    wait_until(
+        &tablet,
+        "document.querySelector('#sync-status').dataset.status === 'up-to-date' && document.querySelector('#unconfirmed').dataset.count === '0' && document.querySelector('#photos-waiting').dataset.count === '0'",
+        T,
+        "everything on the relay, photos too",
+    )
+    .await?;
+    tablet
+        .execute(
+            "document.querySelector('tr.infra.open').scrollIntoView()",
+            vec![],
+        )
+        .await?;
     save_screenshot(&tablet, "infrastructure").await?;
 
     // English, chosen once, everywhere and kept on the device.

@@ -5,12 +5,12 @@
 //! field, so two tablets filling in different parts never collide.
 
 use leptos::prelude::*;
-use ntm_core::device::{Command, MemberField, RecordEdit};
+use ntm_core::device::{Command, MemberField, PhotosOf, RecordEdit};
 use ntm_core::format::{group_thousands, parse_vnd};
 use ntm_core::survey::conflicts::Entry;
 use ntm_core::survey::poverty::PovertyStandard;
 use ntm_core::survey::record::{
-    self, Gps, HouseholdRecord, Housing, Member, MemberQuestion, Sanitation, Sex, WaterSource,
+    self, HouseholdRecord, Housing, Member, MemberQuestion, Sanitation, Sex, WaterSource,
 };
 use ntm_core::survey::{HouseholdId, SurveyError};
 
@@ -177,10 +177,9 @@ pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView
             }}
             <Position record=record put=put error=error/>
             <h3>{t("section-photos")}</h3>
-            <super::photos::PhotoStrip name="household"
-                photos=Signal::derive(move || record.get().photos)
-                on_add=Callback::new(move |p| put(RecordEdit::AddPhoto(p)))
-                on_remove=Callback::new(move |h| put(RecordEdit::RemovePhoto(h)))/>
+            <super::photos::PhotoStrip name="household".to_owned()
+                of=PhotosOf::Household(id.get_value())
+                photos=Signal::derive(move || record.get().photos)/>
         </section>
     }
 }
@@ -396,44 +395,9 @@ fn Position(
     put: impl Fn(RecordEdit) + Copy + Send + Sync + 'static,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let locating = RwSignal::new(false);
-    let locate = move |_| {
-        locating.set(true);
-        leptos::task::spawn_local(async move {
-            let result = platform::current_position().await;
-            locating.set(false);
-            match result {
-                Ok((lat, lon)) => put(RecordEdit::Gps(Some(Gps { lat, lon }))),
-                Err(message) => error.set(Some(message)),
-            }
-        });
-    };
-    let typed = move |lat: String, lon: String| match (
-        ntm_core::format::parse_decimal(&lat),
-        ntm_core::format::parse_decimal(&lon),
-    ) {
-        (Some(lat), Some(lon)) => put(RecordEdit::Gps(Some(Gps { lat, lon }))),
-        _ => error.set(Some(error_text(&SurveyError::Invalid(
-            ntm_core::survey::Invalid::OutOfRange("gps"),
-        )))),
-    };
-    let lat = RwSignal::new(String::new());
-    let lon = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        let gps = record.get().gps;
-        lat.set(gps.map(|g| format!("{:.5}", g.lat)).unwrap_or_default());
-        lon.set(gps.map(|g| format!("{:.5}", g.lon)).unwrap_or_default());
-    });
     view! {
         <h3>{t("section-gps")}</h3>
-        <div class="inline">
-            <input id="gps-lat" placeholder=t("gps-lat") inputmode="decimal" prop:value=lat
-                on:change=move |ev| { lat.set(event_target_value(&ev)); typed(lat.get_untracked(), lon.get_untracked()) }/>
-            <input id="gps-lon" placeholder=t("gps-lon") inputmode="decimal" prop:value=lon
-                on:change=move |ev| { lon.set(event_target_value(&ev)); typed(lat.get_untracked(), lon.get_untracked()) }/>
-            <button type="button" id="locate" on:click=locate disabled=move || locating.get()>
-                {move || if locating.get() { t("gps-locating") } else { t("gps-locate") }}
-            </button>
-        </div>
+        <super::gps::GpsField gps=Signal::derive(move || record.get().gps)
+            on_set=Callback::new(move |gps| put(RecordEdit::Gps(gps))) error=error/>
     }
 }

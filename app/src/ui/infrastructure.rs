@@ -6,7 +6,7 @@ use ntm_core::catalog::Rule;
 use ntm_core::device::Command;
 use ntm_core::format::{date_vi, parse_decimal};
 use ntm_core::survey::conflicts::Entry;
-use ntm_core::survey::infrastructure::{Attestation, Evidence, InfraEntry, InfraKind};
+use ntm_core::survey::infrastructure::{Attestation, Evidence, EvidenceOf, InfraEntry, InfraKind};
 use ntm_core::survey::{HouseholdId, Invalid, SurveyError};
 
 use super::households::error_text;
@@ -95,6 +95,8 @@ pub fn Infrastructure() -> impl IntoView {
     let meets = RwSignal::new(true);
     let note = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    // The entry whose evidence editor is open.
+    let open = RwSignal::new(None::<String>);
     let picked = move || InfraKind::ALL[kind.get()];
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -137,6 +139,8 @@ pub fn Infrastructure() -> impl IntoView {
             .await;
             match result {
                 Ok(()) => {
+                    // Photos and position next, while the officer is there.
+                    open.set(Some(id.as_str().to_owned()));
                     error.set(None);
                     name.set(String::new());
                     first.set(String::new());
@@ -207,15 +211,75 @@ pub fn Infrastructure() -> impl IntoView {
             <table id="infrastructure-list">
                 <thead><tr><th>{t("infra-kind")}</th><th>{t("field-name")}</th><th>{t("state")}</th><th>{t("evidence")}</th></tr></thead>
                 <tbody>
-                    {move || view.infrastructure.get().into_iter().map(|(_, e)| view! {
-                        <tr class="infra">
-                            <td>{i18n::label("infra-kind", e.kind.code())}</td><td>{e.name.clone()}</td><td>{describe(&e)}</td><td>{e.evidence.note.clone()}</td>
-                        </tr>
-                    }).collect_view()}
+                    // Keyed by entry: an open evidence editor stays open while
+                    // other entries change.
+                    <For each=move || view.infrastructure.with(|l| l.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>())
+                        key=|id| id.clone() let(id)>
+                        <InfraRow id=id open=open/>
+                    </For>
                 </tbody>
             </table>
         </section>
         <Attestations/>
+    }
+}
+
+/// One work: what it is, its state, its evidence; a tap opens the
+/// evidence editor under it.
+#[component]
+fn InfraRow(id: String, open: RwSignal<Option<String>>) -> impl IntoView {
+    let view = expect_context::<View>();
+    let key = StoredValue::new(id.clone());
+    let entry = Memo::new(move |_| {
+        key.with_value(|id| {
+            view.infrastructure
+                .with(|l| l.iter().find(|(i, _)| i == id).map(|(_, e)| e.clone()))
+        })
+    });
+    let is_open = move || key.with_value(|id| open.with(|o| o.as_ref() == Some(id)));
+    let toggle = move |_| {
+        let id = key.get_value();
+        open.update(|o| {
+            *o = if o.as_ref() == Some(&id) {
+                None
+            } else {
+                Some(id)
+            }
+        });
+    };
+    let evidence = Signal::derive(move || entry.get().map(|e| e.evidence).unwrap_or_default());
+    let summary = move || {
+        evidence.with(|e| {
+            let mut parts = vec![e.note.clone()];
+            if !e.photos.is_empty() {
+                parts.push(tf("photos-count", &[("count", e.photos.len().into())]));
+            }
+            if e.gps.is_some() {
+                parts.push(t("gps-recorded"));
+            }
+            parts.retain(|p| !p.is_empty());
+            parts.join(" · ")
+        })
+    };
+    view! {
+        <tr class="infra" data-id=id.clone() class:open=is_open>
+            <td>{move || entry.get().map(|e| i18n::label("infra-kind", e.kind.code()))}</td>
+            <td>{move || entry.get().map(|e| e.name)}</td>
+            <td>{move || entry.get().map(|e| describe(&e))}</td>
+            <td>
+                <span class="evidence-summary">{summary}</span>
+                <button type="button" class="secondary evidence-open" aria-expanded=move || is_open().to_string()
+                    on:click=toggle>{t("evidence-edit")}</button>
+            </td>
+        </tr>
+        {move || is_open().then(|| view! {
+            <tr class="evidence-row" data-of=key.get_value()>
+                <td colspan="4">
+                    <super::evidence::EvidenceEditor of=EvidenceOf::Infrastructure(key.get_value())
+                        name=format!("infra-{}", key.get_value()) evidence=evidence with_note=true/>
+                </td>
+            </tr>
+        })}
     }
 }
 
@@ -278,12 +342,19 @@ fn Attestations() -> impl IntoView {
         }
         list
     };
+    // The statement whose photos and position are open.
+    let open = RwSignal::new(None::<String>);
     let record = move |indicator: String, met: bool, note: String| {
+        // A statement made again keeps its photos and position.
+        let kept = view
+            .attestations
+            .with_untracked(|all| all.get(&indicator).map(|a| a.evidence.clone()))
+            .unwrap_or_default();
         let attestation = Attestation {
             met,
             evidence: Evidence {
                 note: note.trim().to_owned(),
-                ..Evidence::default()
+                ..kept
             },
             by: by.get_untracked().trim().to_owned(),
             at: platform::unix_seconds(),
@@ -324,6 +395,7 @@ fn Attestations() -> impl IntoView {
                 <tbody>
                     {move || {
                         let current = view.attestations.get();
+                        open.track();
                         indicators().into_iter().map(|(id, label, text)| {
                             let state = current.get(&id).cloned();
                             let note = RwSignal::new(state.as_ref().map(|a| a.evidence.note.clone()).unwrap_or_default());
@@ -336,6 +408,18 @@ fn Attestations() -> impl IntoView {
                                 None => t("not-attested"),
                             };
                             let (yes, no) = (id.clone(), id.clone());
+                            let here = id.clone();
+                            let is_open = open.with_untracked(|o| o.as_deref() == Some(id.as_str()));
+                            let photos = state.as_ref().map_or(0, |a| a.evidence.photos.len());
+                            let evidence = state.as_ref().map(|a| a.evidence.clone()).unwrap_or_default();
+                            let editor = (state.is_some() && is_open).then(|| view! {
+                                <tr class="evidence-row" data-of=id.clone()>
+                                    <td colspan="4">
+                                        <super::evidence::EvidenceEditor of=EvidenceOf::Attestation(id.clone())
+                                            name=format!("attestation-{id}") evidence=Signal::stored(evidence) with_note=false/>
+                                    </td>
+                                </tr>
+                            });
                             view! {
                                 <tr class="attestation" data-indicator=id.clone() data-met=state.as_ref().map(|a| a.met.to_string())
                                     class:focused=focus.with(|f| f.as_deref() == Some(id.as_str()))>
@@ -345,8 +429,15 @@ fn Attestations() -> impl IntoView {
                                     <td class="actions">
                                         <button type="button" class="attest-met" on:click=move |_| record(yes.clone(), true, note.get_untracked())>{t("met")}</button>
                                         <button type="button" class="secondary attest-not-met" on:click=move |_| record(no.clone(), false, note.get_untracked())>{t("not-met")}</button>
+                                        {state.is_some().then(|| view! {
+                                            <button type="button" class="secondary evidence-open" aria-expanded=is_open.to_string()
+                                                on:click=move |_| open.update(|o| *o = if o.as_deref() == Some(here.as_str()) { None } else { Some(here.clone()) })>
+                                                {tf("evidence-photos", &[("count", photos.into())])}
+                                            </button>
+                                        })}
                                     </td>
                                 </tr>
+                                {editor}
                             }
                         }).collect_view()
                     }}

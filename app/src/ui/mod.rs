@@ -4,6 +4,8 @@
 mod bundle;
 mod decisions;
 mod enrol;
+mod evidence;
+mod gps;
 mod household_form;
 mod households;
 mod infrastructure;

@@ -5,22 +5,21 @@
 
 use leptos::html;
 use leptos::prelude::*;
+use ntm_core::device::PhotosOf;
 use ntm_core::format::datetime_vi;
 use ntm_core::survey::photo::Photo;
 
-use crate::engine::View;
+use super::households::error_text;
+use crate::engine::{self, View};
 use crate::i18n::{t, tf};
 use crate::photos;
 
 /// The photos of one record or evidence; `name` tells the strips of one
-/// screen apart (`data-photos`).
+/// screen apart (`data-photos`). The strip sends its commands itself, so a
+/// photo being saved still reaches its record if the person has moved on.
 #[component]
-pub fn PhotoStrip(
-    name: &'static str,
-    photos: Signal<Vec<Photo>>,
-    on_add: Callback<Photo>,
-    on_remove: Callback<String>,
-) -> impl IntoView {
+pub fn PhotoStrip(name: String, of: PhotosOf, photos: Signal<Vec<Photo>>) -> impl IntoView {
+    let of = StoredValue::new(of);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let shown = RwSignal::new(None::<Photo>);
@@ -31,15 +30,21 @@ pub fn PhotoStrip(
         };
         busy.set(true);
         error.set(None);
+        let of = of.get_value();
         leptos::task::spawn_local(async move {
             let files = crate::platform::chosen_files(&el).await;
             el.set_value("");
             match files {
                 Ok(files) => {
                     for file in files {
-                        match photos::take(&file).await {
-                            Ok(photo) => on_add.run(photo),
-                            Err(e) => error.set(Some(e)),
+                        let added = match photos::take(&file).await {
+                            Ok(photo) => engine::edit(of.add(photo))
+                                .await
+                                .map_err(|e| error_text(&e)),
+                            Err(e) => Err(e),
+                        };
+                        if let Err(e) = added {
+                            error.set(Some(e));
                         }
                     }
                 }
@@ -64,7 +69,7 @@ pub fn PhotoStrip(
             </label>
             {move || error.get().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
             {move || shown.get().map(|photo| view! {
-                <Viewer photo=photo shown=shown on_remove=on_remove/>
+                <Viewer photo=photo shown=shown of=of error=error/>
             })}
         </div>
     }
@@ -107,7 +112,8 @@ fn Thumb(photo: Photo, shown: RwSignal<Option<Photo>>) -> impl IntoView {
 fn Viewer(
     photo: Photo,
     shown: RwSignal<Option<Photo>>,
-    on_remove: Callback<String>,
+    of: StoredValue<PhotosOf>,
+    error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let url = blob_url(photo.hash.clone());
     let hash = photo.hash.clone();
@@ -122,8 +128,11 @@ fn Viewer(
             <div class="actions">
                 <button type="button" class="secondary" id="close-photo" on:click=move |_| shown.set(None)>{t("photo-close")}</button>
                 <button type="button" class="danger" id="remove-photo" on:click=move |_| {
-                    on_remove.run(hash.clone());
+                    let remove = of.get_value().remove(hash.clone());
                     shown.set(None);
+                    leptos::task::spawn_local(async move {
+                        error.set(engine::edit(remove).await.err().map(|e| error_text(&e)));
+                    });
                 }>{t("photo-remove")}</button>
             </div>
         </div>

@@ -6,7 +6,7 @@
 use automerge::Automerge;
 
 use crate::survey::conflicts::{self, Entry};
-use crate::survey::infrastructure::{self, Attestation, InfraEntry};
+use crate::survey::infrastructure::{self, Attestation, EvidenceEdit, EvidenceOf, InfraEntry};
 use crate::survey::photo::{self, Photo};
 use crate::survey::record::{self, Gps, Housing, Member, Sanitation, Sex, WaterSource};
 use crate::survey::{self, HouseholdEdit, HouseholdId, SurveyError};
@@ -53,6 +53,13 @@ pub enum Command {
         /// The statement.
         attestation: Attestation,
     },
+    /// One part of the evidence of an infrastructure entry or a statement.
+    EditEvidence {
+        /// Whose evidence.
+        of: EvidenceOf,
+        /// The part and its value.
+        edit: EvidenceEdit,
+    },
     /// Keeps one of a field's concurrent values.
     Choose {
         /// The household, infrastructure entry or attestation.
@@ -62,6 +69,45 @@ pub enum Command {
         /// The chosen value's operation id ([`Candidate::id`](crate::survey::conflicts::Candidate)).
         candidate: String,
     },
+}
+
+/// Where a photo goes: a household's record, or a piece of evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhotosOf {
+    /// The household's own photos.
+    Household(HouseholdId),
+    /// The evidence of a work or a statement.
+    Evidence(EvidenceOf),
+}
+
+impl PhotosOf {
+    /// The command that adds `photo` here.
+    pub fn add(&self, photo: Photo) -> Command {
+        match self {
+            PhotosOf::Household(id) => Command::EditRecord {
+                id: id.clone(),
+                edit: RecordEdit::AddPhoto(photo),
+            },
+            PhotosOf::Evidence(of) => Command::EditEvidence {
+                of: of.clone(),
+                edit: EvidenceEdit::AddPhoto(photo),
+            },
+        }
+    }
+
+    /// The command that removes the photo of picture `hash` from here.
+    pub fn remove(&self, hash: String) -> Command {
+        match self {
+            PhotosOf::Household(id) => Command::EditRecord {
+                id: id.clone(),
+                edit: RecordEdit::RemovePhoto(hash),
+            },
+            PhotosOf::Evidence(of) => Command::EditEvidence {
+                of: of.clone(),
+                edit: EvidenceEdit::RemovePhoto(hash),
+            },
+        }
+    }
 }
 
 /// One part of a household record.
@@ -214,6 +260,9 @@ impl Command {
                 indicator,
                 attestation,
             } => infrastructure::attest(doc, &indicator, &attestation, now),
+            Command::EditEvidence { of, edit } => {
+                infrastructure::update_evidence(doc, &of, edit, now)
+            }
             Command::Choose {
                 entry,
                 path,

@@ -32,7 +32,7 @@ use crate::survey::listing::SurveyReader;
 use crate::survey::{CommuneRef, SurveyError};
 use crate::sync::{Backoff, ClientEvent, ClientOutput, SyncClient, SyncStatus};
 
-pub use command::{Command, MemberField, RecordEdit};
+pub use command::{Command, MemberField, PhotosOf, RecordEdit};
 pub use view::CommuneView;
 
 /// What a tracked document is to this device.

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use automerge::{Automerge, ReadDoc};
 use autosurgeon::{hydrate_prop, reconcile_prop, Hydrate, Reconcile};
 
+use super::photo::Photo;
 use super::record::Gps;
 use super::{commit, root_map, Invalid, SurveyError};
 use crate::evaluation::{Share, SurveyFacts};
@@ -220,6 +221,79 @@ pub fn attest(
         unix_seconds,
         "attestation",
     )
+}
+
+/// Whose evidence an edit is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvidenceOf {
+    /// An infrastructure entry, by id.
+    Infrastructure(String),
+    /// The statement on an attested indicator, by its key.
+    Attestation(String),
+}
+
+/// One change to a piece of evidence. Evidence is edited a part at a
+/// time, read from the current document: a photo added on one tablet and
+/// a note typed on another both stay.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EvidenceEdit {
+    /// What was seen, or which document proves it.
+    Note(String),
+    /// Adds a photo (once per picture).
+    AddPhoto(Photo),
+    /// Removes the photo of this picture.
+    RemovePhoto(String),
+    /// Where (from the device, or typed).
+    Gps(Option<Gps>),
+}
+
+/// Applies one evidence edit in one change.
+pub fn update_evidence(
+    doc: &mut Automerge,
+    of: &EvidenceOf,
+    edit: EvidenceEdit,
+    unix_seconds: i64,
+) -> Result<(), SurveyError> {
+    let (container, key) = match of {
+        EvidenceOf::Infrastructure(id) => ("infrastructure", id),
+        EvidenceOf::Attestation(key) => ("attestations", key),
+    };
+    let parent = root_map(doc, container)?;
+    let entry = match doc.get(&parent, key.as_str()) {
+        Ok(Some((automerge::Value::Object(_), id))) => id,
+        _ => return Err(SurveyError::UnknownEntry(key.clone())),
+    };
+    let before: Evidence = hydrate_prop(doc, &entry, "evidence").unwrap_or_default();
+    let mut after = before.clone();
+    match edit {
+        EvidenceEdit::Note(note) => {
+            let note = note.trim().to_owned();
+            if note.chars().count() > super::validation::MAX_NOTE {
+                return Err(SurveyError::Invalid(Invalid::TooLong("note")));
+            }
+            after.note = note;
+        }
+        EvidenceEdit::AddPhoto(p) => super::photo::add(&mut after.photos, p),
+        EvidenceEdit::RemovePhoto(hash) => super::photo::remove(&mut after.photos, &hash),
+        EvidenceEdit::Gps(gps) => {
+            if gps.is_some_and(|g| !g.in_viet_nam()) {
+                return Err(SurveyError::Invalid(Invalid::OutOfRange("gps")));
+            }
+            after.gps = gps;
+        }
+    }
+    if after == before {
+        return Ok(());
+    }
+    doc.transact_with::<_, _, SurveyError, _>(
+        |_| commit(unix_seconds, "evidence"),
+        |tx| {
+            reconcile_prop(tx, &entry, "evidence", &after)
+                .map_err(|e| SurveyError::Automerge(e.to_string()))
+        },
+    )
+    .map_err(|f| f.error)?;
+    Ok(())
 }
 
 fn read_all<T: Hydrate>(doc: &Automerge, container: &str) -> BTreeMap<String, T> {

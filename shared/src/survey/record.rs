@@ -210,6 +210,14 @@ pub struct Gps {
     pub lon: f64,
 }
 
+impl Gps {
+    /// Within Viet Nam, islands included, with a margin (a fix elsewhere is
+    /// a typing slip or a device that has not found its position).
+    pub fn in_viet_nam(&self) -> bool {
+        (7.0..=24.0).contains(&self.lat) && (101.0..=118.0).contains(&self.lon)
+    }
+}
+
 /// Everything recorded about a household beyond the quick fields.
 #[derive(Debug, Clone, Default, PartialEq, Reconcile, Hydrate)]
 pub struct HouseholdRecord {
@@ -396,11 +404,7 @@ impl HouseholdRecord {
                 return Err(Invalid::OutOfRange("income"));
             }
         }
-        // Viet Nam, islands included, with a margin.
-        if self
-            .gps
-            .is_some_and(|g| !(7.0..=24.0).contains(&g.lat) || !(101.0..=118.0).contains(&g.lon))
-        {
+        if self.gps.is_some_and(|g| !g.in_viet_nam()) {
             return Err(Invalid::OutOfRange("gps"));
         }
         Ok(())

@@ -8,6 +8,9 @@ use crate::message::Message;
 pub const MAX_MEMBERS: u32 = 50;
 /// Longest name or village the form accepts, in characters.
 pub const MAX_TEXT: usize = 120;
+/// Longest evidence note, in characters (a decision's number and date, what
+/// was seen).
+pub const MAX_NOTE: usize = 1000;
 
 /// A value the form must not accept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +34,7 @@ impl Invalid {
             Self::Required(f) => Message::new("invalid-required").with("field", field(f)),
             Self::TooLong(f) => Message::new("invalid-too-long")
                 .with("field", field(f))
-                .with("max", MAX_TEXT),
+                .with("max", if *f == "note" { MAX_NOTE } else { MAX_TEXT }),
             Self::MembersOutOfRange(n) => Message::new("invalid-members")
                 .with("max", MAX_MEMBERS)
                 .with("given", *n),
@@ -44,7 +47,7 @@ impl Invalid {
 }
 
 /// The fields validation names, each with the code of its label.
-pub const FIELDS: [(&str, &str); 15] = [
+pub const FIELDS: [(&str, &str); 16] = [
     ("head", "field-head"),
     ("village", "field-village"),
     ("name", "field-name"),
@@ -60,6 +63,7 @@ pub const FIELDS: [(&str, &str); 15] = [
     ("income_source", "field-income-source"),
     ("gps", "field-gps"),
     ("roster", "field-roster"),
+    ("note", "field-note"),
 ];
 
 /// A field's label as a message (`field-other` for a key not listed).
@@ -84,6 +88,9 @@ pub enum SurveyError {
     /// No such household.
     #[error("no household with id {0}")]
     UnknownHousehold(String),
+    /// No infrastructure entry or attestation under this key.
+    #[error("no infrastructure entry or statement {0}")]
+    UnknownEntry(String),
     /// The id is already used.
     #[error("a household with id {0} already exists")]
     DuplicateHousehold(String),

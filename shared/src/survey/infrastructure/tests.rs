@@ -195,3 +195,80 @@ fn a_fully_surveyed_commune_scores_19_of_19_through_the_document() {
         card
     );
 }
+
+#[test]
+fn evidence_is_edited_a_part_at_a_time_and_two_tablets_both_stay() {
+    use super::super::photo::Photo;
+    use crate::blobs::BlobHash;
+    let mut a = crate::survey::genesis(&crate::survey::demo_commune());
+    put_infrastructure(&mut a, "r1", &road("Đường Bản Hồ", 2.5, true), 10).unwrap();
+    let statement = Attestation {
+        met: true,
+        evidence: Evidence::default(),
+        by: "Cán bộ xã".into(),
+        at: 10,
+    };
+    attest(&mut a, "17.1", &statement, 10).unwrap();
+    let mut b = a.fork();
+    let photo = Photo::new(BlobHash::of(b"road"), BlobHash::of(b"r"), 11);
+    let of = EvidenceOf::Infrastructure("r1".into());
+    update_evidence(&mut a, &of, EvidenceEdit::AddPhoto(photo.clone()), 11).unwrap();
+    let here = Gps {
+        lat: 22.33,
+        lon: 103.84,
+    };
+    update_evidence(&mut b, &of, EvidenceEdit::Gps(Some(here)), 12).unwrap();
+    update_evidence(
+        &mut b,
+        &of,
+        EvidenceEdit::Note("Biên bản nghiệm thu số 12".into()),
+        12,
+    )
+    .unwrap();
+    a.merge(&mut b).unwrap();
+    let evidence = &infrastructure(&a)["r1"].evidence;
+    assert_eq!(evidence.photos, [photo]);
+    assert_eq!(evidence.gps, Some(here));
+    assert_eq!(evidence.note, "Biên bản nghiệm thu số 12");
+    assert_eq!(
+        infrastructure(&a)["r1"].length_km,
+        Some(2.5),
+        "the measures untouched"
+    );
+
+    // A statement's evidence too; nothing written for what is refused.
+    let key = EvidenceOf::Attestation("17.1".into());
+    let heads = a.get_heads();
+    assert!(matches!(
+        update_evidence(
+            &mut a,
+            &key,
+            EvidenceEdit::Gps(Some(Gps {
+                lat: 48.8,
+                lon: 2.3
+            })),
+            13
+        ),
+        Err(SurveyError::Invalid(Invalid::OutOfRange("gps")))
+    ));
+    assert!(matches!(
+        update_evidence(
+            &mut a,
+            &EvidenceOf::Attestation("9.9".into()),
+            EvidenceEdit::Note("x".into()),
+            13
+        ),
+        Err(SurveyError::UnknownEntry(_))
+    ));
+    assert!(update_evidence(&mut a, &key, EvidenceEdit::Note("x".repeat(1001)), 13).is_err());
+    assert_eq!(a.get_heads(), heads);
+    update_evidence(
+        &mut a,
+        &key,
+        EvidenceEdit::Note("Quyết định 123/QĐ-UBND".into()),
+        14,
+    )
+    .unwrap();
+    let kept = &attestations(&a)["17.1"];
+    assert!(kept.met && kept.evidence.note == "Quyết định 123/QĐ-UBND");
+}
