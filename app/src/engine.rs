@@ -452,6 +452,12 @@ pub fn conflicts(entry: &Entry) -> Vec<Conflict> {
     read_survey(|doc| ntm_core::survey::conflicts::of_entry(doc, entry)).unwrap_or_default()
 }
 
+/// Every value each field of an entry has had, newest first, as durable
+/// on this device.
+pub fn field_history(entry: &Entry) -> Vec<ntm_core::survey::field_history::FieldChange> {
+    read_survey(|doc| ntm_core::survey::field_history::of_entry(doc, entry)).unwrap_or_default()
+}
+
 /// Whether an actor is one of this device's sessions.
 pub fn is_own_actor(actor: &str) -> bool {
     with_adapter(|a| a.own_actors.contains(actor)).unwrap_or(false)

@@ -264,10 +264,7 @@ async fn keep(blobs: Vec<(String, Vec<u8>)>, queued: Vec<Queued>) -> Result<(), 
         .iter()
         .map(|q| (format!("{QUEUE}{}", q.id), encode(q)))
         .collect();
-    store
-        .put_blobs(blobs, &meta)
-        .await
-        .map_err(|e| e.to_string())?;
+    store.keep(blobs, &meta).await.map_err(|e| e.to_string())?;
     for q in queued {
         handle(UploadEvent::Queued(q));
     }
@@ -314,7 +311,7 @@ pub async fn url(hash: &str) -> Option<String> {
             }
             // Another device's photo: the relay has it, nothing to upload.
             let _ = store
-                .put_blobs(vec![(hash.to_owned(), bytes.clone())], &[])
+                .keep(vec![(hash.to_owned(), bytes.clone())], &[])
                 .await;
             bytes
         }

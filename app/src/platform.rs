@@ -238,6 +238,38 @@ pub async fn current_position() -> Result<(f64, f64), String> {
     }
 }
 
+/// A request to the relay with `body` of `content_type` (and the device
+/// token in a header when given); the response, or why there was none.
+async fn send(
+    method: &str,
+    path: &str,
+    body: Option<(&wasm_bindgen::JsValue, &str)>,
+    bearer: Option<&str>,
+) -> Result<web_sys::Response, String> {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    if let Some((body, _)) = body {
+        init.set_body(body);
+    }
+    let url = format!("{}{path}", relay_http_base());
+    let request = web_sys::Request::new_with_str_and_init(&url, &init)
+        .map_err(|_| format!("bad request to {url}"))?;
+    if let Some((_, content_type)) = body {
+        let _ = request.headers().set("content-type", content_type);
+    }
+    if let Some(token) = bearer {
+        let _ = request
+            .headers()
+            .set("authorization", &format!("Bearer {token}"));
+    }
+    let window = web_sys::window().ok_or("no window")?;
+    JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| t("relay-unreachable"))?
+        .dyn_into::<web_sys::Response>()
+        .map_err(|_| "bad response".to_owned())
+}
+
 /// A JSON request to the relay (with the device token in a header when
 /// given); the status and the body text, or why it failed.
 pub async fn fetch_json(
@@ -246,28 +278,14 @@ pub async fn fetch_json(
     body: Option<String>,
     bearer: Option<&str>,
 ) -> Result<(u16, String), String> {
-    let init = web_sys::RequestInit::new();
-    init.set_method(method);
-    if let Some(body) = &body {
-        init.set_body(&wasm_bindgen::JsValue::from_str(body));
-    }
-    let url = format!("{}{path}", relay_http_base());
-    let request = web_sys::Request::new_with_str_and_init(&url, &init)
-        .map_err(|_| format!("bad request to {url}"))?;
-    if body.is_some() {
-        let _ = request.headers().set("content-type", "application/json");
-    }
-    if let Some(token) = bearer {
-        let _ = request
-            .headers()
-            .set("authorization", &format!("Bearer {token}"));
-    }
-    let window = web_sys::window().ok_or("no window")?;
-    let response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .map_err(|_| t("relay-unreachable"))?
-        .dyn_into::<web_sys::Response>()
-        .map_err(|_| "bad response".to_owned())?;
+    let body = body.map(|b| wasm_bindgen::JsValue::from_str(&b));
+    let response = send(
+        method,
+        path,
+        body.as_ref().map(|b| (b, "application/json")),
+        bearer,
+    )
+    .await?;
     let status = response.status();
     let text = match response.text() {
         Ok(promise) => JsFuture::from(promise)
@@ -329,30 +347,14 @@ pub async fn fetch_bytes(
     body: Option<&[u8]>,
     bearer: Option<&str>,
 ) -> Result<(u16, Vec<u8>, Option<u64>), String> {
-    let init = web_sys::RequestInit::new();
-    init.set_method(method);
-    if let Some(body) = body {
-        init.set_body(&js_sys::Uint8Array::from(body));
-    }
-    let url = format!("{}{path}", relay_http_base());
-    let request = web_sys::Request::new_with_str_and_init(&url, &init)
-        .map_err(|_| format!("bad request to {url}"))?;
-    if body.is_some() {
-        let _ = request
-            .headers()
-            .set("content-type", "application/octet-stream");
-    }
-    if let Some(token) = bearer {
-        let _ = request
-            .headers()
-            .set("authorization", &format!("Bearer {token}"));
-    }
-    let window = web_sys::window().ok_or("no window")?;
-    let response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .map_err(|_| t("relay-unreachable"))?
-        .dyn_into::<web_sys::Response>()
-        .map_err(|_| "bad response".to_owned())?;
+    let body: Option<wasm_bindgen::JsValue> = body.map(|b| js_sys::Uint8Array::from(b).into());
+    let response = send(
+        method,
+        path,
+        body.as_ref().map(|b| (b, "application/octet-stream")),
+        bearer,
+    )
+    .await?;
     let retry_after = response
         .headers()
         .get("retry-after")

@@ -205,7 +205,7 @@ impl LocalStore {
     /// place in the upload queue): a photo is never kept without its
     /// upload, nor queued without its bytes. Storing the same content twice
     /// keeps one copy.
-    pub async fn put_blobs(
+    pub async fn keep(
         &self,
         blobs: Vec<(String, Vec<u8>)>,
         meta: &[(String, String)],
@@ -294,17 +294,7 @@ impl LocalStore {
 
     /// Stores a setting of this device.
     pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        let tx = self
-            .db
-            .transaction(META)
-            .with_mode(TransactionMode::Readwrite)
-            .with_options(strict())
-            .build()?;
-        tx.object_store(META)?
-            .put(value.to_owned())
-            .with_key(key.to_owned())
-            .primitive()?;
-        tx.commit().await?;
-        Ok(())
+        self.keep(Vec::new(), &[(key.to_owned(), value.to_owned())])
+            .await
     }
 }

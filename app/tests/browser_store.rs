@@ -208,7 +208,7 @@ async fn a_store_of_the_previous_format_is_upgraded_and_keeps_everything() {
     let queued = [("upload/ab".to_owned(), "ab:3".to_owned())];
     for _ in 0..2 {
         store
-            .put_blobs(vec![("ab".into(), vec![1, 2, 3])], &queued)
+            .keep(vec![("ab".into(), vec![1, 2, 3])], &queued)
             .await
             .unwrap();
     }

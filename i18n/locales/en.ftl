@@ -134,6 +134,7 @@ field-birth-year = Year of birth
 field-income = Income (đồng per year)
 field-income-source = Income source
 field-gps = GPS position (within Viet Nam)
+field-created-at = First recorded
 field-note = Evidence note
 field-roster = Number of members
 field-other = Field
@@ -373,6 +374,16 @@ decision-member = Member { $name }: { $field }
 decision-income = Income: { $source }
 decide-above = pick a value above
 this-device = This device
+history-title = Change history
+history-hint = Every value written to each field: who wrote it, on which device, when (newest first).
+history-empty = No changes yet.
+history-field = Field
+history-value = Value
+history-who = Written on
+history-more = { $count ->
+    [one] { $count } older change not shown.
+   *[other] { $count } older changes not shown.
+}
 other-device = Another device ({ $id })
 move-up = Move up
 move-down = Move down
@@ -386,5 +397,9 @@ store-newer-version = The data on this device was stored by a newer version of t
 indicator-named = Indicator { $indicator }
 note = Note
 time = Time
-gap-infrastructure = See the works →
+gap-works = { $count ->
+    [0] See the works →
+    [one] { $count } work below standard →
+   *[other] { $count } works below standard →
+}
 gap-attestation = Attest this indicator →

@@ -119,6 +119,7 @@ field-birth-year = Năm sinh
 field-income = Thu nhập (đồng/năm)
 field-income-source = Nguồn thu nhập
 field-gps = Tọa độ GPS (trong lãnh thổ Việt Nam)
+field-created-at = Ghi lần đầu
 field-note = Ghi chú minh chứng
 field-roster = Số thành viên
 field-other = Trường
@@ -349,6 +350,13 @@ decision-member = Thành viên { $name }: { $field }
 decision-income = Thu nhập: { $source }
 decide-above = chọn giá trị ở trên
 this-device = Máy này
+history-title = Lịch sử thay đổi
+history-hint = Mỗi giá trị đã ghi vào từng trường: ai ghi, trên máy nào, lúc nào (mới nhất trước).
+history-empty = Chưa có thay đổi nào.
+history-field = Trường
+history-value = Giá trị
+history-who = Máy ghi
+history-more = Còn { $count } thay đổi cũ hơn.
 other-device = Máy khác ({ $id })
 move-up = Lên trên
 move-down = Xuống dưới
@@ -362,5 +370,8 @@ store-newer-version = Dữ liệu trên máy này do một phiên bản mới h�
 indicator-named = Chỉ tiêu { $indicator }
 note = Ghi chú
 time = Thời điểm
-gap-infrastructure = Xem công trình →
+gap-works = { $count ->
+    [0] Xem công trình →
+   *[other] { $count } công trình chưa đạt →
+}
 gap-attestation = Xác nhận chỉ tiêu này →

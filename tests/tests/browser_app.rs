@@ -415,6 +415,25 @@ async fn forms_fill_the_record_and_infrastructure_of_the_demo_commune() -> anyho
         "the attestation in focus on the infrastructure tab",
     )
     .await?;
+    // A gap of works names how many miss their standard and marks them.
+    click(&tablet, "#tab-scorecard").await?;
+    let works: serde_json::Value = tablet
+        .execute(
+            "const b = [...document.querySelectorAll('#scorecards .gap-entries')].find(b => /\\d+ công trình chưa đạt/.test(b.textContent)); if (!b) return null; b.click(); return Number(b.textContent.match(/\\d+/)[0]);",
+            vec![],
+        )
+        .await?;
+    let works = works.as_u64().expect("a gap of works in the demo commune");
+    assert!(works > 0);
+    wait_until(
+        &tablet,
+        &format!(
+            "document.querySelectorAll('#infrastructure-list tr.infra.behind').length === {works}"
+        ),
+        T,
+        "the works behind the gap, marked",
+    )
+    .await?;
     click(&tablet, "#tab-survey").await?;
 
     // A household's full record.
@@ -1196,15 +1215,7 @@ async fn a_conflict_between_two_tablets_is_shown_with_both_devices_and_settled_i
             "offline",
         )
         .await?;
-        find_household(tablet, "Khổng Thị Xuyến").await?;
-        click(tablet, "#household-list .household").await?;
-        wait_until(
-            tablet,
-            "document.querySelector('#household-detail select[data-field=water]') !== null",
-            T,
-            "the record",
-        )
-        .await?;
+        open_household(tablet, "Khổng Thị Xuyến").await?;
         tablet
             .execute(
                 "const s = document.querySelector('#household-detail select[data-field=water]'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
@@ -1248,6 +1259,21 @@ async fn a_conflict_between_two_tablets_is_shown_with_both_devices_and_settled_i
         )
         .await?;
     }
+    // The field's history on A: its values, newest first, each with its
+    // device (the choice, both tablets' values).
+    a.execute(
+        "const d = document.querySelector('#household-detail details.history'); d.open = true; d.scrollIntoView();",
+        vec![],
+    )
+    .await?;
+    wait_until(
+        a,
+        "(() => { const rows = [...document.querySelectorAll('#household-detail .history tr.change[data-path=\"record/water\"]')].map(r => r.textContent); return rows.length === 3 && rows.filter(t => t.includes('Máy này')).length === 2 && rows.filter(t => t.includes('Máy tính bảng B')).length === 1 && rows[0].includes('Sông suối'); })()",
+        T,
+        "the water source's three values with their devices",
+    )
+    .await?;
+    save_screenshot(a, "field-history").await?;
     for tablet in tablets {
         tablet.close().await?;
     }

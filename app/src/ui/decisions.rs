@@ -5,14 +5,18 @@
 use leptos::prelude::*;
 use ntm_core::device::Command;
 use ntm_core::format::datetime_vi;
-use ntm_core::survey::conflicts::{Candidate, Conflict, Entry, Shown};
+use ntm_core::survey::conflicts::{Conflict, Entry, Shown};
 
 use super::households::error_text;
 use crate::engine::{self, View};
 use crate::i18n::{self, t, tf};
 
 /// The label of a field, from its path in the entry.
-fn field_label(entry: &Entry, path: &[String], member_name: &dyn Fn(&str) -> String) -> String {
+pub(super) fn field_label(
+    entry: &Entry,
+    path: &[String],
+    member_name: &dyn Fn(&str) -> String,
+) -> String {
     let field = |key: &str| match key {
         "name" if matches!(entry, Entry::Household(_)) => t("member-name"),
         "name" => t("field-name"),
@@ -66,7 +70,7 @@ fn field_label(entry: &Entry, path: &[String], member_name: &dyn Fn(&str) -> Str
 }
 
 /// A value as the person reads it (the field's key says how).
-fn value_text(key: &str, shown: &Shown) -> String {
+pub(super) fn value_text(key: &str, shown: &Shown) -> String {
     match shown {
         Shown::Text(s) if s.trim().is_empty() => "—".to_owned(),
         Shown::Text(s) => s.clone(),
@@ -77,6 +81,7 @@ fn value_text(key: &str, shown: &Shown) -> String {
         Shown::Decimal(v) if key == "lat" || key == "lon" => i18n::decimal(*v, 5),
         Shown::Decimal(v) => i18n::decimal(*v, 2),
         Shown::Bool(b) => t(if *b { "yes" } else { "no" }),
+        Shown::Time(at) => datetime_vi(*at),
         Shown::Code { prefix, code } => i18n::label(prefix, code),
         Shown::Fields(fields) => fields
             .iter()
@@ -89,19 +94,39 @@ fn value_text(key: &str, shown: &Shown) -> String {
 
 /// Who entered a value: this device, the enrolled device the relay named,
 /// or another device by the start of its session's id.
-fn who(candidate: &Candidate) -> String {
-    if engine::is_own_actor(&candidate.actor) {
+pub(super) fn who(actor: &str) -> String {
+    if engine::is_own_actor(actor) {
         return t("this-device");
     }
-    match engine::writer(&candidate.actor) {
+    match engine::writer(actor) {
         Some(w) => w.name,
         None => tf(
             "other-device",
-            &[(
-                "id",
-                candidate.actor.chars().take(8).collect::<String>().into(),
-            )],
+            &[("id", actor.chars().take(8).collect::<String>().into())],
         ),
+    }
+}
+
+/// The key that says how a field's value reads: an income source's key is
+/// the source, its value an amount.
+pub(super) fn value_key(path: &[String]) -> String {
+    match path {
+        [record, income, _] if record == "record" && income == "income" => "income".to_owned(),
+        _ => path.last().cloned().unwrap_or_default(),
+    }
+}
+
+/// The name of a household's member (for labels of member fields).
+pub(super) fn member_name(entry: &Entry, key: &str) -> String {
+    match entry {
+        Entry::Household(id) => engine::read_survey(|doc| {
+            ntm_core::survey::record::read_record(doc, id)
+                .ok()
+                .and_then(|r| r.roster.get(key).map(|m| m.name.clone()))
+        })
+        .flatten()
+        .unwrap_or_default(),
+        _ => String::new(),
     }
 }
 
@@ -132,18 +157,7 @@ pub fn Decisions(entry: Entry, #[prop(optional)] title: Option<String>) -> impl 
         }
     });
     let error = RwSignal::new(None::<String>);
-    let member_name = move |key: &str| {
-        entry.with_value(|e| match e {
-            Entry::Household(id) => engine::read_survey(|doc| {
-                ntm_core::survey::record::read_record(doc, id)
-                    .ok()
-                    .and_then(|r| r.roster.get(key).map(|m| m.name.clone()))
-            })
-            .flatten()
-            .unwrap_or_default(),
-            _ => String::new(),
-        })
-    };
+    let name_of = move |key: &str| entry.with_value(|e| member_name(e, key));
     move || {
         names.track();
         let list = conflicts.get();
@@ -151,12 +165,8 @@ pub fn Decisions(entry: Entry, #[prop(optional)] title: Option<String>) -> impl 
             let rows = list
                 .into_iter()
                 .map(|c: Conflict| {
-                    let label = entry.with_value(|e| field_label(e, &c.path, &member_name));
-                    // An income source's key is the source; its value an amount.
-                    let key = match c.path.as_slice() {
-                        [record, income, _] if record == "record" && income == "income" => "income".to_owned(),
-                        _ => c.path.last().cloned().unwrap_or_default(),
-                    };
+                    let label = entry.with_value(|e| field_label(e, &c.path, &name_of));
+                    let key = value_key(&c.path);
                     let path = c.path.clone();
                     let choices = c
                         .candidates
@@ -176,7 +186,7 @@ pub fn Decisions(entry: Entry, #[prop(optional)] title: Option<String>) -> impl 
                             view! {
                                 <button type="button" class="choice" data-actor=v.actor.clone() on:click=choose>
                                     <strong>{value_text(&key, &v.shown)}</strong>
-                                    <small>{format!("{} · {}", who(v), datetime_vi(v.at))}</small>
+                                    <small>{format!("{} · {}", who(&v.actor), datetime_vi(v.at))}</small>
                                 </button>
                             }
                         })

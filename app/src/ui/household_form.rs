@@ -180,6 +180,7 @@ pub fn HouseholdDetail(id: HouseholdId, on_close: Callback<()>) -> impl IntoView
             <super::photos::PhotoStrip name="household".to_owned()
                 of=PhotosOf::Household(id.get_value())
                 photos=Signal::derive(move || record.get().photos)/>
+            <super::history::FieldHistory entry=Entry::Household(id.get_value())/>
         </section>
     }
 }

@@ -97,6 +97,19 @@ pub fn Infrastructure() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     // The entry whose evidence editor is open.
     let open = RwSignal::new(None::<String>);
+    // Once the rows exist, bring the first work a gap pointed to into view.
+    let behind = expect_context::<Behind>().0;
+    Effect::new(move |_| {
+        if let Some(first) = behind.with(|b| b.iter().next().cloned()) {
+            let selector = format!("tr.infra[data-id=\"{first}\"]");
+            if let Some(row) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector(&selector).ok().flatten())
+            {
+                row.scroll_into_view();
+            }
+        }
+    });
     let picked = move || InfraKind::ALL[kind.get()];
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -237,6 +250,8 @@ fn InfraRow(id: String, open: RwSignal<Option<String>>) -> impl IntoView {
         })
     });
     let is_open = move || key.with_value(|id| open.with(|o| o.as_ref() == Some(id)));
+    let behind = expect_context::<Behind>().0;
+    let is_behind = move || key.with_value(|id| behind.with(|b| b.contains(id)));
     let toggle = move |_| {
         let id = key.get_value();
         open.update(|o| {
@@ -262,7 +277,7 @@ fn InfraRow(id: String, open: RwSignal<Option<String>>) -> impl IntoView {
         })
     };
     view! {
-        <tr class="infra" data-id=id.clone() class:open=is_open>
+        <tr class="infra" data-id=id.clone() class:open=is_open class:behind=is_behind>
             <td>{move || entry.get().map(|e| i18n::label("infra-kind", e.kind.code()))}</td>
             <td>{move || entry.get().map(|e| e.name)}</td>
             <td>{move || entry.get().map(|e| describe(&e))}</td>
@@ -277,11 +292,17 @@ fn InfraRow(id: String, open: RwSignal<Option<String>>) -> impl IntoView {
                 <td colspan="4">
                     <super::evidence::EvidenceEditor of=EvidenceOf::Infrastructure(key.get_value())
                         name=format!("infra-{}", key.get_value()) evidence=evidence with_note=true/>
+                    <super::history::FieldHistory entry=Entry::Infrastructure(key.get_value())/>
                 </td>
             </tr>
         })}
     }
 }
+
+/// The works a scorecard gap sent the person to (those that miss their
+/// standard), shown highlighted, the first scrolled into view.
+#[derive(Clone, Copy)]
+pub struct Behind(pub RwSignal<std::collections::BTreeSet<String>>);
 
 /// The attestation a scorecard gap sent the person to (its key), shown
 /// highlighted and scrolled into view.
@@ -417,6 +438,7 @@ fn Attestations() -> impl IntoView {
                                     <td colspan="4">
                                         <super::evidence::EvidenceEditor of=EvidenceOf::Attestation(id.clone())
                                             name=format!("attestation-{id}") evidence=Signal::stored(evidence) with_note=false/>
+                                        <super::history::FieldHistory entry=Entry::Attestation(id.clone())/>
                                     </td>
                                 </tr>
                             });

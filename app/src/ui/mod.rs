@@ -6,6 +6,7 @@ mod decisions;
 mod enrol;
 mod evidence;
 mod gps;
+mod history;
 mod household_form;
 mod households;
 mod infrastructure;
@@ -47,6 +48,7 @@ pub fn App() -> impl IntoView {
     provide_context(households::Selected(selected));
     provide_context(households::Scope(RwSignal::new(None)));
     provide_context(infrastructure::Focus(RwSignal::new(None)));
+    provide_context(infrastructure::Behind(RwSignal::new(Default::default())));
     // Another tab (or a gap's households) starts at the top of the page,
     // not where the long scorecard was scrolled to.
     Effect::new(move |_| {

@@ -9,10 +9,11 @@ use ntm_core::evaluation::{Scorecard, Status};
 use ntm_core::format::date_vi;
 use ntm_core::registry::Level;
 
+use ntm_core::survey::infrastructure;
 use ntm_core::survey::listing::HouseholdSet;
 
 use super::households::{Among, Scope, Selected};
-use super::infrastructure::Focus;
+use super::infrastructure::{Behind, Focus};
 use super::Tab;
 use crate::engine::View;
 use crate::i18n::{self, msg, t, tf};
@@ -75,13 +76,16 @@ fn card(sc: Scorecard) -> impl IntoView {
     let measured_on = move |indicator: &str| {
         let catalog = catalog_doc.as_ref()?;
         let (_, ind) = catalog.indicator(indicator)?;
-        match ind.rule {
-            Rule::Attested => Some(Some(catalog.attestation_key(indicator))),
-            Rule::InfrastructureCount { .. } | Rule::InfrastructureShare { .. } => Some(None),
+        match &ind.rule {
+            Rule::Attested => Some(On::Statement(catalog.attestation_key(indicator))),
+            Rule::InfrastructureCount { field } | Rule::InfrastructureShare { field } => {
+                Some(On::Works(field.clone()))
+            }
             Rule::HouseholdShare { .. } | Rule::HouseholdAverage { .. } => None,
         }
     };
     let focus = expect_context::<Focus>().0;
+    let works = expect_context::<Behind>().0;
     view! {
         <section class="card scorecard" data-set=sc.set.code() data-met=sc.met().to_string()>
             <h2>{i18n::label("set", sc.set.code())} ": " <span class="score">{sc.score()}</span> " " {t("criteria")}</h2>
@@ -116,10 +120,29 @@ fn card(sc: Scorecard) -> impl IntoView {
                             </button>
                         }
                     });
-                    let entries = (link.is_none()).then(|| measured_on(&id)).flatten().map(|attested| {
-                        let text = if attested.is_some() { t("gap-attestation") } else { t("gap-infrastructure") };
+                    let entries = (link.is_none()).then(|| measured_on(&id)).flatten().map(|on| {
+                        let text = match &on {
+                            On::Statement(_) => t("gap-attestation"),
+                            On::Works(field) => {
+                                let n = view.infrastructure.with_untracked(|l| {
+                                    infrastructure::lacking(field, l.iter().map(|(id, e)| (id, e))).len()
+                                });
+                                tf("gap-works", &[("count", n.into())])
+                            }
+                        };
                         let show = move |_| {
-                            focus.set(attested.clone());
+                            match &on {
+                                On::Statement(key) => {
+                                    works.set(Default::default());
+                                    focus.set(Some(key.clone()));
+                                }
+                                On::Works(field) => {
+                                    focus.set(None);
+                                    works.set(view.infrastructure.with_untracked(|l| {
+                                        infrastructure::lacking(field, l.iter().map(|(id, e)| (id, e)))
+                                    }));
+                                }
+                            }
                             tab.set(Tab::Infrastructure);
                         };
                         view! { <button type="button" class="chip gap-entries" on:click=show>{text}</button> }
@@ -131,6 +154,14 @@ fn card(sc: Scorecard) -> impl IntoView {
             </ul>
         </section>
     }
+}
+
+/// What a gap not computed from households is measured on.
+enum On {
+    /// The commune's statement (its attestation key).
+    Statement(String),
+    /// Works of the infrastructure tab (the rule's field).
+    Works(String),
 }
 
 /// One line of the appraisal history in words.

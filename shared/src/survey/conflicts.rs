@@ -42,7 +42,7 @@ impl Entry {
         }
     }
 
-    fn obj(&self, doc: &Automerge) -> Result<ObjId, SurveyError> {
+    pub(super) fn obj(&self, doc: &Automerge) -> Result<ObjId, SurveyError> {
         let container = match doc.get(automerge::ROOT, self.container()) {
             Ok(Some((Value::Object(ObjType::Map), id))) => id,
             _ => return Err(SurveyError::NotASurvey),
@@ -65,6 +65,8 @@ pub enum Shown {
     Decimal(f64),
     /// Yes or no.
     Bool(bool),
+    /// A moment (unix seconds).
+    Time(i64),
     /// A coded value, labelled `prefix-code` in the locale files.
     Code {
         /// The label prefix (`housing`).
@@ -175,7 +177,7 @@ fn coded(key: &str, raw: &str) -> Option<Shown> {
     Some(Shown::Code { prefix, code })
 }
 
-fn shown(doc: &Automerge, key: &str, value: &Value<'_>, id: &ObjId) -> Shown {
+pub(super) fn shown(doc: &Automerge, key: &str, value: &Value<'_>, id: &ObjId) -> Shown {
     match value {
         Value::Scalar(s) => match s.as_ref() {
             ScalarValue::Str(t) => coded(key, t).unwrap_or_else(|| Shown::Text(t.to_string())),
@@ -184,6 +186,7 @@ fn shown(doc: &Automerge, key: &str, value: &Value<'_>, id: &ObjId) -> Shown {
             ScalarValue::F64(v) => Shown::Decimal(*v),
             ScalarValue::Boolean(b) => Shown::Bool(*b),
             ScalarValue::Null => Shown::Empty,
+            ScalarValue::Timestamp(ms) => Shown::Time(ms.div_euclid(1000)),
             other => Shown::Text(other.to_string()),
         },
         Value::Object(ObjType::Map) => Shown::Fields(
@@ -303,7 +306,14 @@ pub fn choose(
     let copy = read_copy(doc, value, &id);
     doc.transact_with::<_, _, automerge::AutomergeError, _>(
         |_| commit(unix_seconds, "choose a value"),
-        |tx| write_copy(tx, &obj, field, &copy),
+        |tx| {
+            // Cleared first, so the chosen value is written as this device's
+            // own (Automerge turns a put equal to the winning value into a
+            // mere delete of the others, and the field's history would lose
+            // the choice and the value it set aside).
+            tx.delete(&obj, field.as_str())?;
+            write_copy(tx, &obj, field, &copy)
+        },
     )
     .map_err(|f| SurveyError::Automerge(f.error.to_string()))?;
     Ok(())

@@ -316,6 +316,42 @@ pub fn attestations(doc: &Automerge) -> BTreeMap<String, Attestation> {
     read_all(doc, "attestations")
 }
 
+/// The entries that keep an infrastructure indicator (its rule's `field`,
+/// e.g. `road_km_hardened`) from its best: the works of its kind that do
+/// not (or not yet known to) meet their standard. What a scorecard gap
+/// points the officer to.
+pub fn lacking<'a>(
+    field: &str,
+    entries: impl IntoIterator<Item = (&'a String, &'a InfraEntry)>,
+) -> std::collections::BTreeSet<String> {
+    let short = |part: Option<f64>, whole: Option<f64>| match (part, whole) {
+        (Some(p), Some(w)) => p < w,
+        _ => true,
+    };
+    let fails = |e: &InfraEntry| match field {
+        "school_up_to_standard" => e.kind == InfraKind::School && e.up_to_standard != Some(true),
+        "cultural_house_up_to_standard" => {
+            e.kind == InfraKind::CulturalHouse && e.up_to_standard != Some(true)
+        }
+        "market_up_to_standard" => e.kind == InfraKind::Market && e.up_to_standard != Some(true),
+        "road_km_hardened" => e.kind == InfraKind::Road && e.hardened != Some(true),
+        "irrigated_area" => e.kind == InfraKind::Irrigation && short(e.irrigated_ha, e.area_ha),
+        "power_safe_households" => {
+            e.kind == InfraKind::Power
+                && short(
+                    e.safe_households.map(|v| v as f64),
+                    e.households.map(|v| v as f64),
+                )
+        }
+        _ => false,
+    };
+    entries
+        .into_iter()
+        .filter(|(_, e)| fails(e))
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
 /// Adds the infrastructure and attestation facts of the document to `facts`.
 pub fn add_facts(doc: &Automerge, facts: &mut SurveyFacts) {
     let entries = infrastructure(doc);

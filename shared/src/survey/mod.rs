@@ -6,6 +6,7 @@
 //! concurrently on two devices keeps both values (read back as a conflict).
 
 pub mod conflicts;
+pub mod field_history;
 pub mod infrastructure;
 pub mod listing;
 pub mod merge;

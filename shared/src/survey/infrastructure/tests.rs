@@ -272,3 +272,50 @@ fn evidence_is_edited_a_part_at_a_time_and_two_tablets_both_stay() {
     let kept = &attestations(&a)["17.1"];
     assert!(kept.met && kept.evidence.note == "Quyết định 123/QĐ-UBND");
 }
+
+#[test]
+fn a_gap_of_works_names_the_works_that_miss_their_standard() {
+    let mut entries = BTreeMap::new();
+    entries.insert("r1".to_owned(), road("Đường Bản Hồ", 2.5, true));
+    entries.insert("r2".to_owned(), road("Đường Lao Chải", 1.0, false));
+    entries.insert(
+        "r3".to_owned(),
+        InfraEntry::new(InfraKind::Road, "Đường chưa đo"),
+    );
+    let school = |ok| InfraEntry {
+        up_to_standard: Some(ok),
+        ..InfraEntry::new(InfraKind::School, "Trường")
+    };
+    entries.insert("s1".to_owned(), school(true));
+    entries.insert("s2".to_owned(), school(false));
+    let power = InfraEntry {
+        households: Some(120),
+        safe_households: Some(118),
+        ..InfraEntry::new(InfraKind::Power, "Trạm Bản Hồ")
+    };
+    entries.insert("p1".to_owned(), power);
+    let names = |field| lacking(field, &entries).into_iter().collect::<Vec<_>>();
+    assert_eq!(
+        names("road_km_hardened"),
+        ["r2", "r3"],
+        "not hardened, or not known"
+    );
+    assert_eq!(names("school_up_to_standard"), ["s2"]);
+    assert_eq!(names("power_safe_households"), ["p1"]);
+    assert!(names("market_up_to_standard").is_empty());
+    // Every field a catalog may name is one this knows.
+    let known = [
+        "school_up_to_standard",
+        "cultural_house_up_to_standard",
+        "market_up_to_standard",
+        "road_km_hardened",
+        "irrigated_area",
+        "power_safe_households",
+    ];
+    for field in crate::catalog::INFRASTRUCTURE_COUNTS
+        .iter()
+        .chain(crate::catalog::INFRASTRUCTURE_SHARES)
+    {
+        assert!(known.contains(field), "{field}");
+    }
+}
