@@ -320,3 +320,11 @@ pub async fn url(hash: &str) -> Option<String> {
     with(|p| p.urls.insert(hash.to_owned(), url.clone()));
     Some(url)
 }
+
+/// Frees the `blob:` URL of a shown blob (a picture shown large: kept in
+/// memory only while it is on screen; thumbnails stay).
+pub fn forget(hash: &str) {
+    if let Some(url) = with(|p| p.urls.remove(hash)).flatten() {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    }
+}

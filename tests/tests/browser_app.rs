@@ -1156,6 +1156,24 @@ async fn a_sync_bundle_carries_households_between_two_offline_browsers() -> anyh
         "the photo fetched from the relay",
     )
     .await?;
+    // A tap shows the picture itself (the 512 px source kept as it was:
+    // never enlarged), fetched too; closing frees it.
+    click(&c, "#household-detail .thumb").await?;
+    wait_until(
+        &c,
+        "(() => { const i = document.querySelector('.photo-viewer img'); return i && i.complete && i.naturalWidth === 512; })()",
+        T,
+        "the picture shown large",
+    )
+    .await?;
+    click(&c, "#close-photo").await?;
+    wait_until(
+        &c,
+        "document.querySelector('.photo-viewer') === null",
+        T,
+        "the viewer closed",
+    )
+    .await?;
     a.close().await?;
     b.close().await?;
     c.close().await?;

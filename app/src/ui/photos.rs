@@ -117,6 +117,8 @@ fn Viewer(
 ) -> impl IntoView {
     let url = blob_url(photo.hash.clone());
     let hash = photo.hash.clone();
+    let shown_hash = photo.hash.clone();
+    on_cleanup(move || photos::forget(&shown_hash));
     view! {
         <div class="photo-viewer" role="dialog" aria-label=t("photos-title")>
             {move || match url.get() {
