@@ -71,33 +71,10 @@ pub async fn start(
         })
     });
     for (key, value) in queued {
-        if let Some(q) = decode(key.trim_start_matches(QUEUE), &value) {
+        if let Some(q) = Queued::from_text(key.trim_start_matches(QUEUE), &value) {
             handle(UploadEvent::Queued(q));
         }
     }
-}
-
-/// The queue entry of a photo: `hash:size` of each blob, in upload order.
-fn encode(q: &Queued) -> String {
-    q.blobs
-        .iter()
-        .map(|(h, size)| format!("{h}:{size}"))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn decode(id: &str, text: &str) -> Option<Queued> {
-    let blobs = text
-        .split(',')
-        .map(|part| {
-            let (hash, size) = part.split_once(':')?;
-            Some((hash.parse().ok()?, size.parse().ok()?))
-        })
-        .collect::<Option<Vec<(BlobHash, u64)>>>()?;
-    Some(Queued {
-        id: id.to_owned(),
-        blobs,
-    })
 }
 
 /// The relay can (or cannot) be reached.
@@ -201,16 +178,14 @@ pub async fn take(image: &[u8]) -> Result<Photo, String> {
         BlobHash::of(&thumb),
         platform::unix_seconds(),
     );
-    let queued = Queued {
-        id: photo.hash.clone(),
-        blobs: vec![
-            (BlobHash::of(&thumb), thumb.len() as u64),
-            (BlobHash::of(&picture), picture.len() as u64),
-        ],
-    };
+    let sizes = BTreeMap::from([
+        (BlobHash::of(&thumb), thumb.len() as u64),
+        (BlobHash::of(&picture), picture.len() as u64),
+    ]);
+    let queued = Queued::of_photo(&photo, |h| sizes.get(h).copied());
     keep(
         vec![(photo.thumb.clone(), thumb), (photo.hash.clone(), picture)],
-        vec![queued],
+        queued.into_iter().collect(),
     )
     .await?;
     Ok(photo)
@@ -239,15 +214,7 @@ pub async fn keep_imported(
     let sizes: BTreeMap<BlobHash, u64> = blobs.iter().map(|(h, b)| (*h, b.len() as u64)).collect();
     let queued: Vec<Queued> = photos
         .iter()
-        .filter(|p| p.blobs().iter().any(|h| sizes.contains_key(h)))
-        .map(|p| Queued {
-            id: p.hash.clone(),
-            blobs: p
-                .blobs()
-                .into_iter()
-                .filter_map(|h| Some((h, *sizes.get(&h)?)))
-                .collect(),
-        })
+        .filter_map(|p| Queued::of_photo(p, |h| sizes.get(h).copied()))
         .collect();
     let count = queued.len();
     keep(
@@ -262,7 +229,7 @@ async fn keep(blobs: Vec<(String, Vec<u8>)>, queued: Vec<Queued>) -> Result<(), 
     let store = with(|p| p.store.clone()).ok_or("the engine is not running")?;
     let meta: Vec<(String, String)> = queued
         .iter()
-        .map(|q| (format!("{QUEUE}{}", q.id), encode(q)))
+        .map(|q| (format!("{QUEUE}{}", q.id), q.to_text()))
         .collect();
     store.keep(blobs, &meta).await.map_err(|e| e.to_string())?;
     for q in queued {

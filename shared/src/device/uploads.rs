@@ -14,6 +14,7 @@
 use std::collections::VecDeque;
 
 use crate::blobs::{BlobHash, UploadStatus};
+use crate::survey::photo::Photo;
 use crate::sync::Backoff;
 
 /// One queued photo: its blobs (thumbnail first) and their sizes.
@@ -23,6 +24,48 @@ pub struct Queued {
     pub id: String,
     /// Blobs to upload in order, with their sizes in bytes.
     pub blobs: Vec<(BlobHash, u64)>,
+}
+
+impl Queued {
+    /// A photo's entry: those of its blobs (thumbnail first) whose size
+    /// `size_of` knows — the ones this device holds; `None` when it holds
+    /// none of them.
+    pub fn of_photo(photo: &Photo, size_of: impl Fn(&BlobHash) -> Option<u64>) -> Option<Self> {
+        let blobs: Vec<(BlobHash, u64)> = photo
+            .blobs()
+            .into_iter()
+            .filter_map(|h| Some((h, size_of(&h)?)))
+            .collect();
+        (!blobs.is_empty()).then(|| Self {
+            id: photo.hash.clone(),
+            blobs,
+        })
+    }
+
+    /// The entry as the device stores it: `hash:size` of each blob, in
+    /// upload order.
+    pub fn to_text(&self) -> String {
+        self.blobs
+            .iter()
+            .map(|(h, size)| format!("{h}:{size}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// An entry stored as [`Queued::to_text`]; `None` if it is damaged.
+    pub fn from_text(id: &str, text: &str) -> Option<Self> {
+        let blobs = text
+            .split(',')
+            .map(|part| {
+                let (hash, size) = part.split_once(':')?;
+                Some((hash.parse().ok()?, size.parse().ok()?))
+            })
+            .collect::<Option<Vec<(BlobHash, u64)>>>()?;
+        Some(Self {
+            id: id.to_owned(),
+            blobs,
+        })
+    }
 }
 
 /// How a request failed.

@@ -252,3 +252,20 @@ fn the_relay_s_refusals_are_told_apart() {
     assert!(matches!(of(413, None, None), UploadFailure::Refused { .. }));
     assert!(matches!(of(403, None, None), UploadFailure::Refused { .. }));
 }
+
+#[test]
+fn a_photo_is_queued_with_the_blobs_this_device_holds_and_stored_as_text() {
+    let photo = Photo::new(BlobHash::of(b"picture"), BlobHash::of(b"thumb"), 1);
+    let both = Queued::of_photo(&photo, |_| Some(10)).unwrap();
+    assert_eq!(both.id, photo.hash);
+    assert_eq!(
+        both.blobs,
+        [(BlobHash::of(b"thumb"), 10), (BlobHash::of(b"picture"), 10)]
+    );
+    let picture = BlobHash::of(b"picture");
+    let only = Queued::of_photo(&photo, |h| (*h == picture).then_some(7)).unwrap();
+    assert_eq!(only.blobs, [(picture, 7)]);
+    assert_eq!(Queued::of_photo(&photo, |_| None), None);
+    assert_eq!(Queued::from_text(&both.id, &both.to_text()), Some(both));
+    assert_eq!(Queued::from_text("x", "not:a,queue"), None);
+}
