@@ -14,9 +14,12 @@ pub fn command(program: impl AsRef<OsStr>) -> Command {
 pub fn run(cmd: &mut Command) -> Result<(), String> {
     let shown = format!("{cmd:?}");
     eprintln!("xtask> {shown}");
+    let started = std::time::Instant::now();
     let status = cmd
         .status()
         .map_err(|e| format!("could not start {shown}: {e}"))?;
+    // Durations in the log say where CI's time goes.
+    eprintln!("xtask> took {} s", started.elapsed().as_secs());
     if status.success() {
         Ok(())
     } else {
