@@ -127,6 +127,60 @@ pub fn entries_touched(
         .collect()
 }
 
+/// The root-map entries (`("households", id)`…) that the changes of `doc`
+/// made since `before` (heads it holds) wrote into, read from those changes'
+/// own operations: the cost follows the new changes, where a diff of the two
+/// states ([`entries_touched`]) walks the whole document. `None` when a
+/// change wrote on the root itself (a root map created or replaced) or on
+/// an object this document cannot place: only reading everything is safe.
+pub fn entries_written_since(
+    doc: &Automerge,
+    before: &[ChangeHash],
+) -> Option<std::collections::BTreeSet<(String, String)>> {
+    use automerge::legacy::{Key, ObjectId};
+    let mut out = std::collections::BTreeSet::new();
+    // Where each written object sits: its root map, and the entry it is in
+    // (none when it is the root map itself).
+    let mut placed: std::collections::HashMap<ObjectId, (String, Option<String>)> =
+        Default::default();
+    for change in doc.get_changes(before) {
+        for op in change.decode().operations {
+            if op.obj == ObjectId::Root {
+                return None;
+            }
+            let (container, entry) = match placed.get(&op.obj) {
+                Some(place) => place.clone(),
+                None => {
+                    let ObjectId::Id(id) = &op.obj else {
+                        return None;
+                    };
+                    // The actor's index in this document is looked up by
+                    // automerge when the one given does not match.
+                    let exid = automerge::ObjId::Id(id.0, id.1.clone(), usize::MAX);
+                    let path = doc.parents(&exid).ok()?.path();
+                    let name = |p: &Prop| match p {
+                        Prop::Map(k) => Some(k.clone()),
+                        Prop::Seq(_) => None,
+                    };
+                    let place = match path.as_slice() {
+                        [(_, container)] => (name(container)?, None),
+                        [(_, container), (_, entry), ..] => (name(container)?, Some(name(entry)?)),
+                        [] => return None,
+                    };
+                    placed.insert(op.obj.clone(), place.clone());
+                    place
+                }
+            };
+            match (entry, &op.key) {
+                (Some(entry), _) => out.insert((container, entry)),
+                (None, Key::Map(key)) => out.insert((container, key.to_string())),
+                (None, Key::Seq(_)) => return None,
+            };
+        }
+    }
+    Some(out)
+}
+
 /// Every change of `doc`, oldest first, with what it touched.
 pub fn history(doc: &Automerge) -> Vec<ChangeSummary> {
     doc.get_changes(&[])

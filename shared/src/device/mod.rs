@@ -28,7 +28,6 @@ use crate::blobs::BlobHash;
 use crate::catalog;
 use crate::date::Date;
 use crate::ids::{DocumentId, PeerId};
-use crate::survey::listing::SurveyReader;
 use crate::survey::{CommuneRef, SurveyError};
 use crate::sync::{Backoff, ClientEvent, ClientOutput, SyncClient, SyncStatus};
 
@@ -376,8 +375,8 @@ pub struct DeviceEngine {
     last_sync: Option<i64>,
     /// Heads of every document when the view was last computed.
     shown: Option<Vec<Vec<ChangeHash>>>,
-    /// Reads the survey again only where new changes touched it.
-    reader: SurveyReader,
+    /// Reads again only what new changes touched.
+    cache: view::ViewCache,
 }
 
 /// The sync state the header shows.
@@ -450,7 +449,7 @@ impl DeviceEngine {
             last_saved: None,
             last_sync: None,
             shown: None,
-            reader: SurveyReader::default(),
+            cache: view::ViewCache::default(),
         };
         let mut out = Vec::new();
         engine.request_round(Vec::new(), &mut out);
@@ -521,7 +520,7 @@ impl DeviceEngine {
         }
         self.shown = Some(heads);
         // Out of `self` while the documents are borrowed from it.
-        let mut reader = std::mem::take(&mut self.reader);
+        let mut cache = std::mem::take(&mut self.cache);
         let durable: BTreeMap<DocumentId, std::borrow::Cow<'_, Automerge>> = self
             .docs
             .keys()
@@ -550,8 +549,8 @@ impl DeviceEngine {
             registry: of_kind(Kind::Registry).next(),
             catalogs: of_kind(Kind::Catalog).collect(),
         };
-        let view = CommuneView::compute(sources, today, &mut reader);
-        self.reader = reader;
+        let view = CommuneView::compute(sources, today, &mut cache);
+        self.cache = cache;
         Some(view)
     }
 

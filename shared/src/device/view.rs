@@ -6,13 +6,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use automerge::Automerge;
+use automerge::{Automerge, ChangeHash};
 
 use crate::appraisal::{self, Appraisal};
 use crate::catalog::{self, Catalog};
 use crate::date::Date;
 use crate::evaluation::{evaluate, evaluate_commune, lacking, Scorecard};
-use crate::registry::{self, Commune};
+use crate::registry::{self, Commune, Registry};
 use crate::survey::infrastructure::{self, Attestation, InfraEntry};
 use crate::survey::listing::{HouseholdSet, Listing, SurveyReader};
 use crate::survey::merge::{self, Succession};
@@ -65,24 +65,55 @@ pub struct Sources<'a> {
     pub catalogs: Vec<&'a Automerge>,
 }
 
+/// What computing a view again can reuse: the survey's households read
+/// so far, and the registry and catalogs as last read, each kept with the
+/// heads it was read at (the province registry costs a tenth of a second
+/// to read, on every edit otherwise).
+#[derive(Debug, Default)]
+pub struct ViewCache {
+    survey: SurveyReader,
+    registry: Option<(Vec<ChangeHash>, Option<Registry>)>,
+    catalogs: Option<(Vec<Vec<ChangeHash>>, Vec<Catalog>)>,
+}
+
+impl ViewCache {
+    fn registry(&mut self, doc: Option<&Automerge>) -> Option<&Registry> {
+        let heads = doc.map(Automerge::get_heads).unwrap_or_default();
+        if self.registry.as_ref().is_none_or(|(h, _)| *h != heads) {
+            let read = doc.and_then(|d| registry::document::read(d).ok());
+            self.registry = Some((heads, read));
+        }
+        self.registry.as_ref().and_then(|(_, r)| r.as_ref())
+    }
+
+    fn catalogs(&mut self, docs: &[&Automerge]) -> Vec<Catalog> {
+        let heads: Vec<Vec<ChangeHash>> = docs.iter().map(|d| d.get_heads()).collect();
+        if self.catalogs.as_ref().is_none_or(|(h, _)| *h != heads) {
+            let mut read: Vec<Catalog> = docs
+                .iter()
+                .filter_map(|d| catalog::document::read(d).ok())
+                .collect();
+            if read.is_empty() {
+                // Not received yet: the versions shipped with the app.
+                read = catalog::shipped();
+            }
+            self.catalogs = Some((heads, read));
+        }
+        self.catalogs
+            .as_ref()
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default()
+    }
+}
+
 impl CommuneView {
-    /// Computes the view for `today` (the survey year is today's year);
-    /// `reader` re-reads only the households changed since its last read.
-    pub fn compute(sources: Sources<'_>, today: Date, reader: &mut SurveyReader) -> CommuneView {
+    /// Computes the view for `today` (the survey year is today's year),
+    /// reading again only what changed since `cache` last read it.
+    pub fn compute(sources: Sources<'_>, today: Date, cache: &mut ViewCache) -> CommuneView {
         let empty = Automerge::new();
         let survey_doc = sources.survey.unwrap_or(&empty);
-        let mut catalogs: Vec<Catalog> = sources
-            .catalogs
-            .iter()
-            .filter_map(|d| catalog::document::read(d).ok())
-            .collect();
-        if catalogs.is_empty() {
-            // Not received yet: the versions shipped with the app.
-            catalogs = catalog::shipped();
-        }
-        let province = sources
-            .registry
-            .and_then(|d| registry::document::read(d).ok());
+        let catalogs = cache.catalogs(&sources.catalogs);
+        let province = cache.registry(sources.registry);
         let code = &sources.commune.code;
         let entry = province.as_ref().and_then(|r| r.commune(code).cloned());
         let predecessor_names = province
@@ -96,7 +127,7 @@ impl CommuneView {
             .unwrap_or_default();
         let appraisal = appraisal::assemble(&catalogs, sources.dossier, sources.verdicts);
         let year = i64::from(today.year);
-        let survey = reader.read(survey_doc, year);
+        let survey = cache.survey.read(survey_doc, year);
         let mut behind = BTreeMap::new();
         let scorecards = crate::overview::sets_in_force(&catalogs, today)
             .into_iter()

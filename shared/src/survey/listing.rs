@@ -136,16 +136,20 @@ pub struct Listing {
 impl Listing {
     /// Indexes the given summaries.
     pub fn new(rows: Vec<HouseholdSummary>) -> Listing {
-        let search = rows
+        let (search, keys) = rows
             .iter()
-            .map(|r| {
-                std::iter::once(&r.head)
-                    .chain(&r.member_names)
-                    .map(|n| text::fold(n))
-                    .collect()
-            })
-            .collect();
-        let keys: Vec<SortKey> = rows.iter().map(|r| text::name_sort_key(&r.head)).collect();
+            .map(Indexed::of)
+            .map(|i| (i.names, i.key))
+            .unzip();
+        Listing::indexed(rows, search, keys)
+    }
+
+    /// The listing of rows whose search names and sort keys are known.
+    fn indexed(
+        rows: Vec<HouseholdSummary>,
+        search: Vec<Vec<String>>,
+        keys: Vec<SortKey>,
+    ) -> Listing {
         let mut order: Vec<usize> = (0..rows.len()).collect();
         order.sort_by(|&a, &b| {
             keys[a]
@@ -228,6 +232,26 @@ impl Listing {
     }
 }
 
+/// A row's search names (folded) and sort key: computed when the row is
+/// read, not each time the listing is built.
+#[derive(Debug, Clone)]
+struct Indexed {
+    names: Vec<String>,
+    key: SortKey,
+}
+
+impl Indexed {
+    fn of(row: &HouseholdSummary) -> Indexed {
+        Indexed {
+            names: std::iter::once(&row.head)
+                .chain(&row.member_names)
+                .map(|n| text::fold(n))
+                .collect(),
+            key: text::name_sort_key(&row.head),
+        }
+    }
+}
+
 /// What the commune's screens need from its survey, read in one pass: the
 /// household list and the facts evaluation scores.
 #[derive(Debug, Clone, Default)]
@@ -250,30 +274,32 @@ pub fn read_commune(doc: &Automerge, year: i64) -> CommuneSurvey {
 pub struct SurveyReader {
     heads: Vec<ChangeHash>,
     year: i64,
-    rows: BTreeMap<HouseholdId, (HouseholdSummary, HouseholdFacts)>,
+    rows: BTreeMap<HouseholdId, (HouseholdSummary, HouseholdFacts, Indexed)>,
 }
 
 impl SurveyReader {
     /// The survey as `doc` holds it now.
     pub fn read(&mut self, doc: &Automerge, year: i64) -> CommuneSurvey {
         let heads = doc.get_heads();
-        let incremental = !self.heads.is_empty()
+        let known = !self.heads.is_empty()
             && self.year == year
             && self
                 .heads
                 .iter()
                 .all(|h| doc.get_change_meta_by_hash(h).is_some());
-        if !incremental {
-            self.rows = households(doc)
-                .iter()
-                .map(|h| (h.id.clone(), summarize(doc, h, year)))
-                .collect();
-        } else if heads != self.heads {
-            for touched in history::entries_touched(doc, &self.heads, &heads) {
-                if touched.container != "households" {
+        let touched = if !known {
+            None
+        } else if heads == self.heads {
+            Some(Default::default())
+        } else {
+            history::entries_written_since(doc, &self.heads)
+        };
+        if let Some(touched) = touched {
+            for (container, key) in touched {
+                if container != "households" {
                     continue;
                 }
-                let Ok(id) = HouseholdId::parse(&touched.key) else {
+                let Ok(id) = HouseholdId::parse(&key) else {
                     continue;
                 };
                 match super::household(doc, &id) {
@@ -285,17 +311,30 @@ impl SurveyReader {
                     }
                 }
             }
+        } else {
+            self.rows = households(doc)
+                .iter()
+                .map(|h| (h.id.clone(), summarize(doc, h, year)))
+                .collect();
         }
         self.heads = heads;
         self.year = year;
         let mut facts = SurveyFacts {
-            households: self.rows.values().map(|(_, f)| f.clone()).collect(),
+            households: self.rows.values().map(|(_, f, _)| f.clone()).collect(),
             ..SurveyFacts::default()
         };
         // Infrastructure and attestations are a handful of entries: read whole.
         super::infrastructure::add_facts(doc, &mut facts);
+        let mut rows = Vec::with_capacity(self.rows.len());
+        let mut search = Vec::with_capacity(self.rows.len());
+        let mut keys = Vec::with_capacity(self.rows.len());
+        for (row, _, indexed) in self.rows.values() {
+            rows.push(row.clone());
+            search.push(indexed.names.clone());
+            keys.push(indexed.key.clone());
+        }
         CommuneSurvey {
-            listing: Listing::new(self.rows.values().map(|(r, _)| r.clone()).collect()),
+            listing: Listing::indexed(rows, search, keys),
             facts,
         }
     }
@@ -306,7 +345,7 @@ fn summarize(
     doc: &Automerge,
     h: &super::Household,
     year: i64,
-) -> (HouseholdSummary, HouseholdFacts) {
+) -> (HouseholdSummary, HouseholdFacts, Indexed) {
     let record = record::read_record(doc, &h.id).unwrap_or_default();
     let fact = record::household_fact(h, &record, year);
     let members = record.member_count(h.members.value);
@@ -324,7 +363,8 @@ fn summarize(
         conflicts,
         created_at: h.created_at,
     };
-    (row, fact)
+    let indexed = Indexed::of(&row);
+    (row, fact, indexed)
 }
 
 #[cfg(test)]
