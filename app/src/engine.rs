@@ -425,6 +425,11 @@ async fn open(
             &own.iter().cloned().collect::<Vec<_>>().join(","),
         )
         .await;
+    // A cache: without it the first view reads every household again.
+    let kept_view = store
+        .kept_view(&commune.document_id)
+        .await
+        .unwrap_or_default();
     let (engine, effects) = DeviceEngine::start(Start {
         commune,
         peer,
@@ -432,6 +437,8 @@ async fn open(
         actor,
         create_survey: enrolment.is_none(),
         documents,
+        kept_view,
+        build: platform::build_id(),
     });
     Ok((engine, effects, own))
 }
@@ -693,6 +700,13 @@ fn publish() {
             view.appraisal.set(v.appraisal);
             view.commune.set(v.name);
             view.revision.update(|r| *r += 1);
+            if let Some(bytes) = a.engine.view_to_keep(platform::unix_seconds()) {
+                let (store, doc) = (a.store.clone(), a.engine.survey_id());
+                leptos::task::spawn_local(async move {
+                    // A cache: a failed write only makes the next start slower.
+                    let _ = store.keep_view(&doc, bytes).await;
+                });
+            }
         }
         let view = a.view;
         set_if_changed(view.status, sync);

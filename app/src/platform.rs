@@ -12,6 +12,16 @@ pub fn unix_seconds() -> i64 {
     (js_sys::Date::now() / 1000.0) as i64
 }
 
+/// The build of the app this page runs (stamped into `index.html` by
+/// `cargo xtask build-app`; "unbuilt" elsewhere, e.g. under wasm tests).
+pub fn build_id() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("meta[name=ntm-build]").ok().flatten())
+        .and_then(|m| m.get_attribute("content"))
+        .unwrap_or_else(|| "unbuilt".into())
+}
+
 /// Cryptographically random bytes.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];

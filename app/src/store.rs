@@ -17,6 +17,9 @@ const DB_NAME: &str = "ntm-survey";
 /// again), kept for whoever can repair them.
 const SET_ASIDE: &str = "set-aside/";
 const CHUNKS: &str = "chunks";
+/// A document's kept view (the core's summary of what it holds, to start
+/// fast) lives beside its chunks under this prefix, outside their range.
+const KEPT_VIEW: &str = "view/";
 const META: &str = "meta";
 /// Photos and other files, content-addressed (key: SHA-256 hex).
 const BLOBS: &str = "blobs";
@@ -183,6 +186,33 @@ impl LocalStore {
         for old in replaced {
             store.delete(old.clone()).primitive()?;
         }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The view kept for a document by [`LocalStore::keep_view`], if any.
+    pub async fn kept_view(&self, doc: &DocumentId) -> Result<Option<Vec<u8>>, StoreError> {
+        let tx = self.db.transaction(CHUNKS).build()?;
+        let value: Option<Uint8Array> = tx
+            .object_store(CHUNKS)?
+            .get(format!("{KEPT_VIEW}{doc}"))
+            .primitive()?
+            .await?;
+        Ok(value.map(Into::into))
+    }
+
+    /// Keeps a document's view, replacing the last one. Relaxed durability:
+    /// it is a cache that a lost write only makes slower to start.
+    pub async fn keep_view(&self, doc: &DocumentId, bytes: Vec<u8>) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(CHUNKS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        tx.object_store(CHUNKS)?
+            .put(Uint8Array::from(bytes))
+            .with_key(format!("{KEPT_VIEW}{doc}"))
+            .primitive()?;
         tx.commit().await?;
         Ok(())
     }

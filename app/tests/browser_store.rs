@@ -64,6 +64,23 @@ async fn chunks_round_trip_through_indexeddb_and_rebuild_the_document() {
 }
 
 #[wasm_bindgen_test]
+async fn a_kept_view_is_kept_beside_the_chunks_never_among_them() {
+    let store = fresh_store("kept-view").await;
+    let commune = survey::demo_commune();
+    let id = commune.document_id;
+    store
+        .append(&id, survey::genesis(&commune).save())
+        .await
+        .unwrap();
+    assert_eq!(store.kept_view(&id).await.unwrap(), None);
+    store.keep_view(&id, vec![1, 2, 3]).await.unwrap();
+    store.keep_view(&id, vec![4, 5]).await.unwrap();
+    assert_eq!(store.kept_view(&id).await.unwrap(), Some(vec![4, 5]));
+    // The document still loads from its one chunk: the view is not one.
+    assert_eq!(store.load(&id).await.unwrap().keys.len(), 1);
+}
+
+#[wasm_bindgen_test]
 async fn device_settings_persist() {
     let store = fresh_store("meta").await;
     assert_eq!(store.meta("actor").await.unwrap(), None);

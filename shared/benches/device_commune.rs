@@ -30,32 +30,38 @@ fn main() {
         documents.iter().map(|d| (d.id, d.doc.save())).collect();
     let survey_bytes = stored[&commune.document_id].len();
 
-    let t = Instant::now();
-    let start_docs: Vec<StartDocument> = documents_for(&commune)
-        .into_iter()
-        .map(|(id, kind)| {
-            let bytes = stored.get(&id).cloned().into_iter().collect::<Vec<_>>();
-            let chunks = StoredChunks {
-                keys: (0..bytes.len()).map(|i| format!("k{i}")).collect(),
-                bytes,
-            };
-            StartDocument {
-                id,
-                kind,
-                loaded: load_chunks(&chunks),
-                confirmed: Vec::new(),
-            }
+    let start = |kept_view: Option<Vec<u8>>| {
+        let start_docs: Vec<StartDocument> = documents_for(&commune)
+            .into_iter()
+            .map(|(id, kind)| {
+                let bytes = stored.get(&id).cloned().into_iter().collect::<Vec<_>>();
+                let chunks = StoredChunks {
+                    keys: (0..bytes.len()).map(|i| format!("k{i}")).collect(),
+                    bytes,
+                };
+                StartDocument {
+                    id,
+                    kind,
+                    loaded: load_chunks(&chunks),
+                    confirmed: Vec::new(),
+                }
+            })
+            .collect();
+        DeviceEngine::start(Start {
+            commune: commune.clone(),
+            peer: PeerId::new("bench".to_owned()),
+            storage_id: "bench".into(),
+            actor: ActorId::from(vec![7; 16]),
+            create_survey: false,
+            documents: start_docs,
+            kept_view,
+            build: "bench".into(),
         })
-        .collect();
+        .0
+    };
+    let t = Instant::now();
+    let mut engine = start(None);
     let load = ms(t);
-    let (mut engine, _) = DeviceEngine::start(Start {
-        commune: commune.clone(),
-        peer: PeerId::new("bench".to_owned()),
-        storage_id: "bench".into(),
-        actor: ActorId::from(vec![7; 16]),
-        create_survey: false,
-        documents: start_docs,
-    });
     let today = Date::new(2026, 6, 1).unwrap();
     let doc = engine.durable(&commune.document_id).unwrap().into_owned();
     let t = Instant::now();
@@ -65,6 +71,25 @@ fn main() {
     let view = engine.view(today).expect("first view");
     let first_view = ms(t);
     assert_eq!(view.listing.len(), households);
+    let t = Instant::now();
+    let kept = engine.view_to_keep(0).expect("a whole commune read");
+    let keep = ms(t);
+    let t = Instant::now();
+    let mut reopened = start(Some(kept.clone()));
+    let view = reopened.view(today).expect("first view");
+    let kept_view = ms(t);
+    assert_eq!(view.listing.len(), households);
+
+    // Catching up after a sync brought the commune: a reader at the
+    // survey's genesis reads what the changes since wrote.
+    let genesis = survey::genesis(&commune);
+    let mut reader = ntm_core::survey::listing::SurveyReader::default();
+    reader.read(&genesis, 2026);
+    let t = Instant::now();
+    let caught_up = reader.read(&doc, 2026);
+    let catch_up = ms(t);
+    assert_eq!(caught_up.listing.len(), households);
+    let changes = doc.get_changes(&genesis.get_heads()).len();
 
     let env = Env {
         now: 1_780_000_100,
@@ -118,6 +143,12 @@ fn main() {
     println!("|---|---|---|");
     println!("| load every stored document | {load:.1} ms | {baseline:.1} ms |");
     println!("| first view (read all, evaluate) | {first_view:.1} ms | {baseline:.1} ms |");
+    println!(
+        "| keep the view ({} KiB) | {keep:.1} ms | |",
+        kept.len() / 1024
+    );
+    println!("| start again from the kept view: load + first view | {kept_view:.1} ms | {:.1} ms without it |", load + first_view);
+    println!("| read after a sync from genesis ({changes} changes) | {catch_up:.1} ms | {first_view:.1} ms: first view |");
     println!("| edit: command → append (p50) | {a:.1} ms | |");
     println!("| edit: appended → saved | {s:.1} ms | |");
     println!("| edit: view again | {v:.1} ms | |");

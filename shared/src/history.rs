@@ -130,20 +130,27 @@ pub fn entries_touched(
 /// The root-map entries (`("households", id)`…) that the changes of `doc`
 /// made since `before` (heads it holds) wrote into, read from those changes'
 /// own operations: the cost follows the new changes, where a diff of the two
-/// states ([`entries_touched`]) walks the whole document. `None` when a
-/// change wrote on the root itself (a root map created or replaced) or on
-/// an object this document cannot place: only reading everything is safe.
+/// states ([`entries_touched`]) walks the whole document. `None` when the
+/// changes hold more than `max_ops` operations (reading everything is then
+/// cheaper), when a change wrote on the root itself (a root map created or
+/// replaced) or on an object this document cannot place (only reading
+/// everything is safe).
 pub fn entries_written_since(
     doc: &Automerge,
     before: &[ChangeHash],
+    max_ops: usize,
 ) -> Option<std::collections::BTreeSet<(String, String)>> {
     use automerge::legacy::{Key, ObjectId};
+    let changes = doc.get_changes(before);
+    if changes.iter().map(automerge::Change::len).sum::<usize>() > max_ops {
+        return None;
+    }
     let mut out = std::collections::BTreeSet::new();
     // Where each written object sits: its root map, and the entry it is in
     // (none when it is the root map itself).
     let mut placed: std::collections::HashMap<ObjectId, (String, Option<String>)> =
         Default::default();
-    for change in doc.get_changes(before) {
+    for change in changes {
         for op in change.decode().operations {
             if op.obj == ObjectId::Root {
                 return None;

@@ -79,8 +79,11 @@ pub fn matches(folded_text: &str, folded_query: &str) -> bool {
 
 /// A sort key: comparing keys compares the texts in Vietnamese order
 /// (letters first, case and tones only to break ties).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct SortKey(Vec<u32>);
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, minicbor::Encode, minicbor::Decode,
+)]
+#[cbor(transparent)]
+pub struct SortKey(#[n(0)] Vec<u32>);
 
 /// The key of one text, for sorting many (compute once, compare often).
 pub fn sort_key(text: &str) -> SortKey {

@@ -60,6 +60,24 @@ impl HttpResponse {
     }
 }
 
+/// The data directory of a relay that seeded the demo province and was
+/// then stopped, made once per test process (seeding takes about half a
+/// minute in a debug build, and a dozen tests start from it).
+async fn demo_seeded() -> anyhow::Result<&'static Path> {
+    static SEEDED: tokio::sync::OnceCell<tempfile::TempDir> = tokio::sync::OnceCell::const_new();
+    let dir = SEEDED
+        .get_or_try_init(|| async {
+            let dir = tempfile::Builder::new().prefix("ntm-demo-seed").tempdir()?;
+            let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
+            let relay = Relay::spawn(dir.path(), addr, None, &["--demo"]).await?;
+            // Listening means the seed is committed; SQLite keeps it through a kill.
+            relay.kill9().await?;
+            anyhow::Ok(dir)
+        })
+        .await?;
+    Ok(dir.path())
+}
+
 /// A free loopback port (the OS picks it; released before the relay binds).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -94,8 +112,31 @@ impl Relay {
         Self::start_with(data_dir, addr, app_dir, &["--open-access"]).await
     }
 
-    /// Starts a relay with extra `serve` flags.
+    /// Starts a relay with extra `serve` flags. A relay seeding the demo
+    /// province into an empty SQLite data directory starts from a copy of
+    /// what a relay of this test process seeded first ([`demo_seeded`]):
+    /// the same bytes, without half a minute of seeding each time.
     pub async fn start_with(
+        data_dir: &Path,
+        addr: SocketAddr,
+        app_dir: Option<&Path>,
+        extra: &[&str],
+    ) -> anyhow::Result<Self> {
+        let sqlite = !extra.iter().any(|a| a.starts_with("--database"));
+        if extra.contains(&"--demo") && sqlite && !data_dir.join("relay.db").exists() {
+            let seeded = demo_seeded().await?;
+            std::fs::create_dir_all(data_dir)?;
+            for entry in std::fs::read_dir(seeded)? {
+                let entry = entry?;
+                if entry.file_type()?.is_file() {
+                    std::fs::copy(entry.path(), data_dir.join(entry.file_name()))?;
+                }
+            }
+        }
+        Self::spawn(data_dir, addr, app_dir, extra).await
+    }
+
+    async fn spawn(
         data_dir: &Path,
         addr: SocketAddr,
         app_dir: Option<&Path>,

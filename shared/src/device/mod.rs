@@ -28,6 +28,7 @@ use crate::blobs::BlobHash;
 use crate::catalog;
 use crate::date::Date;
 use crate::ids::{DocumentId, PeerId};
+use crate::survey::listing::SurveyReader;
 use crate::survey::{CommuneRef, SurveyError};
 use crate::sync::{Backoff, ClientEvent, ClientOutput, SyncClient, SyncStatus};
 
@@ -332,6 +333,12 @@ enum Link {
 const COMPACT_MIN_BYTES: usize = 64 * 1024;
 /// See [`COMPACT_MIN_BYTES`]: loading many chunks costs even when small.
 const COMPACT_MAX_CHUNKS: usize = 256;
+/// Households read since the view was last kept that make keeping it due
+/// at once (reading them again at the next start would cost about this
+/// many times half a millisecond).
+const KEEP_VIEW_AFTER_ROWS: usize = 100;
+/// Otherwise the view is kept at most this often (seconds).
+const KEEP_VIEW_EVERY_S: i64 = 60;
 /// Delay before retrying a refused store write.
 const RETRY_SAVE_MS: u64 = 2_000;
 
@@ -351,6 +358,12 @@ pub struct Start {
     pub create_survey: bool,
     /// The documents as loaded.
     pub documents: Vec<StartDocument>,
+    /// The survey reader's state as last kept by
+    /// [`DeviceEngine::view_to_keep`], if the store has one.
+    pub kept_view: Option<Vec<u8>>,
+    /// Names this build of the app: a view kept by another build is not
+    /// reused.
+    pub build: String,
 }
 
 /// One device's documents, durability and sync.
@@ -377,6 +390,9 @@ pub struct DeviceEngine {
     shown: Option<Vec<Vec<ChangeHash>>>,
     /// Reads again only what new changes touched.
     cache: view::ViewCache,
+    build: String,
+    /// When the reader's state was last handed out to keep.
+    view_kept_at: Option<i64>,
 }
 
 /// The sync state the header shows.
@@ -449,7 +465,15 @@ impl DeviceEngine {
             last_saved: None,
             last_sync: None,
             shown: None,
-            cache: view::ViewCache::default(),
+            cache: view::ViewCache::starting_from(
+                start
+                    .kept_view
+                    .as_deref()
+                    .and_then(|b| SurveyReader::restore(b, &start.build))
+                    .unwrap_or_default(),
+            ),
+            build: start.build,
+            view_kept_at: None,
         };
         let mut out = Vec::new();
         engine.request_round(Vec::new(), &mut out);
@@ -552,6 +576,27 @@ impl DeviceEngine {
         let view = CommuneView::compute(sources, today, &mut cache);
         self.cache = cache;
         Some(view)
+    }
+
+    /// The survey reader's state for the adapter to keep in its store (a
+    /// cache: losing it costs one slow start), when enough households were
+    /// read since it was last kept: at once after a start that read
+    /// hundreds, else at most once a minute while households change.
+    pub fn view_to_keep(&mut self, now: i64) -> Option<Vec<u8>> {
+        let unsaved = self.cache.survey.unsaved();
+        let due = unsaved >= KEEP_VIEW_AFTER_ROWS
+            || (unsaved > 0
+                && self
+                    .view_kept_at
+                    .is_some_and(|t| now - t >= KEEP_VIEW_EVERY_S));
+        if self.view_kept_at.is_none() {
+            self.view_kept_at = Some(now);
+        }
+        if !due {
+            return None;
+        }
+        self.view_kept_at = Some(now);
+        Some(self.cache.survey.save(&self.build))
     }
 
     /// Advances the engine by one event.

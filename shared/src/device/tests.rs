@@ -39,6 +39,17 @@ fn start_with(
     relay: TestRelay,
     actor: u8,
 ) -> Device {
+    start_keeping(store, None, "build-1", relay, actor)
+}
+
+/// Starts a device whose store also kept a view (see `view_to_keep`).
+fn start_keeping(
+    store: BTreeMap<DocumentId, Vec<(String, Vec<u8>)>>,
+    kept_view: Option<Vec<u8>>,
+    build: &str,
+    relay: TestRelay,
+    actor: u8,
+) -> Device {
     let commune = survey::demo_commune();
     let documents = documents_for(&commune)
         .into_iter()
@@ -63,6 +74,8 @@ fn start_with(
         actor: ActorId::from(vec![actor; 16]),
         create_survey: true,
         documents,
+        kept_view,
+        build: build.into(),
     });
     let mut device = Device {
         engine,
@@ -351,6 +364,56 @@ fn what_was_stored_opens_again_and_a_bad_chunk_is_set_aside() {
         .unwrap()
         .head
         == "Giàng A Sử"));
+}
+
+#[test]
+fn a_kept_view_starts_the_next_session_and_is_kept_again_when_due() {
+    let today = Date::parse("02/12/2026").unwrap();
+    let mut device = start_with(BTreeMap::new(), relay(), 1);
+    device.settle();
+    for n in 0..3 {
+        device.command(add(&format!("Hộ {n}"), n));
+    }
+    device.settle();
+    let first = device.engine.view(today).unwrap();
+    // Few households read: not due yet, then due once a minute has passed.
+    assert_eq!(device.engine.view_to_keep(1_000), None);
+    assert_eq!(device.engine.view_to_keep(1_059), None);
+    let kept = device
+        .engine
+        .view_to_keep(1_060)
+        .expect("due after a minute");
+    assert_eq!(
+        device.engine.view_to_keep(1_200),
+        None,
+        "nothing read since"
+    );
+
+    // Written after the view was kept: the next session reads it on top.
+    device.command(add("Giàng A Sử", 9));
+    device.settle();
+    let mut next = start_keeping(
+        device.store.clone(),
+        Some(kept.clone()),
+        "build-1",
+        relay(),
+        2,
+    );
+    let view = next.engine.view(today).unwrap();
+    assert_eq!(view.listing.len(), first.listing.len() + 1);
+    assert!(view
+        .listing
+        .find(&HouseholdId::from_random([9; 16]))
+        .is_some());
+    assert_eq!(
+        next.engine.cache.survey.unsaved(),
+        1,
+        "only the new one read"
+    );
+    // Kept by another build: read whole.
+    let mut other = start_keeping(device.store.clone(), Some(kept), "build-2", relay(), 3);
+    let _ = other.engine.view(today).unwrap();
+    assert_eq!(other.engine.cache.survey.unsaved(), 4);
 }
 
 #[test]

@@ -12,7 +12,7 @@ use crate::appraisal::{self, Appraisal};
 use crate::catalog::{self, Catalog};
 use crate::date::Date;
 use crate::evaluation::{evaluate, evaluate_commune, lacking, Scorecard};
-use crate::registry::{self, Commune, Registry};
+use crate::registry::{self, Commune};
 use crate::survey::infrastructure::{self, Attestation, InfraEntry};
 use crate::survey::listing::{HouseholdSet, Listing, SurveyReader};
 use crate::survey::merge::{self, Succession};
@@ -66,24 +66,48 @@ pub struct Sources<'a> {
 }
 
 /// What computing a view again can reuse: the survey's households read
-/// so far, and the registry and catalogs as last read, each kept with the
-/// heads it was read at (the province registry costs a tenth of a second
-/// to read, on every edit otherwise).
+/// so far, and the commune's registry entry and the catalogs as last read,
+/// each kept with the heads it was read at.
 #[derive(Debug, Default)]
 pub struct ViewCache {
-    survey: SurveyReader,
-    registry: Option<(Vec<ChangeHash>, Option<Registry>)>,
+    /// The survey's households read so far.
+    pub(super) survey: SurveyReader,
+    registry: Option<(Vec<ChangeHash>, Standing)>,
     catalogs: Option<(Vec<Vec<ChangeHash>>, Vec<Catalog>)>,
 }
 
+/// The commune as the registry lists it, and the names of the units it was
+/// formed from.
+type Standing = (Option<Commune>, Vec<String>);
+
 impl ViewCache {
-    fn registry(&mut self, doc: Option<&Automerge>) -> Option<&Registry> {
+    /// A cache whose survey reader starts from `survey`.
+    pub fn starting_from(survey: SurveyReader) -> ViewCache {
+        ViewCache {
+            survey,
+            ..ViewCache::default()
+        }
+    }
+
+    fn standing(&mut self, doc: Option<&Automerge>, code: &str) -> Standing {
         let heads = doc.map(Automerge::get_heads).unwrap_or_default();
         if self.registry.as_ref().is_none_or(|(h, _)| *h != heads) {
-            let read = doc.and_then(|d| registry::document::read(d).ok());
-            self.registry = Some((heads, read));
+            let entry = doc.and_then(|d| registry::document::read_commune(d, code).ok().flatten());
+            let predecessors = entry
+                .iter()
+                .flat_map(|e| &e.predecessors)
+                .filter_map(|p| {
+                    let d = doc?;
+                    registry::document::read_commune(d, p).ok().flatten()
+                })
+                .map(|p| p.name)
+                .collect();
+            self.registry = Some((heads, (entry, predecessors)));
         }
-        self.registry.as_ref().and_then(|(_, r)| r.as_ref())
+        self.registry
+            .as_ref()
+            .map(|(_, s)| s.clone())
+            .unwrap_or_default()
     }
 
     fn catalogs(&mut self, docs: &[&Automerge]) -> Vec<Catalog> {
@@ -113,18 +137,7 @@ impl CommuneView {
         let empty = Automerge::new();
         let survey_doc = sources.survey.unwrap_or(&empty);
         let catalogs = cache.catalogs(&sources.catalogs);
-        let province = cache.registry(sources.registry);
-        let code = &sources.commune.code;
-        let entry = province.as_ref().and_then(|r| r.commune(code).cloned());
-        let predecessor_names = province
-            .as_ref()
-            .map(|r| {
-                r.predecessors_of(code)
-                    .into_iter()
-                    .map(|p| p.name.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let (entry, predecessor_names) = cache.standing(sources.registry, &sources.commune.code);
         let appraisal = appraisal::assemble(&catalogs, sources.dossier, sources.verdicts);
         let year = i64::from(today.year);
         let survey = cache.survey.read(survey_doc, year);

@@ -33,12 +33,15 @@ pub struct SurveyFacts {
 /// Facts about one household, in the vocabulary's order (`None`: not
 /// recorded). Fixed arrays, not maps: evaluating a province reads every
 /// household once per indicator, and this keeps that a plain index.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, minicbor::Encode, minicbor::Decode)]
 pub struct HouseholdFacts {
     /// The household's id in the survey (`None` for generated facts), so
     /// a gap can name the households behind it.
+    #[n(0)]
     pub id: Option<String>,
+    #[n(1)]
     predicates: [Option<bool>; HOUSEHOLD_PREDICATES.len()],
+    #[n(2)]
     quantities: [Option<f64>; HOUSEHOLD_QUANTITIES.len()],
 }
 

@@ -130,6 +130,22 @@ pub fn read(doc: &Automerge) -> Result<Registry, RegistryError> {
     })
 }
 
+/// One commune of the registry a document holds, read alone (a device
+/// needs its own commune and the units it was formed from, not the
+/// province: reading all of it costs a hundred times more).
+pub fn read_commune(doc: &Automerge, code: &str) -> Result<Option<Commune>, RegistryError> {
+    match schema(doc) {
+        Some(s) if s == SCHEMA => {}
+        other => return Err(RegistryError::NotARegistry(other)),
+    }
+    let communes = match automerge::ReadDoc::get(doc, automerge::ROOT, "communes") {
+        Ok(Some((automerge::Value::Object(automerge::ObjType::Map), obj))) => obj,
+        _ => return Ok(None),
+    };
+    autosurgeon::hydrate_prop(doc, &communes, code)
+        .map_err(|e| RegistryError::Automerge(e.to_string()))
+}
+
 /// Changes one commune in one change, writing only the fields that changed.
 /// The result is validated first; nothing is written if it is refused.
 pub fn update_commune(
@@ -168,6 +184,17 @@ mod tests {
     use super::*;
     use crate::demo::{generate, DemoParams};
     use crate::registry::{Level, Target};
+
+    #[test]
+    fn one_commune_reads_as_the_whole_registry_has_it() {
+        let registry = small();
+        let doc = create(&registry, 1_750_000_000).unwrap();
+        for c in &registry.communes {
+            assert_eq!(read_commune(&doc, &c.code).unwrap().as_ref(), Some(c));
+        }
+        assert_eq!(read_commune(&doc, "no-such-unit").unwrap(), None);
+        assert!(read_commune(&Automerge::new(), "x").is_err());
+    }
 
     fn small() -> Registry {
         generate(DemoParams {

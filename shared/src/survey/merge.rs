@@ -268,32 +268,39 @@ fn write_tree(
     let mut conflicts = 0;
     match kind {
         ObjType::Map | ObjType::Table => {
-            let keys: Vec<String> = source.keys(src).collect();
-            for key in &keys {
-                conflicts += usize::from(source.get_all(src, key.as_str())?.len() > 1);
-                let Some((value, child)) = source.get(src, key.as_str())? else {
-                    continue;
-                };
-                let existing = tx.get(dst, key.as_str())?;
+            // One pass over the source, each item saying whether it has
+            // rivals (rather than three lookups per key).
+            let items: Vec<(String, Value<'static>, ObjId)> = source
+                .map_range(src, ..)
+                .map(|item| {
+                    conflicts += usize::from(item.conflict);
+                    let id = item.id();
+                    (item.key.to_string(), item.value.into_value(), id)
+                })
+                .collect();
+            let keys: Vec<&str> = items.iter().map(|(k, _, _)| k.as_str()).collect();
+            for (key, value, child) in &items {
+                let key = key.as_str();
+                let existing = tx.get(dst, key)?;
                 match value {
                     Value::Scalar(s) => {
                         let same = matches!(&existing, Some((Value::Scalar(d), _)) if d.as_ref() == s.as_ref());
                         if !same {
-                            tx.put(dst, key.as_str(), s.into_owned())?;
+                            tx.put(dst, key, s.clone().into_owned())?;
                         }
                     }
                     Value::Object(k) => {
                         let obj = match existing {
-                            Some((Value::Object(d), obj)) if d == k => obj,
-                            _ => tx.put_object(dst, key.as_str(), k)?,
+                            Some((Value::Object(d), obj)) if d == *k => obj,
+                            _ => tx.put_object(dst, key, *k)?,
                         };
-                        conflicts += write_tree(source, &child, tx, &obj, k)?;
+                        conflicts += write_tree(source, child, tx, &obj, *k)?;
                     }
                 }
             }
             let stale: Vec<String> = tx
                 .keys(dst)
-                .filter(|k| k != ORIGIN && !keys.contains(k))
+                .filter(|k| k != ORIGIN && !keys.contains(&k.as_str()))
                 .collect();
             for key in stale {
                 tx.delete(dst, key.as_str())?;

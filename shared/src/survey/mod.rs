@@ -91,8 +91,11 @@ pub fn demo_commune() -> CommuneRef {
 }
 
 /// A household's stable id (a UUID, from caller-supplied randomness).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct HouseholdId(String);
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, minicbor::Encode, minicbor::Decode,
+)]
+#[cbor(transparent)]
+pub struct HouseholdId(#[n(0)] String);
 
 impl HouseholdId {
     /// A new random (v4) household id from 16 random bytes.

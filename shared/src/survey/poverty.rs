@@ -122,13 +122,19 @@ impl PovertyStandard {
 }
 
 /// The classification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, minicbor::Encode, minicbor::Decode,
+)]
+#[cbor(index_only)]
 pub enum PovertyClass {
     /// Hộ nghèo.
+    #[n(0)]
     Poor,
     /// Hộ cận nghèo.
+    #[n(1)]
     NearPoor,
     /// Không nghèo.
+    #[n(2)]
     NotPoor,
 }
 

@@ -256,18 +256,23 @@ pub struct HouseholdRecord {
 }
 
 /// How far a household's record is filled in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, minicbor::Encode, minicbor::Decode)]
 pub enum Progress {
     /// Nothing of the record yet (only the quick fields).
+    #[n(0)]
     NotSurveyed,
     /// Some sections answered.
+    #[n(1)]
     Incomplete {
         /// Sections answered.
+        #[n(0)]
         answered: u8,
         /// Sections in all.
+        #[n(1)]
         of: u8,
     },
     /// Every section answered.
+    #[n(2)]
     Complete,
 }
 

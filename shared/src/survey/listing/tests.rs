@@ -273,3 +273,38 @@ fn reading_again_after_changes_equals_reading_from_scratch() {
     let later = reader.read(&doc, 2027);
     assert_eq!(rows(&later), rows(&read_commune(&doc, 2027)));
 }
+
+#[test]
+fn a_saved_reader_starts_where_it_was_and_reads_only_what_changed_since() {
+    let mut doc = commune();
+    let mut reader = SurveyReader::default();
+    reader.read(&doc, 2025);
+    assert_eq!(reader.unsaved(), 4);
+    let saved = reader.save("build-1");
+    assert_eq!(reader.unsaved(), 0);
+    // Another build, or bytes that are not a saved reader: nothing restored.
+    assert!(SurveyReader::restore(&saved, "build-2").is_none());
+    assert!(SurveyReader::restore(&saved[..saved.len() / 2], "build-1").is_none());
+    assert!(SurveyReader::restore(b"not cbor", "build-1").is_none());
+
+    update_record(&mut doc, &id(2), NOW, |r| {
+        r.water = Some(WaterSource::PipedToStandard)
+    })
+    .unwrap();
+    add_household(&mut doc, &id(5), "Hầu A Dơ", 2, "Bản Hồ", NOW).unwrap();
+    let mut restored = SurveyReader::restore(&saved, "build-1").expect("same build");
+    let again = restored.read(&doc, 2025);
+    let fresh = read_commune(&doc, 2025);
+    assert_eq!(rows(&again), rows(&fresh));
+    assert_eq!(facts_text(&again), facts_text(&fresh));
+    // Only the two households written since were read.
+    assert_eq!(restored.unsaved(), 2);
+
+    // Saved from a survey this device no longer holds (its chunks set
+    // aside): everything is read again, nothing stale is shown.
+    let mut other = device(3);
+    add_household(&mut other, &id(9), "Lò Văn Khác", 3, "Bản Hồ", NOW).unwrap();
+    let mut stale = SurveyReader::restore(&saved, "build-1").unwrap();
+    let read = stale.read(&other, 2025);
+    assert_eq!(rows(&read), rows(&read_commune(&other, 2025)));
+}
