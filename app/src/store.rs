@@ -17,10 +17,11 @@ const DB_NAME: &str = "ntm-survey";
 /// again), kept for whoever can repair them.
 const SET_ASIDE: &str = "set-aside/";
 const CHUNKS: &str = "chunks";
-/// A document's kept view (the core's summary of what it holds, to start
-/// fast) lives beside its chunks under this prefix, outside their range.
-const KEPT_VIEW: &str = "view/";
 const META: &str = "meta";
+/// A document's kept view (the core's summary of what it holds, to start
+/// fast) lives among the settings under this prefix, not with the chunks:
+/// writing it must never hold up an append.
+const KEPT_VIEW: &str = "view/";
 /// Photos and other files, content-addressed (key: SHA-256 hex).
 const BLOBS: &str = "blobs";
 /// The stored format this version writes. Each step of the upgrade only
@@ -192,9 +193,9 @@ impl LocalStore {
 
     /// The view kept for a document by [`LocalStore::keep_view`], if any.
     pub async fn kept_view(&self, doc: &DocumentId) -> Result<Option<Vec<u8>>, StoreError> {
-        let tx = self.db.transaction(CHUNKS).build()?;
+        let tx = self.db.transaction(META).build()?;
         let value: Option<Uint8Array> = tx
-            .object_store(CHUNKS)?
+            .object_store(META)?
             .get(format!("{KEPT_VIEW}{doc}"))
             .primitive()?
             .await?;
@@ -206,10 +207,10 @@ impl LocalStore {
     pub async fn keep_view(&self, doc: &DocumentId, bytes: Vec<u8>) -> Result<(), StoreError> {
         let tx = self
             .db
-            .transaction(CHUNKS)
+            .transaction(META)
             .with_mode(TransactionMode::Readwrite)
             .build()?;
-        tx.object_store(CHUNKS)?
+        tx.object_store(META)?
             .put(Uint8Array::from(bytes))
             .with_key(format!("{KEPT_VIEW}{doc}"))
             .primitive()?;

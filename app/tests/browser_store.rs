@@ -64,7 +64,7 @@ async fn chunks_round_trip_through_indexeddb_and_rebuild_the_document() {
 }
 
 #[wasm_bindgen_test]
-async fn a_kept_view_is_kept_beside_the_chunks_never_among_them() {
+async fn a_kept_view_is_kept_apart_from_the_chunks_and_the_listed_settings() {
     let store = fresh_store("kept-view").await;
     let commune = survey::demo_commune();
     let id = commune.document_id;
@@ -76,8 +76,11 @@ async fn a_kept_view_is_kept_beside_the_chunks_never_among_them() {
     store.keep_view(&id, vec![1, 2, 3]).await.unwrap();
     store.keep_view(&id, vec![4, 5]).await.unwrap();
     assert_eq!(store.kept_view(&id).await.unwrap(), Some(vec![4, 5]));
-    // The document still loads from its one chunk: the view is not one.
+    // The document still loads from its one chunk: the view is not one;
+    // nor is it among the settings listed by prefix.
     assert_eq!(store.load(&id).await.unwrap().keys.len(), 1);
+    store.set_meta("upload/x", "1").await.unwrap();
+    assert_eq!(store.meta_with_prefix("upload/").await.unwrap().len(), 1);
 }
 
 #[wasm_bindgen_test]

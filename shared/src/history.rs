@@ -188,6 +188,14 @@ pub fn entries_written_since(
     Some(out)
 }
 
+/// How many operations the changes of `doc` since `before` hold.
+pub fn operations_since(doc: &Automerge, before: &[ChangeHash]) -> usize {
+    doc.get_changes(before)
+        .iter()
+        .map(automerge::Change::len)
+        .sum()
+}
+
 /// Every change of `doc`, oldest first, with what it touched.
 pub fn history(doc: &Automerge) -> Vec<ChangeSummary> {
     doc.get_changes(&[])

@@ -580,11 +580,14 @@ impl DeviceEngine {
 
     /// The survey reader's state for the adapter to keep in its store (a
     /// cache: losing it costs one slow start), when enough households were
-    /// read since it was last kept: at once after a start that read
-    /// hundreds, else at most once a minute while households change.
+    /// read since it was last kept: at once after a start or a sync that
+    /// read hundreds (not while a sync is still bringing changes: each
+    /// write would hold up the store), else at most once a minute while
+    /// households change.
     pub fn view_to_keep(&mut self, now: i64) -> Option<Vec<u8>> {
         let unsaved = self.cache.survey.unsaved();
-        let due = unsaved >= KEEP_VIEW_AFTER_ROWS
+        let syncing = self.client.status() == SyncStatus::Syncing;
+        let due = (unsaved >= KEEP_VIEW_AFTER_ROWS && !syncing)
             || (unsaved > 0
                 && self
                     .view_kept_at

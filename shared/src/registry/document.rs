@@ -142,7 +142,11 @@ pub fn read_commune(doc: &Automerge, code: &str) -> Result<Option<Commune>, Regi
         Ok(Some((automerge::Value::Object(automerge::ObjType::Map), obj))) => obj,
         _ => return Ok(None),
     };
+    if !matches!(automerge::ReadDoc::get(doc, &communes, code), Ok(Some(_))) {
+        return Ok(None);
+    }
     autosurgeon::hydrate_prop(doc, &communes, code)
+        .map(Some)
         .map_err(|e| RegistryError::Automerge(e.to_string()))
 }
 

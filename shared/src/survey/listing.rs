@@ -301,10 +301,13 @@ pub struct SurveyReader {
     unsaved: usize,
 }
 
-/// How many operations of new changes cost as much to place as one
-/// household costs to read (measured on demo Tả Van: about 20 µs against
-/// 0.5–0.9 ms), with a margin for the households they touch.
-const OPS_PER_HOUSEHOLD_READ: usize = 20;
+/// How many operations of new changes cost about as much to place one by
+/// one (20 µs each) as a diff of a commune's whole survey (about 0.1 s for
+/// demo Tả Van's 2,700 households).
+const DIFF_OPS: usize = 5_000;
+
+/// About how many operations a household takes (demo Tả Van: 57).
+const OPS_PER_HOUSEHOLD: usize = 50;
 
 /// A reader's state as kept beside the survey (see [`SurveyReader::save`]).
 #[derive(minicbor::Encode, minicbor::Decode)]
@@ -373,10 +376,20 @@ impl SurveyReader {
         } else if heads == self.heads {
             Some(Default::default())
         } else {
-            // Placing an operation costs about a fiftieth of reading a
-            // household: past that, read everything.
-            let max_ops = (self.rows.len() * OPS_PER_HOUSEHOLD_READ).max(1_000);
-            history::entries_written_since(doc, &self.heads, max_ops)
+            // A few edits: placed from their own operations. A sync that
+            // brought many: the diff of the two states, whose cost follows
+            // the document rather than the changes; or, when they hold more
+            // households than were known (a first sync), everything.
+            history::entries_written_since(doc, &self.heads, DIFF_OPS).or_else(|| {
+                let most_new = history::operations_since(doc, &self.heads)
+                    > self.rows.len() * OPS_PER_HOUSEHOLD;
+                (!most_new).then(|| {
+                    history::entries_touched(doc, &self.heads, &heads)
+                        .into_iter()
+                        .map(|t| (t.container, t.key))
+                        .collect()
+                })
+            })
         };
         if let Some(touched) = touched {
             for (container, key) in touched {
