@@ -82,13 +82,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// The core's benchmarks, the relay load benchmark against the JS sync
+/// The core's benchmarks (province evaluation; the device engine on one
+/// commune), the relay load benchmark against the JS sync
 /// server (extra arguments go to it: `--devices 1000`, `--seconds S`), the
 /// relay's memory under one device asking for 100,000 unknown ids, then the
 /// field app in headless Chromium (first sync, cold open, search, edit →
 /// durable, DOM nodes, memory, wasm size).
 fn bench(args: &[String]) -> Result<(), String> {
     cmd::cargo(&["bench", "-p", "ntm-core", "--bench", "evaluate_province"])?;
+    cmd::cargo(&["bench", "-p", "ntm-core", "--bench", "device_commune"])?;
     install::npm_packages("tests/js")?;
     cmd::cargo(&["build", "--release", "-p", "ntm-relay"])?;
     let mut load = cmd::cargo_command();
