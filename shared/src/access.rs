@@ -148,6 +148,9 @@ pub enum DocumentKind {
     Dossier,
     /// The province's directives and deadlines.
     Directives,
+    /// The province summary: each commune's evaluation, written by the
+    /// relay alone (`crate::summary`).
+    Summary,
 }
 
 impl DocumentKind {
@@ -160,6 +163,7 @@ impl DocumentKind {
             DocumentKind::Verdicts => "verdicts",
             DocumentKind::Dossier => "dossier",
             DocumentKind::Directives => "directives",
+            DocumentKind::Summary => "summary",
         }
     }
 
@@ -174,6 +178,7 @@ impl DocumentKind {
             DocumentKind::Verdicts,
             DocumentKind::Dossier,
             DocumentKind::Directives,
+            DocumentKind::Summary,
         ]
         .into_iter()
         .find(|k| k.code() == code)
@@ -257,6 +262,10 @@ impl Grant {
             (Dossier, Department | Admin) => ReadOnly,
             (Dossier, Enumerator | Officer) if own_commune => ReadOnly,
             (Survey | Verdicts | Dossier, _) => None,
+            // Only the relay writes the summary; the province's reviewers
+            // read it. A commune's devices have their own commune's view.
+            (Summary, District | Department | Office | Admin) => ReadOnly,
+            (Summary, Enumerator | Officer) => None,
         }
     }
 }
@@ -397,6 +406,23 @@ mod tests {
                 ReadOnly,
             ),
             (grant(Role::Office, &[]), catalog.clone(), ReadOnly),
+            (grant(Role::Office, &[]), province(Summary), ReadOnly),
+            (grant(Role::Admin, &[]), province(Summary), ReadOnly),
+            (
+                grant(Role::Department, &["so-xd"]),
+                province(Summary),
+                ReadOnly,
+            ),
+            (
+                grant(Role::District, &["sa-pa"]),
+                province(Summary),
+                ReadOnly,
+            ),
+            (
+                grant(Role::Enumerator, &["sa-pa-ta-van"]),
+                province(Summary),
+                Access::None,
+            ),
             (grant(Role::Admin, &[]), catalog.clone(), ReadWrite),
             (grant(Role::Admin, &[]), ta_van(Survey), ReadOnly),
             (grant(Role::Admin, &[]), ta_van(Dossier), ReadOnly),

@@ -20,6 +20,7 @@ pub mod limits;
 pub mod message;
 pub mod overview;
 pub mod registry;
+pub mod summary;
 pub mod survey;
 pub mod sync;
 pub mod text;
