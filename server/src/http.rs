@@ -80,6 +80,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let storage = DurableStorage::new(sqlite.clone());
     let ledger = storage.ledger();
+    let written = storage.written();
     let builder = samod::Repo::build_tokio()
         .with_storage(storage)
         .with_peer_id(samod::PeerId::from("ntm-relay"));
@@ -103,6 +104,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         scale_out::poll_external_writes(sqlite.clone(), repo.clone());
     }
+    crate::summaries::spawn(sqlite.clone(), auth.clone(), repo.clone(), written);
     let acceptor = repo.make_acceptor(url::Url::parse(&format!(
         "{}://{}/sync",
         if args.tls_cert.is_some() { "wss" } else { "ws" },

@@ -14,6 +14,7 @@ mod listen;
 mod metrics;
 mod security;
 mod storage;
+mod summaries;
 mod sync_endpoint;
 
 use clap::Parser;

@@ -495,3 +495,104 @@ async fn a_department_writes_only_its_own_verdicts_and_never_the_dossier() -> an
     );
     Ok(())
 }
+
+/// The relay keeps the province summary (`ntm_core::summary`): the office
+/// receives it with the demo commune's entry, a household a tablet adds
+/// is counted in it seconds after the relay has it, a commune's tablet may
+/// not see it, and what the office writes into it is refused.
+#[tokio::test]
+async fn the_province_summary_follows_the_tablets_and_only_the_relay_writes_it(
+) -> anyhow::Result<()> {
+    use ntm_core::summary;
+    let dir = tempfile::tempdir()?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let relay = Relay::start_with(dir.path(), addr, None, &["--demo"]).await?;
+    let url = relay.sync_url();
+    let id = summary::document_id(PROVINCE_CODE);
+    let code = survey::demo_commune().code;
+    let entry = |c: &ntm_core::sync::SyncClient| {
+        c.document(&id)
+            .and_then(|d| summary::read_commune(d, &code).ok().flatten())
+    };
+
+    let office = relay.enrol("office", &[]).await?;
+    let mut watcher = Device::enrolled("office", &office);
+    watcher.fetch(&url, id, T).await?;
+    watcher.run_until(T, |c| entry(c).is_some()).await?;
+    let before = entry(watcher.client()).expect("Tả Van summarised");
+    let households = survey::households(&{
+        let mut reader = Device::enrolled("office-reader", &office);
+        reader
+            .fetch(&url, survey::demo_commune().document_id, T)
+            .await?;
+        reader.doc(&survey::demo_commune().document_id).clone()
+    })
+    .len() as u64;
+    assert_eq!(before.households, households, "every household counted");
+    let ntm = before
+        .set(ntm_core::catalog::CriteriaSet::Ntm)
+        .expect("the NTM set in force");
+    assert_eq!((ntm.catalog_id.as_str(), ntm.total), ("ntm-2026-2030", 10));
+    assert!(
+        ntm.appraised().iter().flatten().count() > 0,
+        "the departments' first verdicts show"
+    );
+
+    let tablet = relay.enrol("enumerator", &[&code]).await?;
+    let mut enumerator = Device::enrolled("tablet", &tablet);
+    let survey_id = survey::demo_commune().document_id;
+    enumerator.fetch(&url, survey_id, T).await?;
+    let new = HouseholdId::from_random(rand::random());
+    enumerator
+        .edit(&survey_id, |d| {
+            survey::add_household(d, &new, "Lù Thị Mai", 4, "Bản Dền", 1_790_000_000)
+        })
+        .await??;
+    enumerator.sync(T).await?;
+    let acknowledged = std::time::Instant::now();
+    watcher
+        .run_until(T, |c| {
+            entry(c).is_some_and(|e| e.households == households + 1)
+        })
+        .await?;
+    // The goal is 5 s; the figure is reported, not asserted (noisy machines).
+    eprintln!(
+        "summary: a tablet's household counted {} ms after the relay acknowledged it",
+        acknowledged.elapsed().as_millis()
+    );
+
+    // Not for a commune's devices.
+    enumerator.track(id, Automerge::new());
+    enumerator.connect(&url).await?;
+    enumerator.run_until(T, |c| c.is_unavailable(&id)).await?;
+    assert!(enumerator.doc(&id).get_heads().is_empty());
+
+    // The office reads it but may not write it.
+    let forged = summary::CommuneSummary {
+        households: 1_000_000,
+        ..entry(watcher.client()).expect("entry")
+    };
+    watcher
+        .edit(&id, |d| {
+            summary::write(
+                d,
+                &automerge::ActorId::random(),
+                &code,
+                &forged,
+                1_790_000_000,
+            )
+        })
+        .await??;
+    let _ = watcher
+        .run_until(Duration::from_secs(3), |c| c.unconfirmed_changes() == 0)
+        .await;
+    let mut other = Device::enrolled("office-2", &relay.enrol("office", &[]).await?);
+    other.fetch(&url, id, T).await?;
+    let seen = summary::read_commune(other.doc(&id), &code)?.expect("entry");
+    assert_eq!(
+        seen.households,
+        households + 1,
+        "the office's write was refused"
+    );
+    Ok(())
+}

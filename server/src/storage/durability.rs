@@ -214,12 +214,52 @@ pub fn snapshot_heads(bytes: &[u8]) -> Option<Vec<ChangeHash>> {
     read_hashes(bytes, &mut pos)
 }
 
+/// The documents written since someone last asked: what the relay's own
+/// work that follows documents (the province summary) reacts to. A set,
+/// so a burst of writes to one document is one entry.
+#[derive(Clone, Default)]
+pub struct WrittenDocuments {
+    inner: Arc<(Mutex<HashSet<String>>, Notify)>,
+}
+
+impl WrittenDocuments {
+    fn note(&self, doc: &str) {
+        let (pending, notify) = &*self.inner;
+        let mut pending = pending.lock().expect("written lock");
+        if !pending.contains(doc) {
+            pending.insert(doc.to_owned());
+        }
+        notify.notify_one();
+    }
+
+    /// The documents written since the last call; waits for one if none was.
+    pub async fn next(&self) -> HashSet<String> {
+        let (pending, notify) = &*self.inner;
+        loop {
+            let taken = std::mem::take(&mut *pending.lock().expect("written lock"));
+            if !taken.is_empty() {
+                return taken;
+            }
+            // `notify_one` keeps a permit, so a write between the look and
+            // this wait still wakes it.
+            notify.notified().await;
+        }
+    }
+
+    /// The documents written since the last call, without waiting.
+    pub fn take(&self) -> HashSet<String> {
+        std::mem::take(&mut *self.inner.0.lock().expect("written lock"))
+    }
+}
+
 /// A `Storage` that reports to a [`DurabilityLedger`] what it has written
-/// (and what it has loaded: that is on disk too).
+/// (and what it has loaded: that is on disk too), and notes each written
+/// document in [`WrittenDocuments`].
 #[derive(Clone)]
 pub struct DurableStorage<S> {
     inner: S,
     ledger: DurabilityLedger,
+    written: WrittenDocuments,
 }
 
 impl<S: Storage> DurableStorage<S> {
@@ -228,12 +268,18 @@ impl<S: Storage> DurableStorage<S> {
         Self {
             inner,
             ledger: DurabilityLedger::default(),
+            written: WrittenDocuments::default(),
         }
     }
 
     /// The ledger the sync endpoint waits on.
     pub fn ledger(&self) -> DurabilityLedger {
         self.ledger.clone()
+    }
+
+    /// The documents written through this store, as they become durable.
+    pub fn written(&self) -> WrittenDocuments {
+        self.written.clone()
     }
 }
 
@@ -270,6 +316,7 @@ impl<S: Storage + Sync> Storage for DurableStorage<S> {
                 }
                 s.writes_in_flight -= 1;
             });
+            self.written.note(doc);
         }
     }
 

@@ -125,6 +125,17 @@ impl SqlStorage {
         Ok(())
     }
 
+    /// The documents of a kind this relay has recorded.
+    pub async fn documents_of_kind(
+        &self,
+        kind: ntm_core::access::DocumentKind,
+    ) -> sqlx::Result<Vec<String>> {
+        sqlx::query_scalar("SELECT id FROM documents WHERE kind = $1 ORDER BY id")
+            .bind(kind.code())
+            .fetch_all(self.db.pool())
+            .await
+    }
+
     /// Claims the admin write `name` for this process: `true` if it is ours
     /// to do (nobody claimed it, or a claimant died: unfinished after
     /// `stale_after` seconds), `false` if it is done or under way elsewhere.

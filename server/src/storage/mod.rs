@@ -13,6 +13,8 @@ mod kv;
 pub mod scale_out;
 
 pub use database::{redact, url_for, Backend, Database};
-pub use durability::{sync_message_heads, Durability, DurabilityLedger, DurableStorage};
+pub use durability::{
+    sync_message_heads, Durability, DurabilityLedger, DurableStorage, WrittenDocuments,
+};
 pub use group_commit::StorageHealth;
 pub use kv::SqlStorage;

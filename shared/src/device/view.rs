@@ -89,6 +89,12 @@ impl ViewCache {
         }
     }
 
+    /// The survey's households as read so far, saved
+    /// (`SurveyReader::save`) for a later [`ViewCache::starting_from`].
+    pub fn save_survey(&mut self, tag: &str) -> Vec<u8> {
+        self.survey.save(tag)
+    }
+
     fn standing(&mut self, doc: Option<&Automerge>, code: &str) -> Standing {
         let heads = doc.map(Automerge::get_heads).unwrap_or_default();
         if self.registry.as_ref().is_none_or(|(h, _)| *h != heads) {
