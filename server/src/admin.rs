@@ -22,8 +22,9 @@ const DEMO_UNITS: &[&str] = &["ta-van"];
 
 /// The claim of the demo seed (`admin_claims`). `/3`: the province as it is
 /// since 01/07/2025 (its own registry document, `demo::PROVINCE_CODE`), which
-/// a relay seeded before lacks (documents it already holds are kept).
-const DEMO_CLAIM: &str = "demo-seed/3";
+/// a relay seeded before lacks (documents it already holds are kept); `/4`:
+/// the province summary with the synthetic units' entries.
+const DEMO_CLAIM: &str = "demo-seed/4";
 /// A claim unfinished this long is a dead claimant's: taken over.
 const CLAIM_STALE_SECONDS: i64 = 600;
 
@@ -31,7 +32,8 @@ const CLAIM_STALE_SECONDS: i64 = 600;
 /// how many documents were written.
 pub async fn seed_demo(storage: &SqlStorage, unix_seconds: i64) -> anyhow::Result<usize> {
     let registry_id = ntm_core::registry::document::document_id(demo::PROVINCE_CODE).to_string();
-    if storage.has_data(&registry_id).await? {
+    let summary_id = ntm_core::summary::document_id(demo::PROVINCE_CODE).to_string();
+    if storage.has_data(&registry_id).await? && storage.has_data(&summary_id).await? {
         tracing::info!("demo province already stored");
         return Ok(0);
     }

@@ -520,6 +520,9 @@ async fn the_province_summary_follows_the_tablets_and_only_the_relay_writes_it(
     watcher.fetch(&url, id, T).await?;
     watcher.run_until(T, |c| entry(c).is_some()).await?;
     let before = entry(watcher.client()).expect("Tả Van summarised");
+    let province = summary::read(watcher.doc(&id))?;
+    assert_eq!(province.len(), 99, "every unit of today, synthetic or not");
+    assert_eq!(before.sources.len(), 32, "Tả Van from its documents");
     let households = survey::households(&{
         let mut reader = Device::enrolled("office-reader", &office);
         reader

@@ -20,6 +20,7 @@ use crate::catalog::{self, Catalog};
 use crate::evaluation::{HouseholdFacts, SurveyFacts};
 use crate::ids::DocumentId;
 use crate::registry::{self, Commune};
+use crate::summary;
 use crate::survey::infrastructure::{self, Attestation, Evidence, InfraEntry, InfraKind};
 use crate::survey::record::{self, Gps, Housing, Member, Sanitation, Sex, WaterSource};
 use crate::survey::{self, CommuneRef, HouseholdId};
@@ -484,7 +485,59 @@ pub fn seed_documents(
             });
         }
     }
+    out.push(DemoDocument {
+        id: summary::document_id(&registry.province.code),
+        kind: DocumentKind::Summary,
+        unit: registry.province.code.clone(),
+        district: None,
+        department: None,
+        doc: synthetic_summary(province, &catalogs, |c| surveys.contains_key(c), at),
+    });
     out
+}
+
+/// The province summary as the demo starts it: an entry computed from the
+/// generated facts for each unit of today that has no documents in the
+/// demo (marked `synthetic` as its sources); the relay evaluates the
+/// others from their documents once it serves them.
+fn synthetic_summary(
+    province: &DemoProvince,
+    catalogs: &[Catalog],
+    has_documents: impl Fn(&str) -> bool,
+    at: i64,
+) -> Automerge {
+    let registry = &province.registry;
+    let mut doc = summary::genesis(&registry.province.code);
+    let actor = ActorId::from(b"ntm-demo-seed:summary".as_slice());
+    let today = crate::date::Date::of_unix_vn(at);
+    let in_force = crate::overview::sets_in_force(catalogs, today);
+    let none = crate::appraisal::Appraisal::default();
+    for (i, commune) in registry.as_of_indexed(today) {
+        if has_documents(&commune.code) {
+            continue;
+        }
+        let facts = &province.surveys[i];
+        let households = facts.households.len() as u64;
+        let entry = summary::CommuneSummary {
+            sources: "synthetic".into(),
+            evaluated_at: at,
+            households,
+            surveyed: households,
+            needing_decision: 0,
+            dossier: None,
+            sets: in_force
+                .iter()
+                .map(|c| {
+                    summary::SetSummary::of(&crate::evaluation::evaluate_commune(
+                        c, commune, today.year, facts, &none,
+                    ))
+                })
+                .collect(),
+        };
+        summary::write(&mut doc, &actor, &commune.code, &entry, at)
+            .expect("a fresh summary takes every entry");
+    }
+    doc
 }
 
 /// A new unit's survey: its genesis, one merge change per predecessor (as
@@ -642,6 +695,41 @@ mod tests {
             10 + 6,
             "old Sa Pa's communes and the new units formed from them"
         );
+        // The summary starts with every unit of the day that has no
+        // documents, scored from its generated facts.
+        let summary_doc = &docs
+            .iter()
+            .find(|d| d.kind == DocumentKind::Summary)
+            .expect("a summary document")
+            .doc;
+        let entries = summary::read(summary_doc).expect("the summary reads");
+        let today = crate::date::Date::of_unix_vn(1_700_000_000);
+        let in_force = crate::overview::sets_in_force(&catalogs, today);
+        let mut listed = 0;
+        for (i, commune) in province.registry.as_of_indexed(today) {
+            let entry = entries.get(&commune.code);
+            if survey_of(&commune.code).is_some() {
+                assert!(entry.is_none(), "{}: the relay summarises it", commune.name);
+                continue;
+            }
+            listed += 1;
+            let entry = entry.expect("a unit without documents is summarised");
+            assert_eq!(entry.sources, "synthetic");
+            assert_eq!(
+                entry.households as usize,
+                province.surveys[i].households.len()
+            );
+            assert_eq!(entry.sets.len(), in_force.len());
+            let card = crate::evaluation::evaluate_commune(
+                in_force[0],
+                commune,
+                today.year,
+                &province.surveys[i],
+                &appraisal::Appraisal::default(),
+            );
+            assert_eq!(entry.sets[0].met as usize, card.met(), "{}", commune.name);
+        }
+        assert!(listed > 0 && listed == entries.len());
         let again = seed_documents(&province, SA_PA, 2024, 1_700_000_000);
         assert!(
             docs.iter()
