@@ -387,7 +387,9 @@ async fn open(
         None => PeerId::for_device(platform::random_bytes()),
     };
     let mut documents = Vec::new();
-    for (id, kind) in device::documents_for(&commune) {
+    for (id, kind) in
+        device::documents_for(&commune, enrolment.and_then(Enrolment::province_summary))
+    {
         let loaded = load(store, &id).await?;
         let confirmed: Vec<ChangeHash> = store
             .meta(&format!("confirmed/{id}"))

@@ -31,7 +31,7 @@ fn main() {
     let survey_bytes = stored[&commune.document_id].len();
 
     let start = |kept_view: Option<Vec<u8>>| {
-        let start_docs: Vec<StartDocument> = documents_for(&commune)
+        let start_docs: Vec<StartDocument> = documents_for(&commune, None)
             .into_iter()
             .map(|(id, kind)| {
                 let bytes = stored.get(&id).cloned().into_iter().collect::<Vec<_>>();

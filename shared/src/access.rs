@@ -30,6 +30,18 @@ impl Enrolment {
         .flatten()
     }
 
+    /// The province summary, for a device that watches the province
+    /// (district, department, office, admin: those the relay lets read it).
+    pub fn province_summary(&self) -> Option<crate::ids::DocumentId> {
+        let watches = matches!(
+            Role::from_code(&self.role),
+            Some(Role::District | Role::Department | Role::Office | Role::Admin)
+        );
+        watches
+            .then(|| self.province.as_deref().map(crate::summary::document_id))
+            .flatten()
+    }
+
     /// Where that commune's documents are: the ids admin tooling derives
     /// from the province and commune codes (the registry lists the same).
     /// Its region is corrected from the registry once that arrives.

@@ -6,7 +6,9 @@
 use crate::catalog::{Catalog, CriteriaSet};
 use crate::date::Date;
 use crate::evaluation::{evaluate_commune, SurveyFacts};
-use crate::registry::{Level, Registry, Standing, Target, UnitKind};
+use crate::registry::{Commune, Level, Registry, Standing, Target, UnitKind};
+use crate::summary::CommuneSummary;
+use std::collections::BTreeMap;
 
 /// One unit's score against one criteria set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,33 +87,72 @@ pub fn overview(
     let in_force = sets_in_force(catalogs, date);
     let empty = SurveyFacts::default();
     let no_appraisal = crate::appraisal::Appraisal::default();
+    rows_and_totals(registry, date, |i, c| {
+        let facts = surveys.get(i).unwrap_or(&empty);
+        in_force
+            .iter()
+            .map(|k| {
+                let card = evaluate_commune(k, c, date.year, facts, &no_appraisal);
+                SetScore {
+                    catalog_id: k.id.clone(),
+                    set: k.set,
+                    met: card.met(),
+                    total: card.criteria.len(),
+                }
+            })
+            .collect()
+    })
+}
+
+/// The overview from the province summary the relay keeps
+/// (`crate::summary`): each unit of `date` scored as its entry says; a
+/// unit without an entry has no scores yet.
+pub fn overview_of_summary(
+    registry: &Registry,
+    summary: &BTreeMap<String, CommuneSummary>,
+    date: Date,
+) -> (Vec<CommuneRow>, Totals) {
+    rows_and_totals(registry, date, |_, c| {
+        summary
+            .get(&c.code)
+            .into_iter()
+            .flat_map(|entry| &entry.sets)
+            .filter_map(|s| {
+                Some(SetScore {
+                    catalog_id: s.catalog_id.clone(),
+                    set: s.criteria_set()?,
+                    met: s.met as usize,
+                    total: s.total as usize,
+                })
+            })
+            .collect()
+    })
+}
+
+/// The rows of the units of `date`, each scored by `score` (given its
+/// place in the registry), with their standing, target, risk and the totals.
+fn rows_and_totals(
+    registry: &Registry,
+    date: Date,
+    score: impl Fn(usize, &Commune) -> Vec<SetScore>,
+) -> (Vec<CommuneRow>, Totals) {
     let rows: Vec<CommuneRow> = registry
         .as_of_indexed(date)
         .map(|(i, c)| {
-            let facts = surveys.get(i).unwrap_or(&empty);
-            let scores: Vec<SetScore> = in_force
-                .iter()
-                .map(|k| {
-                    let card = evaluate_commune(k, c, date.year, facts, &no_appraisal);
-                    SetScore {
-                        catalog_id: k.id.clone(),
-                        set: k.set,
-                        met: card.met(),
-                        total: card.criteria.len(),
-                    }
-                })
-                .collect();
+            let scores = score(i, c);
             let standing = registry
                 .standing(&c.code, date)
                 .unwrap_or(Standing::NotRecognised);
-            let meets = |set| {
+            // At risk only on a score that says so: a unit not scored yet
+            // (no summary entry) is not reported as slipping.
+            let falls_short = |set| {
                 scores
                     .iter()
                     .find(|s| s.set == set)
-                    .is_some_and(|s| s.met == s.total)
+                    .is_some_and(|s| s.met < s.total)
             };
             let at_risk = match &standing {
-                Standing::Recognised { level, .. } => !meets(level.criteria_set()),
+                Standing::Recognised { level, .. } => falls_short(level.criteria_set()),
                 _ => false,
             };
             CommuneRow {
@@ -196,6 +237,61 @@ mod tests {
         assert!(!muong_hoa.at_risk);
         assert_eq!(muong_hoa.district.as_deref(), Some("Thị xã Sa Pa"));
         assert!(totals.targets.0 >= 1, "Tả Van aims for NTM in 2024");
+    }
+
+    #[test]
+    fn the_summary_gives_the_overview_the_facts_give() {
+        let demo = generate(DemoParams {
+            households: (20, 30),
+            ..DemoParams::default()
+        });
+        let catalogs = catalog::shipped();
+        for day in [
+            Date::new(2024, 12, 31).unwrap(),
+            Date::new(2026, 6, 1).unwrap(),
+        ] {
+            let none = crate::appraisal::Appraisal::default();
+            let mut summary: BTreeMap<String, CommuneSummary> = demo
+                .registry
+                .as_of_indexed(day)
+                .map(|(i, c)| {
+                    let sets = sets_in_force(&catalogs, day)
+                        .into_iter()
+                        .map(|k| {
+                            crate::summary::SetSummary::of(&evaluate_commune(
+                                k,
+                                c,
+                                day.year,
+                                &demo.surveys[i],
+                                &none,
+                            ))
+                        })
+                        .collect();
+                    (
+                        c.code.clone(),
+                        CommuneSummary {
+                            sets,
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect();
+            let expected = overview(&demo.registry, &demo.surveys, &catalogs, day);
+            assert_eq!(overview_of_summary(&demo.registry, &summary, day), expected);
+            // A unit the summary does not have yet: listed, not scored, not at risk.
+            let (rows, totals) = &expected;
+            let risky = rows.iter().find(|r| r.at_risk).map(|r| r.code.clone());
+            if let Some(code) = risky {
+                summary.remove(&code);
+                let (rows, after) = overview_of_summary(&demo.registry, &summary, day);
+                let row = rows.iter().find(|r| r.code == code).unwrap();
+                assert!(row.scores.is_empty() && !row.at_risk);
+                assert_eq!(after.at_risk, totals.at_risk - 1);
+                assert_eq!(after.communes, totals.communes);
+            } else {
+                assert_eq!(day.year, 2026, "before the reform some units slipped");
+            }
+        }
     }
 
     #[test]

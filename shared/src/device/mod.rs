@@ -48,10 +48,17 @@ pub enum Kind {
     Registry,
     /// A catalog version: received.
     Catalog,
+    /// The province summary (`crate::summary`): received by the
+    /// province's reviewers, written by the relay alone.
+    Summary,
 }
 
-/// The documents a device of `commune` tracks.
-pub fn documents_for(commune: &CommuneRef) -> Vec<(DocumentId, Kind)> {
+/// The documents a device of `commune` tracks; a device that watches the
+/// province (office, department, district) also tracks `province_summary`.
+pub fn documents_for(
+    commune: &CommuneRef,
+    province_summary: Option<DocumentId>,
+) -> Vec<(DocumentId, Kind)> {
     let mut wanted = vec![
         (commune.document_id, Kind::Survey),
         (commune.appraisal.dossier, Kind::Dossier),
@@ -69,6 +76,7 @@ pub fn documents_for(commune: &CommuneRef) -> Vec<(DocumentId, Kind)> {
             .iter()
             .map(|c| (catalog::document::document_id(&c.id), Kind::Catalog)),
     );
+    wanted.extend(province_summary.map(|id| (id, Kind::Summary)));
     wanted
 }
 
@@ -573,7 +581,12 @@ impl DeviceEngine {
             registry: of_kind(Kind::Registry).next(),
             catalogs: of_kind(Kind::Catalog).collect(),
         };
-        let view = CommuneView::compute(sources, today, &mut cache);
+        let mut view = CommuneView::compute(sources, today, &mut cache);
+        view.province = cache.province(
+            of_kind(Kind::Registry).next(),
+            of_kind(Kind::Summary).next(),
+            today,
+        );
         self.cache = cache;
         Some(view)
     }

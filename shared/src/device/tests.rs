@@ -39,7 +39,20 @@ fn start_with(
     relay: TestRelay,
     actor: u8,
 ) -> Device {
-    start_keeping(store, None, "build-1", relay, actor)
+    start_keeping(store, None, "build-1", relay, actor, None)
+}
+
+/// Starts a device that watches the province: it tracks the summary too.
+fn start_watching(relay: TestRelay, actor: u8) -> Device {
+    let summary = crate::summary::document_id(crate::demo::PROVINCE_CODE);
+    start_keeping(
+        BTreeMap::new(),
+        None,
+        "build-1",
+        relay,
+        actor,
+        Some(summary),
+    )
 }
 
 /// Starts a device whose store also kept a view (see `view_to_keep`).
@@ -49,9 +62,10 @@ fn start_keeping(
     build: &str,
     relay: TestRelay,
     actor: u8,
+    province_summary: Option<DocumentId>,
 ) -> Device {
     let commune = survey::demo_commune();
-    let documents = documents_for(&commune)
+    let documents = documents_for(&commune, province_summary)
         .into_iter()
         .map(|(id, kind)| {
             let chunks = store.get(&id).cloned().unwrap_or_default();
@@ -333,6 +347,48 @@ fn changes_from_the_relay_are_stored_and_replies_wait_until_they_are() {
 }
 
 #[test]
+fn a_device_watching_the_province_shows_it_as_the_summary_has_it() {
+    use crate::demo::{generate, seed_documents, DemoParams, PROVINCE_CODE};
+    let province = generate(DemoParams {
+        communes: 8,
+        households: (5, 8),
+        ..DemoParams::default()
+    });
+    let at = 1_790_000_000;
+    let docs = seed_documents(&province, &["no-such-unit"], 2026, at);
+    let of = |kind| {
+        docs.iter()
+            .find(|d| d.kind == kind)
+            .map(|d| (d.id, d.doc.clone()))
+            .unwrap()
+    };
+    let registry = of(crate::access::DocumentKind::Registry);
+    let summary = of(crate::access::DocumentKind::Summary);
+    assert_eq!(summary.0, crate::summary::document_id(PROVINCE_CODE));
+    let today = Date::of_unix_vn(at);
+    let relay = || TestRelay::with([registry.clone(), summary.clone()]);
+
+    // A commune's tablet does not track it.
+    let mut tablet = start_with(BTreeMap::new(), relay(), 1);
+    tablet.settle();
+    assert!(tablet.engine.view(today).unwrap().province.is_none());
+
+    let mut office = start_watching(relay(), 2);
+    office.settle();
+    let view = office.engine.view(today).unwrap();
+    let shown = view.province.expect("the province overview");
+    let entries = crate::summary::read(&summary.1).unwrap();
+    let registry = crate::registry::document::read(&registry.1).unwrap();
+    let (rows, totals) = crate::overview::overview_of_summary(&registry, &entries, today);
+    assert_eq!((&shown.rows, &shown.totals), (&rows, &totals));
+    assert_eq!(shown.rows.len(), registry.as_of(today).count());
+    assert!(
+        shown.rows.iter().all(|r| !r.scores.is_empty()),
+        "every unit scored"
+    );
+}
+
+#[test]
 fn what_was_stored_opens_again_and_a_bad_chunk_is_set_aside() {
     let mut device = start_with(BTreeMap::new(), relay(), 1);
     device.settle();
@@ -398,6 +454,7 @@ fn a_kept_view_starts_the_next_session_and_is_kept_again_when_due() {
         "build-1",
         relay(),
         2,
+        None,
     );
     let view = next.engine.view(today).unwrap();
     assert_eq!(view.listing.len(), first.listing.len() + 1);
@@ -411,7 +468,14 @@ fn a_kept_view_starts_the_next_session_and_is_kept_again_when_due() {
         "only the new one read"
     );
     // Kept by another build: read whole.
-    let mut other = start_keeping(device.store.clone(), Some(kept), "build-2", relay(), 3);
+    let mut other = start_keeping(
+        device.store.clone(),
+        Some(kept),
+        "build-2",
+        relay(),
+        3,
+        None,
+    );
     let _ = other.engine.view(today).unwrap();
     assert_eq!(other.engine.cache.survey.unsaved(), 4);
 }

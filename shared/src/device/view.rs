@@ -44,6 +44,21 @@ pub struct CommuneView {
     pub succeeded_by: Option<Succession>,
     /// Verdicts, district review, dossier state.
     pub appraisal: Appraisal,
+    /// The province as its summary has it, on a device that tracks the
+    /// summary and once it arrived with the registry.
+    pub province: Option<Arc<ProvinceOverview>>,
+}
+
+/// Every unit of the province on a day, scored as the province summary
+/// says, with the totals (`crate::overview::overview_of_summary`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProvinceOverview {
+    /// The day.
+    pub date: Date,
+    /// One row per unit.
+    pub rows: Vec<crate::overview::CommuneRow>,
+    /// Totals over the rows.
+    pub totals: crate::overview::Totals,
 }
 
 /// The households behind each gap, by (catalog id, indicator id).
@@ -74,6 +89,9 @@ pub struct ViewCache {
     pub(super) survey: SurveyReader,
     registry: Option<(Vec<ChangeHash>, Standing)>,
     catalogs: Option<(Vec<Vec<ChangeHash>>, Vec<Catalog>)>,
+    /// The province overview with the heads of the registry and the
+    /// summary it was read from, and its day.
+    province: Option<(Vec<ChangeHash>, Date, Option<Arc<ProvinceOverview>>)>,
 }
 
 /// The commune as the registry lists it, and the names of the units it was
@@ -93,6 +111,46 @@ impl ViewCache {
     /// (`SurveyReader::save`) for a later [`ViewCache::starting_from`].
     pub fn save_survey(&mut self, tag: &str) -> Vec<u8> {
         self.survey.save(tag)
+    }
+
+    /// The province overview from the registry and the summary, read
+    /// again only when either moved or the day changed.
+    pub(super) fn province(
+        &mut self,
+        registry: Option<&Automerge>,
+        summary: Option<&Automerge>,
+        today: Date,
+    ) -> Option<Arc<ProvinceOverview>> {
+        let (registry, summary) = (registry?, summary?);
+        let heads: Vec<ChangeHash> = registry
+            .get_heads()
+            .into_iter()
+            .chain(summary.get_heads())
+            .collect();
+        if self
+            .province
+            .as_ref()
+            .is_none_or(|(h, d, _)| *h != heads || *d != today)
+        {
+            let read = match (
+                registry::document::read(registry),
+                crate::summary::read(summary),
+            ) {
+                (Ok(registry), Ok(entries)) => {
+                    let (rows, totals) =
+                        crate::overview::overview_of_summary(&registry, &entries, today);
+                    Some(Arc::new(ProvinceOverview {
+                        date: today,
+                        rows,
+                        totals,
+                    }))
+                }
+                // Not arrived yet (empty documents), or not readable.
+                _ => None,
+            };
+            self.province = Some((heads, today, read));
+        }
+        self.province.as_ref().and_then(|(_, _, p)| p.clone())
     }
 
     fn standing(&mut self, doc: Option<&Automerge>, code: &str) -> Standing {
@@ -187,6 +245,7 @@ impl CommuneView {
             predecessor_names,
             succeeded_by: merge::succeeded_by(survey_doc),
             appraisal,
+            province: None,
         }
     }
 }
