@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use automerge::{ActorId, ChangeHash};
@@ -18,7 +19,7 @@ use ntm_core::appraisal::Appraisal;
 use ntm_core::blobs::Blobs;
 use ntm_core::catalog::Catalog;
 use ntm_core::date::Date;
-use ntm_core::device::view::Behind;
+use ntm_core::device::view::{Behind, ProvinceOverview};
 use ntm_core::device::{
     self, Command, DeviceEngine, DeviceStatus, EditId, Effect, Env, Event, Problem, Start,
     StartDocument, StoredChunks,
@@ -82,6 +83,11 @@ pub struct View {
     /// Enrolled for one commune (enumerator, officer): the screens of that
     /// commune only, not the province's.
     pub commune_device: RwSignal<bool>,
+    /// Watches the province (district, department, office, admin): the
+    /// province overview comes from the relay's summary.
+    pub province_device: RwSignal<bool>,
+    /// The province as its summary has it, once received.
+    pub province: RwSignal<Option<Arc<ProvinceOverview>>>,
     /// The commune's scorecards (one per catalog version), from durable data.
     pub scorecards: RwSignal<Vec<Scorecard>>,
     /// The households behind each household-computed gap, by (catalog id,
@@ -124,6 +130,8 @@ impl View {
             problem: RwSignal::new(None),
             storage_at_risk: RwSignal::new(false),
             commune_device: RwSignal::new(false),
+            province_device: RwSignal::new(false),
+            province: RwSignal::new(None),
             scorecards: RwSignal::new(Vec::new()),
             behind: RwSignal::new(BTreeMap::new()),
             infrastructure: RwSignal::new(Vec::new()),
@@ -293,6 +301,12 @@ async fn start(view: View, store: LocalStore, enrolment: Option<Enrolment>) {
     // The commune a device works on: its enrolment's, else the demo commune.
     let enrolled = enrolment.as_ref().and_then(Enrolment::commune_ref);
     view.commune_device.set(enrolled.is_some());
+    view.province_device.set(
+        enrolment
+            .as_ref()
+            .and_then(Enrolment::province_summary)
+            .is_some(),
+    );
     let commune = enrolled.unwrap_or_else(survey::demo_commune);
     match open(&store, commune, enrolment.as_ref()).await {
         Ok((engine, effects, own_actors)) => {
@@ -701,6 +715,7 @@ fn publish() {
             view.succeeded_by.set(v.succeeded_by);
             view.appraisal.set(v.appraisal);
             view.commune.set(v.name);
+            set_if_changed(view.province, v.province);
             view.revision.update(|r| *r += 1);
             if let Some(bytes) = a.engine.view_to_keep(platform::unix_seconds()) {
                 let (store, doc) = (a.store.clone(), a.engine.survey_id());

@@ -862,6 +862,40 @@ async fn a_tablet_enrols_with_a_one_time_code_and_syncs_its_commune() -> anyhow:
         "a token went into a URL: {metrics}"
     );
     tablet.close().await?;
+
+    // The Coordination Office's device: the province overview comes from
+    // the relay's summary (Tả Van scored from its documents, the other
+    // units from the demo's generated facts), with no history toggle.
+    let office_code = relay.enrolment_code("office", &[]).await?;
+    let office = driver.browser(&profiles.path().join("office")).await?;
+    office.goto(&relay.http_url()).await?;
+    wait_until(
+        &office,
+        "document.querySelector('#app').dataset.phase === 'enrol'",
+        T,
+        "the office's enrolment form",
+    )
+    .await?;
+    type_into(&office, "#enrol-code", &office_code).await?;
+    type_into(&office, "#enrol-name", "Văn phòng Điều phối").await?;
+    click(&office, "#enrol-submit").await?;
+    wait_until(
+        &office,
+        "document.querySelector('#app').dataset.phase === 'ready' && document.querySelector('#tab-province') !== null",
+        T,
+        "the office's app with the province tab",
+    )
+    .await?;
+    click(&office, "#tab-province").await?;
+    wait_until(
+        &office,
+        "document.querySelector('#province-totals')?.dataset.source === 'summary' && document.querySelector('#province-totals').dataset.communes === '99' && [...document.querySelectorAll('#province-overview tr.commune')].some(r => r.dataset.name === 'Xã Tả Van' && r.dataset.reassess === 'true' && r.dataset.ntm !== '') && document.querySelector('#before-reform') === null",
+        T,
+        "the province overview from the relay's summary",
+    )
+    .await?;
+    save_screenshot(&office, "province-summary").await?;
+    office.close().await?;
     relay.terminate().await?;
     Ok(())
 }

@@ -10,6 +10,7 @@ use ntm_core::demo::{generate, reform_date, DemoParams, DemoProvince};
 use ntm_core::overview::{overview, CommuneRow, Totals};
 use ntm_core::registry::{Level, Standing};
 
+use crate::engine::View;
 use crate::i18n::{self, t, tf};
 
 /// "NTM 2023": a level's short name and the year.
@@ -47,11 +48,18 @@ fn standing_text(standing: &Standing) -> String {
     }
 }
 
-/// The overview, computed in the browser from the seeded demo province.
+/// The overview: on a device that watches the province, every unit as the
+/// relay's province summary scores it (kept up to date as communes sync);
+/// on a device without an enrolment (development relays), computed in the
+/// browser from the generated demo province, with its history before the
+/// reform.
 #[component]
 pub fn ProvinceOverview() -> impl IntoView {
+    let view = expect_context::<View>();
+    let from_summary = view.province_device.get_untracked();
     let province = StoredValue::new(None::<DemoProvince>);
     let data = RwSignal::new(None::<(Vec<CommuneRow>, Totals, Date)>);
+    let synthetic = RwSignal::new(!from_summary);
     let before_reform = RwSignal::new(false);
     let only_at_risk = RwSignal::new(false);
     let only_reassess = RwSignal::new(false);
@@ -69,14 +77,22 @@ pub fn ProvinceOverview() -> impl IntoView {
             }
         });
     };
-    // Let the "computing" line paint before the work starts.
-    leptos::prelude::set_timeout(
-        move || {
-            province.set_value(Some(generate(DemoParams::default())));
-            compute();
-        },
-        std::time::Duration::from_millis(30),
-    );
+    if from_summary {
+        Effect::new(move || {
+            let shown = view.province.get();
+            synthetic.set(shown.as_ref().is_some_and(|p| p.synthetic));
+            data.set(shown.map(|p| (p.rows.clone(), p.totals, p.date)));
+        });
+    } else {
+        // Let the "computing" line paint before the work starts.
+        leptos::prelude::set_timeout(
+            move || {
+                province.set_value(Some(generate(DemoParams::default())));
+                compute();
+            },
+            std::time::Duration::from_millis(30),
+        );
+    }
     let visible = move || {
         let risk = only_at_risk.get();
         let reassess = only_reassess.get();
@@ -105,11 +121,17 @@ pub fn ProvinceOverview() -> impl IntoView {
     view! {
         <section id="province-overview" class="card wide">
             <h2>{t("province-title")}</h2>
-            <p class="synthetic" role="note">{t("synthetic-data")}</p>
+            <Show when=move || synthetic.get()>
+                <p class="synthetic" role="note">{t("synthetic-data")}</p>
+            </Show>
+            <Show when=move || from_summary>
+                <p class="source" role="note">{t("province-from-summary")}</p>
+            </Show>
             {move || match data.get() {
+                None if from_summary => view! { <p class="loading">{t("province-waiting")}</p> }.into_any(),
                 None => view! { <p class="loading">{t("province-scoring")}</p> }.into_any(),
                 Some((_, t, date)) => view! {
-                    <p id="province-totals" data-communes=t.communes.to_string() data-at-risk=t.at_risk.to_string() data-to-reassess=t.to_reassess.to_string()>
+                    <p id="province-totals" data-source=if from_summary { "summary" } else { "generated" } data-communes=t.communes.to_string() data-at-risk=t.at_risk.to_string() data-to-reassess=t.to_reassess.to_string()>
                         {tf("province-totals", &[
                             ("date", date.to_string().into()),
                             ("communes", t.communes.into()),
@@ -126,10 +148,12 @@ pub fn ProvinceOverview() -> impl IntoView {
                 }.into_any(),
             }}
             <div class="filters">
-                <label class="check">
-                    <input id="before-reform" type="checkbox" on:change=move |ev| { before_reform.set(event_target_checked(&ev)); compute(); }/>
-                    {t("before-reform")}
-                </label>
+                <Show when=move || !from_summary>
+                    <label class="check">
+                        <input id="before-reform" type="checkbox" on:change=move |ev| { before_reform.set(event_target_checked(&ev)); compute(); }/>
+                        {t("before-reform")}
+                    </label>
+                </Show>
                 <label class="check">
                     <input id="only-reassess" type="checkbox" on:change=move |ev| only_reassess.set(event_target_checked(&ev))/>
                     {t("only-reassess")}

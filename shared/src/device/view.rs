@@ -59,6 +59,8 @@ pub struct ProvinceOverview {
     pub rows: Vec<crate::overview::CommuneRow>,
     /// Totals over the rows.
     pub totals: crate::overview::Totals,
+    /// The registry says its data is synthetic (the demo province).
+    pub synthetic: bool,
 }
 
 /// The households behind each gap, by (catalog id, indicator id).
@@ -143,6 +145,7 @@ impl ViewCache {
                         date: today,
                         rows,
                         totals,
+                        synthetic: registry.province.synthetic,
                     }))
                 }
                 // Not arrived yet (empty documents), or not readable.
