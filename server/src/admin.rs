@@ -145,18 +145,12 @@ pub async fn import_catalog(
     ))
 }
 
-/// A document as stored (every chunk merged).
+/// A document as stored; an error if nothing of it is.
 async fn load_document(storage: &SqlStorage, id: &str) -> anyhow::Result<automerge::Automerge> {
-    let chunks = storage.document_chunks(id).await?;
-    if chunks.is_empty() {
-        anyhow::bail!("no document {id} in this relay's store");
-    }
-    let mut doc = automerge::Automerge::new();
-    for chunk in chunks {
-        doc.load_incremental(&chunk)
-            .map_err(|e| anyhow::anyhow!("a stored chunk of {id} does not load: {e}"))?;
-    }
-    Ok(doc)
+    storage
+        .load_document(id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no document {id} in this relay's store"))
 }
 
 /// Who an actor is: a device (id, name, role), a shared genesis, or admin tooling.

@@ -130,7 +130,8 @@ impl Summarizer {
             .ok_or_else(|| anyhow::anyhow!("summary document {summary_id} not found"))?;
         let registry_id = registry::document::document_id(&province).to_string();
         let registry_doc = Arc::new(
-            load(&self.storage, &registry_id)
+            self.storage
+                .load_document(&registry_id)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("registry {registry_id} not stored"))?,
         );
@@ -158,14 +159,20 @@ impl Summarizer {
             let Some(reference) = CommuneRef::of(&province, &commune) else {
                 continue;
             };
-            let Some(survey) = load(&self.storage, &reference.document_id.to_string()).await?
+            let Some(survey) = self
+                .storage
+                .load_document(&reference.document_id.to_string())
+                .await?
             else {
                 continue; // Not held here: left as admin tooling wrote it.
             };
-            let dossier = load(&self.storage, &reference.appraisal.dossier.to_string()).await?;
+            let dossier = self
+                .storage
+                .load_document(&reference.appraisal.dossier.to_string())
+                .await?;
             let mut verdicts = Vec::new();
             for (department, id) in &reference.appraisal.verdicts {
-                if let Some(doc) = load(&self.storage, &id.to_string()).await? {
+                if let Some(doc) = self.storage.load_document(&id.to_string()).await? {
                     verdicts.push((department.clone(), doc));
                 }
             }
@@ -184,20 +191,15 @@ impl Summarizer {
                     registry: Some(&registry_doc),
                     catalogs: catalog_docs.iter().collect(),
                 };
-                if before.is_some_and(|b| b.sources == summary::fingerprint(&sources, today)) {
-                    return (None, saved);
-                }
                 let reader = saved
                     .and_then(|bytes| SurveyReader::restore(&bytes, READER_TAG))
                     .unwrap_or_default();
                 let mut cache = ViewCache::starting_from(reader);
-                let entry = summary::summarize(sources, today, &mut cache, now);
-                (Some(entry), Some(cache.save_survey(READER_TAG)))
+                let entry = summary::summarize(sources, today, before.as_ref(), &mut cache, now);
+                (entry, cache.save_survey(READER_TAG))
             })
             .await?;
-            if let Some(saved) = saved {
-                self.readers.insert(commune.code.clone(), saved);
-            }
+            self.readers.insert(commune.code.clone(), saved);
             if let Some(entry) = entry {
                 let (actor, code) = (self.actor.clone(), commune.code.clone());
                 let outcome = handle
@@ -223,24 +225,10 @@ impl Summarizer {
             .documents_of_kind(DocumentKind::Catalog)
             .await?
         {
-            if let Some(doc) = load(&self.storage, &id).await? {
+            if let Some(doc) = self.storage.load_document(&id).await? {
                 docs.push(doc);
             }
         }
         Ok(docs)
     }
-}
-
-/// A document as stored (every chunk merged), if any chunk is.
-async fn load(storage: &SqlStorage, id: &str) -> anyhow::Result<Option<Automerge>> {
-    let chunks = storage.document_chunks(id).await?;
-    if chunks.is_empty() {
-        return Ok(None);
-    }
-    let mut doc = Automerge::new();
-    for chunk in chunks {
-        doc.load_incremental(&chunk)
-            .map_err(|e| anyhow::anyhow!("a stored chunk of {id} does not load: {e}"))?;
-    }
-    Ok(Some(doc))
 }

@@ -206,16 +206,21 @@ pub fn fingerprint(sources: &Sources<'_>, today: Date) -> String {
 
 /// A commune's summary for `today`, computed at `evaluated_at` the way its
 /// tablets compute their view (`cache` keeps what the next computation
-/// can reuse).
+/// can reuse); `None` when `before` was computed from the same sources,
+/// so nothing needs evaluating.
 pub fn summarize(
     sources: Sources<'_>,
     today: Date,
+    before: Option<&CommuneSummary>,
     cache: &mut ViewCache,
     evaluated_at: i64,
-) -> CommuneSummary {
+) -> Option<CommuneSummary> {
     let fingerprint = fingerprint(&sources, today);
+    if before.is_some_and(|b| b.sources == fingerprint) {
+        return None;
+    }
     let view = CommuneView::compute(sources, today, cache);
-    CommuneSummary::of(&view, fingerprint, evaluated_at)
+    Some(CommuneSummary::of(&view, fingerprint, evaluated_at))
 }
 
 /// A fingerprint of the heads of documents (in a fixed order; a missing
@@ -318,6 +323,13 @@ mod tests {
     use crate::survey::{self, demo_commune};
 
     fn summary_of(doc: Option<&Automerge>) -> CommuneSummary {
+        summary_after(doc, None).expect("no summary before")
+    }
+
+    fn summary_after(
+        doc: Option<&Automerge>,
+        before: Option<&CommuneSummary>,
+    ) -> Option<CommuneSummary> {
         let commune = demo_commune();
         summarize(
             Sources {
@@ -329,6 +341,7 @@ mod tests {
                 catalogs: vec![],
             },
             crate::date::Date::new(2026, 12, 1).unwrap(),
+            before,
             &mut ViewCache::default(),
             1_790_000_000,
         )
@@ -351,6 +364,7 @@ mod tests {
         let first = summary_of(Some(&survey_doc));
         assert_eq!(summary_of(Some(&survey_doc)).sources, first.sources);
         assert_ne!(summary_of(None).sources, first.sources);
+        assert_eq!(summary_after(Some(&survey_doc), Some(&first)), None);
         assert_eq!(first.households, 1);
         assert_eq!(first.surveyed, 0);
         // The 2026–2030 sets are in force in December 2026.

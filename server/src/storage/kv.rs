@@ -186,6 +186,20 @@ impl SqlStorage {
         Ok(self.try_load_range(&prefix).await?.into_values().collect())
     }
 
+    /// A document as stored (every chunk merged), if any chunk is.
+    pub async fn load_document(&self, id: &str) -> anyhow::Result<Option<automerge::Automerge>> {
+        let chunks = self.document_chunks(id).await?;
+        if chunks.is_empty() {
+            return Ok(None);
+        }
+        let mut doc = automerge::Automerge::new();
+        for chunk in chunks {
+            doc.load_incremental(&chunk)
+                .map_err(|e| anyhow::anyhow!("a stored chunk of {id} does not load: {e}"))?;
+        }
+        Ok(Some(doc))
+    }
+
     /// Stores one change written by admin tooling while relays may be
     /// serving the document: under samod's own key for it, and announced
     /// (PostgreSQL notifies through the writer; on SQLite the row in
