@@ -895,6 +895,15 @@ async fn a_tablet_enrols_with_a_one_time_code_and_syncs_its_commune() -> anyhow:
     )
     .await?;
     save_screenshot(&office, "province-summary").await?;
+    choose_language(&office, "en").await?;
+    wait_until(
+        &office,
+        "document.documentElement.lang === 'en' && document.querySelector('#tab-province').textContent === 'Province'",
+        T,
+        "the province tab in English",
+    )
+    .await?;
+    save_screenshot(&office, "province-summary-en").await?;
     office.close().await?;
     relay.terminate().await?;
     Ok(())

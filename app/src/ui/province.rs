@@ -59,7 +59,14 @@ pub fn ProvinceOverview() -> impl IntoView {
     let from_summary = view.province_device.get_untracked();
     let province = StoredValue::new(None::<DemoProvince>);
     let data = RwSignal::new(None::<(Vec<CommuneRow>, Totals, Date)>);
-    let synthetic = RwSignal::new(!from_summary);
+    // The generated province is synthetic; a summary says so when its
+    // registry does.
+    let synthetic = move || {
+        !from_summary
+            || view
+                .province
+                .with(|p| p.as_ref().is_some_and(|p| p.synthetic))
+    };
     let before_reform = RwSignal::new(false);
     let only_at_risk = RwSignal::new(false);
     let only_reassess = RwSignal::new(false);
@@ -79,9 +86,11 @@ pub fn ProvinceOverview() -> impl IntoView {
     };
     if from_summary {
         Effect::new(move || {
-            let shown = view.province.get();
-            synthetic.set(shown.as_ref().is_some_and(|p| p.synthetic));
-            data.set(shown.map(|p| (p.rows.clone(), p.totals, p.date)));
+            data.set(
+                view.province
+                    .get()
+                    .map(|p| (p.rows.clone(), p.totals, p.date)),
+            );
         });
     } else {
         // Let the "computing" line paint before the work starts.
@@ -121,7 +130,7 @@ pub fn ProvinceOverview() -> impl IntoView {
     view! {
         <section id="province-overview" class="card wide">
             <h2>{t("province-title")}</h2>
-            <Show when=move || synthetic.get()>
+            <Show when=synthetic>
                 <p class="synthetic" role="note">{t("synthetic-data")}</p>
             </Show>
             <Show when=move || from_summary>
