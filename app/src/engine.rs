@@ -86,6 +86,9 @@ pub struct View {
     /// Watches the province (district, department, office, admin): the
     /// province overview comes from the relay's summary.
     pub province_device: RwSignal<bool>,
+    /// On a device that watches the province, its role's code (the header
+    /// names it where a commune's device names its commune).
+    pub watching: RwSignal<Option<String>>,
     /// The province as its summary has it, once received.
     pub province: RwSignal<Option<Arc<ProvinceOverview>>>,
     /// The commune's scorecards (one per catalog version), from durable data.
@@ -131,6 +134,7 @@ impl View {
             storage_at_risk: RwSignal::new(false),
             commune_device: RwSignal::new(false),
             province_device: RwSignal::new(false),
+            watching: RwSignal::new(None),
             province: RwSignal::new(None),
             scorecards: RwSignal::new(Vec::new()),
             behind: RwSignal::new(BTreeMap::new()),
@@ -307,17 +311,42 @@ async fn start(view: View, store: LocalStore, enrolment: Option<Enrolment>) {
             .and_then(Enrolment::province_summary)
             .is_some(),
     );
-    let commune = enrolled.unwrap_or_else(survey::demo_commune);
-    match open(&store, commune, enrolment.as_ref()).await {
+    // A device that watches the province works on no commune; a device
+    // without an enrolment (a development relay) on the demo commune.
+    let watches_province = enrolment
+        .as_ref()
+        .and_then(Enrolment::province_summary)
+        .is_some();
+    view.watching.set(
+        watches_province
+            .then(|| enrolment.as_ref().map(|e| e.role.clone()))
+            .flatten(),
+    );
+    let commune = match enrolled {
+        Some(commune) => Some(commune),
+        None if watches_province => None,
+        None => Some(survey::demo_commune()),
+    };
+    let registry = match (
+        &commune,
+        enrolment.as_ref().and_then(|e| e.province.as_deref()),
+    ) {
+        (Some(c), _) => c.registry_id,
+        (None, Some(province)) => ntm_core::registry::document::document_id(province),
+        (None, None) => survey::demo_commune().registry_id,
+    };
+    match open(&store, commune, registry, enrolment.as_ref()).await {
         Ok((engine, effects, own_actors)) => {
             let store = Rc::new(store);
-            crate::photos::start(
-                store.clone(),
-                engine.survey_id(),
-                enrolment.as_ref().map(|e| e.token.clone()),
-                view.photos_waiting,
-            )
-            .await;
+            if let Some(survey) = engine.survey_id() {
+                crate::photos::start(
+                    store.clone(),
+                    survey,
+                    enrolment.as_ref().map(|e| e.token.clone()),
+                    view.photos_waiting,
+                )
+                .await;
+            }
             ADAPTER.with(|cell| {
                 *cell.borrow_mut() = Some(Adapter {
                     view,
@@ -386,7 +415,8 @@ const OWN_ACTORS: &str = "own-actors";
 
 async fn open(
     store: &LocalStore,
-    commune: CommuneRef,
+    commune: Option<CommuneRef>,
+    registry: DocumentId,
     enrolment: Option<&Enrolment>,
 ) -> Result<(DeviceEngine, Vec<Effect>, BTreeSet<String>), String> {
     let storage_id =
@@ -401,9 +431,11 @@ async fn open(
         None => PeerId::for_device(platform::random_bytes()),
     };
     let mut documents = Vec::new();
-    for (id, kind) in
-        device::documents_for(&commune, enrolment.and_then(Enrolment::province_summary))
-    {
+    for (id, kind) in device::documents_for(
+        commune.as_ref(),
+        registry,
+        enrolment.and_then(Enrolment::province_summary),
+    ) {
         let loaded = load(store, &id).await?;
         let confirmed: Vec<ChangeHash> = store
             .meta(&format!("confirmed/{id}"))
@@ -442,10 +474,10 @@ async fn open(
         )
         .await;
     // A cache: without it the first view reads every household again.
-    let kept_view = store
-        .kept_view(&commune.document_id)
-        .await
-        .unwrap_or_default();
+    let kept_view = match &commune {
+        Some(c) => store.kept_view(&c.document_id).await.unwrap_or_default(),
+        None => None,
+    };
     let (engine, effects) = DeviceEngine::start(Start {
         commune,
         peer,
@@ -463,7 +495,7 @@ async fn open(
 /// track [`View::revision`]).
 pub fn read_survey<R>(f: impl FnOnce(&automerge::Automerge) -> R) -> Option<R> {
     with_adapter(|a| {
-        let id = a.engine.survey_id();
+        let id = a.engine.survey_id()?;
         a.engine.durable(&id).map(|doc| f(&doc))
     })
     .flatten()
@@ -539,7 +571,7 @@ pub async fn export_bundle() -> Option<(String, Vec<u8>)> {
         let today = Date::of_unix_vn(platform::unix_seconds());
         let name = format!(
             "{}-{:04}{:02}{:02}.{}",
-            a.engine.commune().code,
+            a.engine.commune()?.code,
             today.year,
             today.month,
             today.day,
@@ -717,8 +749,9 @@ fn publish() {
             view.commune.set(v.name);
             set_if_changed(view.province, v.province);
             view.revision.update(|r| *r += 1);
-            if let Some(bytes) = a.engine.view_to_keep(platform::unix_seconds()) {
-                let (store, doc) = (a.store.clone(), a.engine.survey_id());
+            let keep = a.engine.view_to_keep(platform::unix_seconds());
+            if let Some((bytes, doc)) = keep.zip(a.engine.survey_id()) {
+                let store = a.store.clone();
                 leptos::task::spawn_local(async move {
                     // A cache: a failed write only makes the next start slower.
                     let _ = store.keep_view(&doc, bytes).await;

@@ -31,24 +31,25 @@ fn main() {
     let survey_bytes = stored[&commune.document_id].len();
 
     let start = |kept_view: Option<Vec<u8>>| {
-        let start_docs: Vec<StartDocument> = documents_for(&commune, None)
-            .into_iter()
-            .map(|(id, kind)| {
-                let bytes = stored.get(&id).cloned().into_iter().collect::<Vec<_>>();
-                let chunks = StoredChunks {
-                    keys: (0..bytes.len()).map(|i| format!("k{i}")).collect(),
-                    bytes,
-                };
-                StartDocument {
-                    id,
-                    kind,
-                    loaded: load_chunks(&chunks),
-                    confirmed: Vec::new(),
-                }
-            })
-            .collect();
+        let start_docs: Vec<StartDocument> =
+            documents_for(Some(&commune), commune.registry_id, None)
+                .into_iter()
+                .map(|(id, kind)| {
+                    let bytes = stored.get(&id).cloned().into_iter().collect::<Vec<_>>();
+                    let chunks = StoredChunks {
+                        keys: (0..bytes.len()).map(|i| format!("k{i}")).collect(),
+                        bytes,
+                    };
+                    StartDocument {
+                        id,
+                        kind,
+                        loaded: load_chunks(&chunks),
+                        confirmed: Vec::new(),
+                    }
+                })
+                .collect();
         DeviceEngine::start(Start {
-            commune: commune.clone(),
+            commune: Some(commune.clone()),
             peer: PeerId::new("bench".to_owned()),
             storage_id: "bench".into(),
             actor: ActorId::from(vec![7; 16]),

@@ -881,12 +881,23 @@ async fn a_tablet_enrols_with_a_one_time_code_and_syncs_its_commune() -> anyhow:
     click(&office, "#enrol-submit").await?;
     wait_until(
         &office,
-        "document.querySelector('#app').dataset.phase === 'ready' && document.querySelector('#tab-province') !== null",
+        "document.querySelector('#app').dataset.phase === 'ready' && document.querySelector('#tab-province')?.classList.contains('active')",
         T,
-        "the office's app with the province tab",
+        "the office's app open on the province tab",
     )
     .await?;
-    click(&office, "#tab-province").await?;
+    // The office's own app: the province, no commune's survey screens.
+    let shape = office
+        .execute(
+            "return [...document.querySelectorAll('nav.tabs button')].map(b => b.id).join(',') + '|' + document.querySelector('header .commune').textContent + '|' + (document.querySelector('#household-list') === null)",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        shape,
+        serde_json::json!("tab-province|Văn phòng Điều phối NTM tỉnh|true"),
+        "the office sees the province's tabs only"
+    );
     wait_until(
         &office,
         "document.querySelector('#province-totals')?.dataset.source === 'summary' && document.querySelector('#province-totals').dataset.communes === '99' && [...document.querySelectorAll('#province-overview tr.commune')].some(r => r.dataset.name === 'Xã Tả Van' && r.dataset.reassess === 'true' && r.dataset.ntm !== '') && document.querySelector('#before-reform') === null",

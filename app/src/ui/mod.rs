@@ -44,6 +44,12 @@ pub fn App() -> impl IntoView {
     provide_context(view);
     let tab = RwSignal::new(Tab::Survey);
     provide_context(tab);
+    // A device that watches the province opens on the province.
+    Effect::new(move |_| {
+        if view.province_device.get() {
+            tab.set(Tab::Province);
+        }
+    });
     let selected = RwSignal::new(None);
     provide_context(households::Selected(selected));
     provide_context(households::Scope(RwSignal::new(None)));
@@ -73,7 +79,10 @@ pub fn App() -> impl IntoView {
             <header class="topbar">
                 <div>
                     <h1>{t("app-title")}</h1>
-                    <p class="commune">{move || view.commune.get()}</p>
+                    <p class="commune">{move || match view.watching.get() {
+                        Some(role) => i18n::label("watching", &role),
+                        None => view.commune.get(),
+                    }}</p>
                 </div>
                 <sync_badge::SyncBadge/>
                 <LanguageSwitch language=language/>
@@ -101,8 +110,13 @@ pub fn App() -> impl IntoView {
                 }.into_any(),
                 Phase::Ready => view! {
                     <nav class="tabs">
-                        // A commune's device gets its commune's tabs only.
-                        {TABS.iter().filter(|&&(t, _)| t != Tab::Province || !view.commune_device.get_untracked()).map(|&(which, id)| view! {
+                        // Each role gets the tabs it can use: a commune's
+                        // device its commune's, a device watching the
+                        // province the province's (it holds no commune).
+                        {TABS.iter().filter(|&&(t, _)| match t {
+                            Tab::Province => !view.commune_device.get_untracked(),
+                            _ => !view.province_device.get_untracked(),
+                        }).map(|&(which, id)| view! {
                             <button id=id class:active=move || tab.get() == which on:click=move |_| tab.set(which)>
                                 {t(id)}
                             </button>

@@ -127,6 +127,14 @@ pub fn ProvinceOverview() -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    // Provinces without districts (since 01/07/2025) have no such column.
+    let has_districts = move || {
+        data.with(|d| {
+            d.iter()
+                .flat_map(|(rows, _, _)| rows)
+                .any(|r| r.district.is_some())
+        })
+    };
     view! {
         <section id="province-overview" class="card wide">
             <h2>{t("province-title")}</h2>
@@ -174,7 +182,7 @@ pub fn ProvinceOverview() -> impl IntoView {
             </div>
             <table>
                 <thead><tr>
-                    <th>{t("unit")}</th><th>{t("old-district")}</th><th>{t("standing")}</th><th>{t("target")}</th>
+                    <th>{t("unit")}</th>{move || has_districts().then(|| view! { <th>{t("old-district")}</th> })}<th>{t("standing")}</th><th>{t("target")}</th>
                     {move || sets().into_iter().map(|(set, id)| view! { <th title=id>{i18n::label("set-short", set.code())}</th> }).collect_view()}
                     <th>{t("risk")}</th>
                 </tr></thead>
@@ -186,7 +194,7 @@ pub fn ProvinceOverview() -> impl IntoView {
                         view! {
                             <tr class="commune" class:at-risk=r.at_risk data-name=r.name.clone() data-ntm=ntm data-reassess=reassess.to_string()>
                                 <td>{r.name.clone()}</td>
-                                <td>{r.district.clone().unwrap_or_default()}</td>
+                                {has_districts().then(|| view! { <td>{r.district.clone().unwrap_or_default()}</td> })}
                                 <td class="standing">{standing_text(&r.standing)}</td>
                                 <td>{target}</td>
                                 {r.scores.iter().map(|s| view! { <td class="score">{format!("{}/{}", s.met, s.total)}</td> }).collect_view()}

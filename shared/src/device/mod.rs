@@ -1,7 +1,9 @@
 //! The device engine as a sans-IO state machine: the documents of one
 //! commune on one device (its survey, which the device edits; its dossier
 //! and verdicts, the province registry and the catalog versions, which it
-//! receives), their durability on the device, and their sync with the relay.
+//! receives) — or, on a device that watches the province, the registry,
+//! the catalogs and the province summary —, their durability on the
+//! device, and their sync with the relay.
 //!
 //! Events in ([`Event`]: a command, a store write done or failed, a socket
 //! opened, a frame, a timer), effects out ([`Effect`]: append to the store,
@@ -53,24 +55,26 @@ pub enum Kind {
     Summary,
 }
 
-/// The documents a device of `commune` tracks; a device that watches the
+/// The documents a device tracks: those of `commune`, if it works on one,
+/// the province `registry` and the catalogs; a device that watches the
 /// province (office, department, district) also tracks `province_summary`.
 pub fn documents_for(
-    commune: &CommuneRef,
+    commune: Option<&CommuneRef>,
+    registry: DocumentId,
     province_summary: Option<DocumentId>,
 ) -> Vec<(DocumentId, Kind)> {
-    let mut wanted = vec![
-        (commune.document_id, Kind::Survey),
-        (commune.appraisal.dossier, Kind::Dossier),
-        (commune.registry_id, Kind::Registry),
-    ];
-    wanted.extend(
-        commune
-            .appraisal
-            .verdicts
-            .values()
-            .map(|id| (*id, Kind::Verdicts)),
-    );
+    let mut wanted = vec![(registry, Kind::Registry)];
+    if let Some(commune) = commune {
+        wanted.push((commune.document_id, Kind::Survey));
+        wanted.push((commune.appraisal.dossier, Kind::Dossier));
+        wanted.extend(
+            commune
+                .appraisal
+                .verdicts
+                .values()
+                .map(|id| (*id, Kind::Verdicts)),
+        );
+    }
     wanted.extend(
         catalog::shipped()
             .iter()
@@ -352,8 +356,9 @@ const RETRY_SAVE_MS: u64 = 2_000;
 
 /// The configuration a device starts with.
 pub struct Start {
-    /// The commune the device works on.
-    pub commune: CommuneRef,
+    /// The commune the device works on; none on a device that watches the
+    /// province.
+    pub commune: Option<CommuneRef>,
     /// This connection's peer id.
     pub peer: PeerId,
     /// The device's storage id (kept in the store).
@@ -377,7 +382,7 @@ pub struct Start {
 /// One device's documents, durability and sync.
 pub struct DeviceEngine {
     client: SyncClient,
-    commune: CommuneRef,
+    commune: Option<CommuneRef>,
     docs: BTreeMap<DocumentId, Tracked>,
     link: Link,
     /// Messages for the relay waiting until every document is durable.
@@ -441,8 +446,12 @@ impl DeviceEngine {
             let persisted = doc.get_heads();
             // The commune's survey starts from its shared genesis, so a
             // device that never met the relay still works and later merges.
-            if d.kind == Kind::Survey && start.create_survey && persisted.is_empty() {
-                doc = crate::survey::genesis(&start.commune);
+            if let Some(commune) = start
+                .commune
+                .as_ref()
+                .filter(|_| d.kind == Kind::Survey && start.create_survey && persisted.is_empty())
+            {
+                doc = crate::survey::genesis(commune);
             }
             doc.set_actor(start.actor.clone());
             client.add_document(d.id, doc, d.confirmed.clone());
@@ -490,14 +499,14 @@ impl DeviceEngine {
         (engine, out)
     }
 
-    /// The commune this device works on.
-    pub fn commune(&self) -> &CommuneRef {
-        &self.commune
+    /// The commune this device works on, if it works on one.
+    pub fn commune(&self) -> Option<&CommuneRef> {
+        self.commune.as_ref()
     }
 
-    /// The id of the survey document.
-    pub fn survey_id(&self) -> DocumentId {
-        self.commune.document_id
+    /// The id of the survey document, on a device of a commune.
+    pub fn survey_id(&self) -> Option<DocumentId> {
+        self.commune.as_ref().map(|c| c.document_id)
     }
 
     /// This connection's peer id (the adapter names it when connecting).
@@ -533,13 +542,15 @@ impl DeviceEngine {
     /// photo blobs the adapter found in its store (see
     /// [`DeviceEngine::photo_blobs`]).
     pub fn export_bundle(&self, photos: Vec<(BlobHash, Vec<u8>)>) -> Option<Vec<u8>> {
-        let doc = self.durable(&self.survey_id())?;
-        Some(bundle::export(&self.commune, &doc, photos))
+        let commune = self.commune.as_ref()?;
+        let doc = self.durable(&commune.document_id)?;
+        Some(bundle::export(commune, &doc, photos))
     }
 
     /// Every photo blob (pictures and thumbnails) the durable survey names.
     pub fn photo_blobs(&self) -> std::collections::BTreeSet<BlobHash> {
-        self.durable(&self.survey_id())
+        self.survey_id()
+            .and_then(|id| self.durable(&id))
             .map(|doc| crate::blobs::referenced_blobs(&doc))
             .unwrap_or_default()
     }
@@ -564,24 +575,32 @@ impl DeviceEngine {
                 .filter(move |(_, t)| t.kind == kind)
                 .filter_map(|(id, _)| durable.get(id).map(|d| &**d))
         };
-        // Each verdicts document counts for the department it is listed
-        // under, whatever it says about itself.
-        let verdicts = self
-            .commune
-            .appraisal
-            .verdicts
-            .iter()
-            .filter_map(|(department, id)| Some((department.as_str(), &**durable.get(id)?)))
-            .collect();
-        let sources = view::Sources {
-            commune: &self.commune,
-            survey: durable.get(&self.commune.document_id).map(|d| &**d),
-            dossier: durable.get(&self.commune.appraisal.dossier).map(|d| &**d),
-            verdicts,
-            registry: of_kind(Kind::Registry).next(),
-            catalogs: of_kind(Kind::Catalog).collect(),
+        let mut view = match &self.commune {
+            Some(commune) => {
+                // Each verdicts document counts for the department it is
+                // listed under, whatever it says about itself.
+                let verdicts = commune
+                    .appraisal
+                    .verdicts
+                    .iter()
+                    .filter_map(|(department, id)| Some((department.as_str(), &**durable.get(id)?)))
+                    .collect();
+                let sources = view::Sources {
+                    commune,
+                    survey: durable.get(&commune.document_id).map(|d| &**d),
+                    dossier: durable.get(&commune.appraisal.dossier).map(|d| &**d),
+                    verdicts,
+                    registry: of_kind(Kind::Registry).next(),
+                    catalogs: of_kind(Kind::Catalog).collect(),
+                };
+                CommuneView::compute(sources, today, &mut cache)
+            }
+            // A device watching the province has no commune of its own.
+            None => CommuneView {
+                catalogs: cache.catalogs(&of_kind(Kind::Catalog).collect::<Vec<_>>()),
+                ..CommuneView::default()
+            },
         };
-        let mut view = CommuneView::compute(sources, today, &mut cache);
         view.province = cache.province(
             of_kind(Kind::Registry).next(),
             of_kind(Kind::Summary).next(),
@@ -681,8 +700,14 @@ impl DeviceEngine {
     /// Merges a sync bundle; saved, then offered to the relay like the
     /// device's own changes.
     fn import_bundle(&mut self, edit: EditId, bytes: &[u8], out: &mut Vec<Effect>) {
-        let id = self.survey_id();
-        let merged = bundle::open(bytes, &self.commune).and_then(|opened| {
+        let Some(commune) = &self.commune else {
+            return out.push(Effect::EditDone {
+                edit,
+                result: Err(EditError::Refused(SurveyError::NotASurvey)),
+            });
+        };
+        let id = commune.document_id;
+        let merged = bundle::open(bytes, commune).and_then(|opened| {
             let doc = self
                 .client
                 .document_mut(&id)
@@ -706,8 +731,10 @@ impl DeviceEngine {
     }
 
     fn command(&mut self, edit: EditId, command: Command, env: Env, out: &mut Vec<Effect>) {
-        let id = self.survey_id();
-        let applied = match self.client.document_mut(&id) {
+        let applied = match self
+            .survey_id()
+            .and_then(|id| self.client.document_mut(&id))
+        {
             Some(doc) => command.apply(doc, env.now),
             None => Err(SurveyError::NotASurvey),
         };
@@ -769,7 +796,7 @@ impl DeviceEngine {
             Ok(key) => {
                 t.persisted = heads;
                 t.chunks.push((key, size));
-                if doc == survey {
+                if Some(doc) == survey {
                     self.last_saved = Some(env.now);
                 }
                 if matches!(self.problem, Some(Problem::NotSaved(_))) {
@@ -812,10 +839,10 @@ impl DeviceEngine {
             None => {
                 if saved_edit || std::mem::take(&mut self.unannounced) {
                     // The edit is durable: now (and only now) offer it.
-                    let outputs = self
-                        .client
-                        .handle(ClientEvent::LocalChange(self.survey_id()));
-                    self.client_outputs(outputs, out);
+                    if let Some(survey) = self.survey_id() {
+                        let outputs = self.client.handle(ClientEvent::LocalChange(survey));
+                        self.client_outputs(outputs, out);
+                    }
                 }
             }
         }

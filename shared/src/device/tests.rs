@@ -64,8 +64,10 @@ fn start_keeping(
     actor: u8,
     province_summary: Option<DocumentId>,
 ) -> Device {
-    let commune = survey::demo_commune();
-    let documents = documents_for(&commune, province_summary)
+    // A device watching the province has no commune of its own.
+    let commune = province_summary.is_none().then(survey::demo_commune);
+    let registry = survey::demo_commune().registry_id;
+    let documents = documents_for(commune.as_ref(), registry, province_summary)
         .into_iter()
         .map(|(id, kind)| {
             let chunks = store.get(&id).cloned().unwrap_or_default();
@@ -366,7 +368,8 @@ fn a_device_watching_the_province_shows_it_as_the_summary_has_it() {
     let summary = of(crate::access::DocumentKind::Summary);
     assert_eq!(summary.0, crate::summary::document_id(PROVINCE_CODE));
     let today = Date::of_unix_vn(at);
-    let relay = || TestRelay::with([registry.clone(), summary.clone()]);
+    let tablet_survey = (survey_id(), survey::genesis(&survey::demo_commune()));
+    let relay = || TestRelay::with([registry.clone(), summary.clone(), tablet_survey.clone()]);
 
     // A commune's tablet does not track it.
     let mut tablet = start_with(BTreeMap::new(), relay(), 1);
@@ -375,7 +378,17 @@ fn a_device_watching_the_province_shows_it_as_the_summary_has_it() {
 
     let mut office = start_watching(relay(), 2);
     office.settle();
+    // It holds no commune's survey, and has nothing to edit.
+    assert!(office.engine.survey_id().is_none());
+    assert!(!office.store.contains_key(&survey_id()));
+    let edit = office.command(add("Hộ của văn phòng", 1));
+    let refused = office.outcome(edit);
+    assert!(
+        matches!(refused, Some(Err(EditError::Refused(_)))),
+        "{refused:?}"
+    );
     let view = office.engine.view(today).unwrap();
+    assert!(view.listing.is_empty());
     let shown = view.province.expect("the province overview");
     let entries = crate::summary::read(&summary.1).unwrap();
     let registry = crate::registry::document::read(&registry.1).unwrap();

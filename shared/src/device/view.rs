@@ -177,7 +177,7 @@ impl ViewCache {
             .unwrap_or_default()
     }
 
-    fn catalogs(&mut self, docs: &[&Automerge]) -> Vec<Catalog> {
+    pub(super) fn catalogs(&mut self, docs: &[&Automerge]) -> Vec<Catalog> {
         let heads: Vec<Vec<ChangeHash>> = docs.iter().map(|d| d.get_heads()).collect();
         if self.catalogs.as_ref().is_none_or(|(h, _)| *h != heads) {
             let mut read: Vec<Catalog> = docs
