@@ -1,11 +1,15 @@
 //! The province overview the Coordination Office watches: every unit that
-//! exists on a date, its score against each criteria set in force then, its
-//! standing (recognised, to re-assess after a merger, not recognised) and
-//! target, and whether a recognised unit is at risk of losing the standard.
+//! exists on a date, its score against each criteria set in force then
+//! (with each criterion's status and department verdict: the communes ×
+//! criteria matrix), its standing (recognised, to re-assess after a
+//! merger, not recognised) and target, whether a recognised unit is at
+//! risk of losing the standard, the groups the office filters by and the
+//! progress against the year's targets.
 
+use crate::appraisal::Verdict;
 use crate::catalog::{Catalog, CriteriaSet};
 use crate::date::Date;
-use crate::evaluation::{evaluate_commune, SurveyFacts};
+use crate::evaluation::{evaluate_commune, Status, SurveyFacts};
 use crate::registry::{Commune, Level, Registry, Standing, Target, UnitKind};
 use crate::summary::CommuneSummary;
 use std::collections::BTreeMap;
@@ -21,6 +25,10 @@ pub struct SetScore {
     pub met: usize,
     /// Criteria in the set.
     pub total: usize,
+    /// Each criterion's computed status, in the set's order.
+    pub criteria: Vec<Status>,
+    /// Each criterion's department verdict, in the set's order.
+    pub verdicts: Vec<Option<Verdict>>,
 }
 
 /// One unit in the overview.
@@ -49,6 +57,124 @@ impl CommuneRow {
     pub fn score(&self, set: CriteriaSet) -> Option<&SetScore> {
         self.scores.iter().find(|s| s.set == set)
     }
+
+    /// Whether it belongs to a group the office filters by, in `year`.
+    pub fn in_group(&self, group: Group, year: i32) -> bool {
+        let aims = |level| {
+            self.target
+                .is_some_and(|t| t.level == level && t.year == year)
+        };
+        match group {
+            Group::All => true,
+            Group::TargetNtm => aims(Level::Ntm),
+            Group::TargetAdvanced => aims(Level::Advanced) || aims(Level::Modern),
+            Group::Maintaining => matches!(self.standing, Standing::Recognised { .. }),
+            Group::ToReassess => matches!(self.standing, Standing::ToReassess { .. }),
+            Group::AtRisk => self.at_risk,
+        }
+    }
+}
+
+/// The groups of units the office looks at (the seed notice's lists).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Group {
+    /// Every unit.
+    All,
+    /// Aiming for the NTM standard this year.
+    TargetNtm,
+    /// Aiming for the advanced or modern standard this year.
+    TargetAdvanced,
+    /// Recognised, and maintaining the standard.
+    Maintaining,
+    /// Formed by a merger and to re-assess.
+    ToReassess,
+    /// Recognised, and no longer meeting every criterion of its level.
+    AtRisk,
+}
+
+impl Group {
+    /// Every group, in the order a filter lists them.
+    pub const ALL: [Group; 6] = [
+        Group::All,
+        Group::TargetNtm,
+        Group::TargetAdvanced,
+        Group::Maintaining,
+        Group::ToReassess,
+        Group::AtRisk,
+    ];
+
+    /// A stable code (for element values and text ids).
+    pub fn code(self) -> &'static str {
+        match self {
+            Group::All => "all",
+            Group::TargetNtm => "target-ntm",
+            Group::TargetAdvanced => "target-advanced",
+            Group::Maintaining => "maintaining",
+            Group::ToReassess => "to-reassess",
+            Group::AtRisk => "at-risk",
+        }
+    }
+
+    /// The group for a code.
+    pub fn from_code(code: &str) -> Option<Group> {
+        Group::ALL.into_iter().find(|g| g.code() == code)
+    }
+}
+
+/// How far the units aiming for a level this year have come ("NTM: 7 of 10").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetProgress {
+    /// The level aimed for.
+    pub level: Level,
+    /// Units aiming for it this year.
+    pub target: usize,
+    /// Of those, meeting every criterion of its set now.
+    pub meeting: usize,
+    /// Of those, recognised at that level (or higher) this year.
+    pub recognised: usize,
+}
+
+/// Progress against `year`'s targets, for each level some unit aims for.
+pub fn progress(rows: &[CommuneRow], year: i32) -> Vec<TargetProgress> {
+    [Level::Ntm, Level::Advanced, Level::Modern]
+        .into_iter()
+        .filter_map(|level| {
+            let aiming: Vec<&CommuneRow> = rows
+                .iter()
+                .filter(|r| r.target.is_some_and(|t| t.level == level && t.year == year))
+                .collect();
+            (!aiming.is_empty()).then(|| TargetProgress {
+                level,
+                target: aiming.len(),
+                meeting: aiming
+                    .iter()
+                    .filter(|r| {
+                        r.score(level.criteria_set())
+                            .is_some_and(|s| s.total > 0 && s.met == s.total)
+                    })
+                    .count(),
+                recognised: aiming
+                    .iter()
+                    .filter(|r| {
+                        matches!(r.standing, Standing::Recognised { level: l, year: y }
+                            if l >= level && y == year)
+                    })
+                    .count(),
+            })
+        })
+        .collect()
+}
+
+/// The average number of criteria of `set` met over the scored rows, and
+/// the set's size; `None` when no row is scored against it.
+pub fn average_met<'a>(
+    rows: impl IntoIterator<Item = &'a CommuneRow>,
+    set: CriteriaSet,
+) -> Option<(f64, usize)> {
+    let scores: Vec<&SetScore> = rows.into_iter().filter_map(|r| r.score(set)).collect();
+    let total = scores.first()?.total;
+    let met: usize = scores.iter().map(|s| s.met).sum();
+    Some((met as f64 / scores.len() as f64, total))
 }
 
 /// Totals shown above the table.
@@ -98,6 +224,12 @@ pub fn overview(
                     set: k.set,
                     met: card.met(),
                     total: card.criteria.len(),
+                    criteria: card.criteria.iter().map(|c| c.status).collect(),
+                    verdicts: card
+                        .criteria
+                        .iter()
+                        .map(|c| c.appraisal.as_ref().map(|d| d.verdict))
+                        .collect(),
                 }
             })
             .collect()
@@ -123,6 +255,8 @@ pub fn overview_of_summary(
                     set: s.criteria_set()?,
                     met: s.met as usize,
                     total: s.total as usize,
+                    criteria: s.statuses(),
+                    verdicts: s.appraised(),
                 })
             })
             .collect()
@@ -292,6 +426,110 @@ mod tests {
                 assert_eq!(day.year, 2026, "before the reform some units slipped");
             }
         }
+    }
+
+    fn row(code: &str, target: Option<Target>, standing: Standing, met: usize) -> CommuneRow {
+        CommuneRow {
+            code: code.into(),
+            name: code.into(),
+            kind: UnitKind::Commune,
+            district: None,
+            at_risk: matches!(standing, Standing::Recognised { .. }) && met < 10,
+            standing,
+            target,
+            scores: vec![SetScore {
+                catalog_id: "ntm-2026-2030".into(),
+                set: CriteriaSet::Ntm,
+                met,
+                total: 10,
+                criteria: (0..10)
+                    .map(|i| if i < met { Status::Met } else { Status::NotMet })
+                    .collect(),
+                verdicts: vec![None; 10],
+            }],
+        }
+    }
+
+    #[test]
+    fn progress_against_the_year_s_targets_and_the_office_s_groups() {
+        let ntm = |year| {
+            Some(Target {
+                level: Level::Ntm,
+                year,
+            })
+        };
+        let rows = [
+            // Aims for NTM in 2026, meets all ten and was recognised.
+            row(
+                "a",
+                ntm(2026),
+                Standing::Recognised {
+                    level: Level::Ntm,
+                    year: 2026,
+                },
+                10,
+            ),
+            // Aims for NTM in 2026, one short.
+            row("b", ntm(2026), Standing::NotRecognised, 9),
+            // Aims for NTM next year: not this year's target.
+            row("c", ntm(2027), Standing::NotRecognised, 10),
+            // Recognised in 2023, now two short: at risk.
+            row(
+                "d",
+                None,
+                Standing::Recognised {
+                    level: Level::Ntm,
+                    year: 2023,
+                },
+                8,
+            ),
+            row(
+                "e",
+                Some(Target {
+                    level: Level::Modern,
+                    year: 2026,
+                }),
+                Standing::ToReassess {
+                    predecessors: vec![],
+                },
+                3,
+            ),
+        ];
+        assert_eq!(
+            progress(&rows, 2026),
+            [
+                TargetProgress {
+                    level: Level::Ntm,
+                    target: 2,
+                    meeting: 1,
+                    recognised: 1
+                },
+                TargetProgress {
+                    level: Level::Modern,
+                    target: 1,
+                    meeting: 0,
+                    recognised: 0
+                },
+            ]
+        );
+        let members = |group| {
+            rows.iter()
+                .filter(|r| r.in_group(group, 2026))
+                .map(|r| r.code.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(members(Group::All), ["a", "b", "c", "d", "e"]);
+        assert_eq!(members(Group::TargetNtm), ["a", "b"]);
+        assert_eq!(members(Group::TargetAdvanced), ["e"]);
+        assert_eq!(members(Group::Maintaining), ["a", "d"]);
+        assert_eq!(members(Group::ToReassess), ["e"]);
+        assert_eq!(members(Group::AtRisk), ["d"]);
+        assert!(Group::ALL
+            .iter()
+            .all(|g| Group::from_code(g.code()) == Some(*g)));
+        // (10 + 9 + 10 + 8 + 3) / 5 = 8 of 10.
+        assert_eq!(average_met(&rows, CriteriaSet::Ntm), Some((8.0, 10)));
+        assert_eq!(average_met(&rows, CriteriaSet::Advanced), None);
     }
 
     #[test]

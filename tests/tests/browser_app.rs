@@ -905,7 +905,30 @@ async fn a_tablet_enrols_with_a_one_time_code_and_syncs_its_commune() -> anyhow:
         "the province overview from the relay's summary",
     )
     .await?;
+    // The communes × criteria matrix: Tả Van's ten 2026–2030 criteria as
+    // computed from its documents, with the departments' verdicts marked.
+    wait_until(
+        &office,
+        "(() => { const r = document.querySelector('#province-overview tr.commune[data-code=\"ta-van\"]'); return r && r.querySelectorAll('td.cell[data-status]').length === 10 && r.querySelectorAll('td.cell sup').length > 0; })()",
+        T,
+        "Tả Van's row of the matrix, with verdicts",
+    )
+    .await?;
     save_screenshot(&office, "province-summary").await?;
+    // This year's NTM target group: exactly the units the progress counts.
+    office
+        .execute(
+            "const g = document.querySelector('#group'); g.value = 'target-ntm'; g.dispatchEvent(new Event('change'));",
+            vec![],
+        )
+        .await?;
+    wait_until(
+        &office,
+        "(() => { const p = document.querySelector('#target-progress .progress[data-level=\"ntm\"]'); const rows = document.querySelectorAll('#province-overview tr.commune'); return p && Number(p.dataset.target) > 0 && rows.length === Number(p.dataset.target) && [...rows].some(r => r.dataset.code === 'ta-van'); })()",
+        T,
+        "the NTM target group, as many as the progress counts",
+    )
+    .await?;
     choose_language(&office, "en").await?;
     wait_until(
         &office,

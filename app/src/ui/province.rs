@@ -4,10 +4,12 @@
 //! or the province before the reform of 01/07/2025, with its districts.
 
 use leptos::prelude::*;
+use ntm_core::appraisal::Verdict;
 use ntm_core::catalog::{self, CriteriaSet};
 use ntm_core::date::Date;
 use ntm_core::demo::{generate, reform_date, DemoParams, DemoProvince};
-use ntm_core::overview::{overview, CommuneRow, Totals};
+use ntm_core::evaluation::Status;
+use ntm_core::overview::{average_met, overview, progress, CommuneRow, Group, Totals};
 use ntm_core::registry::{Level, Standing};
 
 use crate::engine::View;
@@ -68,8 +70,8 @@ pub fn ProvinceOverview() -> impl IntoView {
                 .with(|p| p.as_ref().is_some_and(|p| p.synthetic))
     };
     let before_reform = RwSignal::new(false);
-    let only_at_risk = RwSignal::new(false);
-    let only_reassess = RwSignal::new(false);
+    let group = RwSignal::new(Group::All);
+    let chosen_set = RwSignal::new(CriteriaSet::Ntm);
     let compute = move || {
         let today = Date::of_unix_vn(crate::platform::unix_seconds());
         let date = if before_reform.get_untracked() {
@@ -103,21 +105,22 @@ pub fn ProvinceOverview() -> impl IntoView {
         );
     }
     let visible = move || {
-        let risk = only_at_risk.get();
-        let reassess = only_reassess.get();
+        let group = group.get();
         data.with(|d| {
             d.iter()
-                .flat_map(|(rows, _, _)| rows.iter())
-                .filter(|r| !risk || r.at_risk)
-                .filter(|r| !reassess || matches!(r.standing, Standing::ToReassess { .. }))
+                .flat_map(|(rows, _, date)| {
+                    rows.iter().filter(move |r| r.in_group(group, date.year))
+                })
                 .cloned()
                 .collect::<Vec<_>>()
         })
     };
+    // The sets in force, as the first scored row has them.
     let sets = move || {
         data.with(|d| {
-            d.as_ref()
-                .and_then(|(rows, _, _)| rows.first())
+            d.iter()
+                .flat_map(|(rows, _, _)| rows)
+                .find(|r| !r.scores.is_empty())
                 .map(|r| {
                     r.scores
                         .iter()
@@ -125,6 +128,81 @@ pub fn ProvinceOverview() -> impl IntoView {
                         .collect::<Vec<_>>()
                 })
                 .unwrap_or_default()
+        })
+    };
+    // The chosen set's criteria, numbered, with their names for titles.
+    let columns = move || {
+        let set = chosen_set.get();
+        let id = sets()
+            .into_iter()
+            .find(|(s, _)| *s == set)
+            .map(|(_, id)| id);
+        view.catalogs.with(|catalogs| {
+            let shipped;
+            let catalogs = if catalogs.is_empty() {
+                shipped = catalog::shipped();
+                &shipped
+            } else {
+                catalogs
+            };
+            catalogs
+                .iter()
+                .find(|c| Some(&c.id) == id.as_ref())
+                .map(|c| {
+                    c.criteria
+                        .iter()
+                        .map(|k| (k.number, i18n::pick(&k.name_vi, &k.name_en).to_owned()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+    let progress_line = move || {
+        data.with(|d| {
+            d.as_ref().map(|(rows, _, date)| {
+                let year = date.year;
+                let parts: Vec<_> = progress(rows, year)
+                    .into_iter()
+                    .map(|p| {
+                        view! {
+                            <span class="progress" data-level=p.level.criteria_set().code() data-target=p.target.to_string() data-meeting=p.meeting.to_string() data-recognised=p.recognised.to_string()>
+                                {tf("target-progress", &[
+                                    ("set", i18n::label("set-short", p.level.criteria_set().code()).into()),
+                                    ("year", year.to_string().into()),
+                                    ("meeting", p.meeting.into()),
+                                    ("target", p.target.into()),
+                                    ("recognised", p.recognised.into()),
+                                ])}
+                            </span>
+                        }
+                    })
+                    .collect();
+                let empty = parts.is_empty();
+                view! {
+                    <p id="target-progress">
+                        {parts}
+                        {empty.then(|| tf("no-targets", &[("year", year.to_string().into())]))}
+                    </p>
+                }
+            })
+        })
+    };
+    let average_line = move || {
+        let set = chosen_set.get();
+        let group_now = group.get();
+        data.with(|d| {
+            let (rows, _, date) = d.as_ref()?;
+            let in_group = rows.iter().filter(|r| r.in_group(group_now, date.year));
+            let (average, total) = average_met(in_group, set)?;
+            Some(view! {
+                <p id="average-met" data-average=format!("{average:.2}")>
+                    {tf("average-met", &[
+                        ("average", i18n::decimal(average, 1).into()),
+                        ("total", total.into()),
+                        ("set", i18n::label("set-short", set.code()).into()),
+                    ])}
+                </p>
+            })
         })
     };
     // Provinces without districts (since 01/07/2025) have no such column.
@@ -164,6 +242,7 @@ pub fn ProvinceOverview() -> impl IntoView {
                     </p>
                 }.into_any(),
             }}
+            {progress_line}
             <div class="filters">
                 <Show when=move || !from_summary>
                     <label class="check">
@@ -171,39 +250,103 @@ pub fn ProvinceOverview() -> impl IntoView {
                         {t("before-reform")}
                     </label>
                 </Show>
-                <label class="check">
-                    <input id="only-reassess" type="checkbox" on:change=move |ev| only_reassess.set(event_target_checked(&ev))/>
-                    {t("only-reassess")}
+                <label>
+                    {t("group")}" "
+                    <select id="group" on:change=move |ev| group.set(Group::from_code(&event_target_value(&ev)).unwrap_or(Group::All))>
+                        {Group::ALL.into_iter().map(|g| view! { <option value=g.code()>{i18n::label("group", g.code())}</option> }).collect_view()}
+                    </select>
                 </label>
-                <label class="check">
-                    <input id="only-at-risk" type="checkbox" on:change=move |ev| only_at_risk.set(event_target_checked(&ev))/>
-                    {t("only-at-risk")}
+                <label>
+                    {t("matrix-set")}" "
+                    <select id="matrix-set" on:change=move |ev| {
+                        if let Some(set) = CriteriaSet::ALL.into_iter().find(|s| s.code() == event_target_value(&ev)) {
+                            chosen_set.set(set);
+                        }
+                    }>
+                        {move || sets().into_iter().map(|(set, id)| view! {
+                            <option value=set.code() title=id selected=move || chosen_set.get() == set>{i18n::label("set-short", set.code())}</option>
+                        }).collect_view()}
+                    </select>
                 </label>
             </div>
-            <table>
+            {average_line}
+            <p class="legend">{t("matrix-legend")}</p>
+            <div class="matrix-wrap">
+            <table class="matrix">
                 <thead><tr>
-                    <th>{t("unit")}</th>{move || has_districts().then(|| view! { <th>{t("old-district")}</th> })}<th>{t("standing")}</th><th>{t("target")}</th>
-                    {move || sets().into_iter().map(|(set, id)| view! { <th title=id>{i18n::label("set-short", set.code())}</th> }).collect_view()}
-                    <th>{t("risk")}</th>
+                    <th>{t("unit")}</th>{move || has_districts().then(|| view! { <th>{t("old-district")}</th> })}<th>{t("target")}</th>
+                    <th>{move || i18n::label("set-short", chosen_set.get().code())}</th>
+                    {move || columns().into_iter().map(|(n, name)| view! { <th class="criterion" title=name>{n}</th> }).collect_view()}
                 </tr></thead>
                 <tbody>
-                    <For each=visible key=|r| r.code.clone() children=move |r| {
-                        let target = r.target.map(|target| level_year(target.level, target.year)).unwrap_or_else(|| "—".into());
-                        let ntm = r.score(CriteriaSet::Ntm).map(|s| s.met.to_string()).unwrap_or_default();
-                        let reassess = matches!(r.standing, Standing::ToReassess { .. });
-                        view! {
-                            <tr class="commune" class:at-risk=r.at_risk data-name=r.name.clone() data-ntm=ntm data-reassess=reassess.to_string()>
-                                <td>{r.name.clone()}</td>
-                                {has_districts().then(|| view! { <td>{r.district.clone().unwrap_or_default()}</td> })}
-                                <td class="standing">{standing_text(&r.standing)}</td>
-                                <td>{target}</td>
-                                {r.scores.iter().map(|s| view! { <td class="score">{format!("{}/{}", s.met, s.total)}</td> }).collect_view()}
-                                <td>{if r.at_risk { t("at-risk") } else { String::new() }}</td>
-                            </tr>
-                        }
-                    }/>
+                    {move || {
+                        let set = chosen_set.get();
+                        let names: Vec<String> = columns().into_iter().map(|(_, name)| name).collect();
+                        visible().into_iter().map(|r| {
+                            let target = r.target.map(|target| level_year(target.level, target.year)).unwrap_or_else(|| "—".into());
+                            let ntm = r.score(CriteriaSet::Ntm).map(|s| s.met.to_string()).unwrap_or_default();
+                            let reassess = matches!(r.standing, Standing::ToReassess { .. });
+                            let score = r.score(set).cloned();
+                            let cells = match &score {
+                                Some(s) => s.criteria.iter().enumerate().map(|(i, status)| {
+                                    let verdict = s.verdicts.get(i).copied().flatten();
+                                    cell(*status, verdict, names.get(i).map(String::as_str).unwrap_or_default()).into_any()
+                                }).collect_view().into_any(),
+                                None => view! { <td class="unscored" colspan=names.len().max(1).to_string()>{t("not-scored-yet")}</td> }.into_any(),
+                            };
+                            view! {
+                                <tr class="commune" class:at-risk=r.at_risk data-code=r.code.clone() data-name=r.name.clone() data-ntm=ntm data-reassess=reassess.to_string()>
+                                    <td><span class="name">{r.name.clone()}</span><br/><small class="standing">{standing_text(&r.standing)}</small>
+                                        {r.at_risk.then(|| view! { <br/><small class="risk">{t("at-risk")}</small> })}</td>
+                                    {has_districts().then(|| view! { <td>{r.district.clone().unwrap_or_default()}</td> })}
+                                    <td>{target}</td>
+                                    <td class="score">{score.map(|s| format!("{}/{}", s.met, s.total)).unwrap_or_default()}</td>
+                                    {cells}
+                                </tr>
+                            }
+                        }).collect_view()
+                    }}
                 </tbody>
             </table>
+            </div>
         </section>
+    }
+}
+
+/// One cell of the matrix: the criterion's computed status, and the
+/// department's verdict where it gave one.
+fn cell(status: Status, verdict: Option<Verdict>, criterion: &str) -> impl IntoView {
+    let (class, mark) = match status {
+        Status::Met => ("met", "✓"),
+        Status::NotMet => ("not-met", "✗"),
+        Status::MissingData => ("missing", "?"),
+    };
+    let status_text = t(&format!("status-{class}"));
+    let (verdict_class, verdict_mark, verdict_text) = match verdict {
+        None => ("", String::new(), String::new()),
+        Some(Verdict::Met) => ("appraised-met", t("verdict-mark-met"), t("verdict-met")),
+        Some(Verdict::NotMet) => (
+            "appraised-not-met",
+            t("verdict-mark-not-met"),
+            t("verdict-not-met"),
+        ),
+        Some(Verdict::NeedsEvidence) => (
+            "appraised-evidence",
+            t("verdict-mark-needs-evidence"),
+            t("verdict-needs-evidence"),
+        ),
+    };
+    let title = if verdict_text.is_empty() {
+        format!("{criterion}: {status_text}")
+    } else {
+        format!(
+            "{criterion}: {status_text} · {}: {verdict_text}",
+            t("matrix-appraisal")
+        )
+    };
+    view! {
+        <td class=format!("cell {class} {verdict_class}") data-status=class title=title>
+            {mark}{(!verdict_mark.is_empty()).then(|| view! { <sup>{verdict_mark}</sup> })}
+        </td>
     }
 }
