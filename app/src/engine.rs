@@ -83,11 +83,10 @@ pub struct View {
     /// Enrolled for one commune (enumerator, officer): the screens of that
     /// commune only, not the province's.
     pub commune_device: RwSignal<bool>,
-    /// Watches the province (district, department, office, admin): the
-    /// province overview comes from the relay's summary.
-    pub province_device: RwSignal<bool>,
-    /// On a device that watches the province, its role's code (the header
-    /// names it where a commune's device names its commune).
+    /// On a device that watches the province (district, department,
+    /// office, admin: the province comes from the relay's summary), its
+    /// role's code (the header names it where a commune's device names its
+    /// commune).
     pub watching: RwSignal<Option<String>>,
     /// The province as its summary has it, once received.
     pub province: RwSignal<Option<Arc<ProvinceOverview>>>,
@@ -133,7 +132,6 @@ impl View {
             problem: RwSignal::new(None),
             storage_at_risk: RwSignal::new(false),
             commune_device: RwSignal::new(false),
-            province_device: RwSignal::new(false),
             watching: RwSignal::new(None),
             province: RwSignal::new(None),
             scorecards: RwSignal::new(Vec::new()),
@@ -305,12 +303,6 @@ async fn start(view: View, store: LocalStore, enrolment: Option<Enrolment>) {
     // The commune a device works on: its enrolment's, else the demo commune.
     let enrolled = enrolment.as_ref().and_then(Enrolment::commune_ref);
     view.commune_device.set(enrolled.is_some());
-    view.province_device.set(
-        enrolment
-            .as_ref()
-            .and_then(Enrolment::province_summary)
-            .is_some(),
-    );
     // A device that watches the province works on no commune; a device
     // without an enrolment (a development relay) on the demo commune.
     let watches_province = enrolment

@@ -46,7 +46,7 @@ pub fn App() -> impl IntoView {
     provide_context(tab);
     // A device that watches the province opens on the province.
     Effect::new(move |_| {
-        if view.province_device.get() {
+        if view.watching.with(Option::is_some) {
             tab.set(Tab::Province);
         }
     });
@@ -115,7 +115,7 @@ pub fn App() -> impl IntoView {
                         // province the province's (it holds no commune).
                         {TABS.iter().filter(|&&(t, _)| match t {
                             Tab::Province => !view.commune_device.get_untracked(),
-                            _ => !view.province_device.get_untracked(),
+                            _ => view.watching.with_untracked(Option::is_none),
                         }).map(|&(which, id)| view! {
                             <button id=id class:active=move || tab.get() == which on:click=move |_| tab.set(which)>
                                 {t(id)}

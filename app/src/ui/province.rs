@@ -58,7 +58,7 @@ fn standing_text(standing: &Standing) -> String {
 #[component]
 pub fn ProvinceOverview() -> impl IntoView {
     let view = expect_context::<View>();
-    let from_summary = view.province_device.get_untracked();
+    let from_summary = view.watching.with_untracked(Option::is_some);
     let province = StoredValue::new(None::<DemoProvince>);
     let data = RwSignal::new(None::<(Vec<CommuneRow>, Totals, Date)>);
     // The generated province is synthetic; a summary says so when its
@@ -137,14 +137,8 @@ pub fn ProvinceOverview() -> impl IntoView {
             .into_iter()
             .find(|(s, _)| *s == set)
             .map(|(_, id)| id);
+        // The view's catalogs are the shipped ones until others arrive.
         view.catalogs.with(|catalogs| {
-            let shipped;
-            let catalogs = if catalogs.is_empty() {
-                shipped = catalog::shipped();
-                &shipped
-            } else {
-                catalogs
-            };
             catalogs
                 .iter()
                 .find(|c| Some(&c.id) == id.as_ref())
