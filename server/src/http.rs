@@ -104,7 +104,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         scale_out::poll_external_writes(sqlite.clone(), repo.clone());
     }
-    crate::summaries::spawn(sqlite.clone(), auth.clone(), repo.clone(), written);
+    let summarizer = crate::summaries::spawn(sqlite.clone(), auth.clone(), repo.clone(), written);
     let acceptor = repo.make_acceptor(url::Url::parse(&format!(
         "{}://{}/sync",
         if args.tls_cert.is_some() { "wss" } else { "ws" },
@@ -208,6 +208,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("ntm-relay listening on {scheme}://{address}");
     })
     .await?;
+    // Its queries would find the pool closed.
+    summarizer.abort();
+    let _ = summarizer.await;
     sqlite.close().await;
     tracing::info!("stopped");
     Ok(())

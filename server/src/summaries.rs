@@ -38,8 +38,16 @@ const GATHER: Duration = Duration::from_millis(200);
 /// Tag of the saved household rows (kept in this process's memory only).
 const READER_TAG: &str = "relay";
 
-/// Starts keeping the summary of the province this relay serves.
-pub fn spawn(storage: SqlStorage, auth: Auth, repo: samod::Repo, written: WrittenDocuments) {
+/// Starts keeping the summary of the province this relay serves. The
+/// caller stops the task (abort, then await it) before closing the pool:
+/// the summary is derived, so a round cut short is simply done again at
+/// the next start.
+pub fn spawn(
+    storage: SqlStorage,
+    auth: Auth,
+    repo: samod::Repo,
+    written: WrittenDocuments,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut summarizer = Summarizer {
             storage,
@@ -49,7 +57,7 @@ pub fn spawn(storage: SqlStorage, auth: Auth, repo: samod::Repo, written: Writte
             readers: HashMap::new(),
         };
         summarizer.run(written).await;
-    });
+    })
 }
 
 struct Summarizer {

@@ -61,21 +61,52 @@ impl HttpResponse {
 }
 
 /// The data directory of a relay that seeded the demo province and was
-/// then stopped, made once per test process (seeding takes about half a
-/// minute in a debug build, and a dozen tests start from it).
+/// then stopped. Seeding takes about half a minute in a debug build and
+/// most test binaries start from it, so it is made once per relay build:
+/// kept beside the relay binary, named by the binary's size and time, and
+/// put in place by one rename (a half-made seed is never used).
 async fn demo_seeded() -> anyhow::Result<&'static Path> {
-    static SEEDED: tokio::sync::OnceCell<tempfile::TempDir> = tokio::sync::OnceCell::const_new();
+    static SEEDED: tokio::sync::OnceCell<PathBuf> = tokio::sync::OnceCell::const_new();
     let dir = SEEDED
         .get_or_try_init(|| async {
-            let dir = tempfile::Builder::new().prefix("ntm-demo-seed").tempdir()?;
+            let bin = crate::workspace::relay_binary();
+            let meta = std::fs::metadata(&bin).context("the relay binary")?;
+            let built = meta
+                .modified()?
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_nanos();
+            let cache = bin
+                .parent()
+                .context("the relay binary's folder")?
+                .join("ntm-demo-seed");
+            let dir = cache.join(format!("{}-{built}", meta.len()));
+            if dir.join("relay.db").exists() {
+                return anyhow::Ok(dir);
+            }
+            std::fs::create_dir_all(&cache)?;
+            let making = tempfile::Builder::new()
+                .prefix("making-")
+                .tempdir_in(&cache)?;
             let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
-            let relay = Relay::spawn(dir.path(), addr, None, &["--demo"]).await?;
+            let relay = Relay::spawn(making.path(), addr, None, &["--demo"]).await?;
             // Listening means the seed is committed; SQLite keeps it through a kill.
             relay.kill9().await?;
+            // Seeds of older builds only take disk.
+            for old in std::fs::read_dir(&cache)?.flatten() {
+                if old.path() != making.path() {
+                    let _ = std::fs::remove_dir_all(old.path());
+                }
+            }
+            match std::fs::rename(making.path(), &dir) {
+                Ok(()) => {}
+                // Another test process put the same seed in place first.
+                Err(_) if dir.join("relay.db").exists() => {}
+                Err(e) => return Err(e.into()),
+            }
             anyhow::Ok(dir)
         })
         .await?;
-    Ok(dir.path())
+    Ok(dir.as_path())
 }
 
 /// A free loopback port (the OS picks it; released before the relay binds).
