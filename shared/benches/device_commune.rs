@@ -53,6 +53,7 @@ fn main() {
             peer: PeerId::new("bench".to_owned()),
             storage_id: "bench".into(),
             actor: ActorId::from(vec![7; 16]),
+            departments: Vec::new(),
             create_survey: false,
             documents: start_docs,
             kept_view,

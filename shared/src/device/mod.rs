@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 
 use automerge::{Automerge, ChangeHash};
 
+use crate::appraisal::{self, Verdict};
 use crate::blobs::BlobHash;
 use crate::catalog;
 use crate::date::Date;
@@ -143,6 +144,16 @@ pub struct StartDocument {
     pub confirmed: Vec<ChangeHash>,
 }
 
+impl std::fmt::Debug for StartDocument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StartDocument")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("chunks", &self.loaded.chunks.len())
+            .finish()
+    }
+}
+
 /// Identifies an edit, so its "saved" (or "not saved") reaches its form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EditId(pub u64);
@@ -158,12 +169,29 @@ pub enum EditError {
     NotSaved(String),
     /// A sync bundle was refused: nothing was merged.
     Bundle(bundle::BundleError),
+    /// A verdict was refused (not this device's department's criterion, a
+    /// remark missing, no commune open): nothing was written.
+    Appraisal(appraisal::AppraisalError),
 }
 
 impl From<SurveyError> for EditError {
     fn from(e: SurveyError) -> Self {
         EditError::Refused(e)
     }
+}
+
+/// A department's verdict on one criterion of the commune open on the
+/// device, as its appraisal screen sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appraise {
+    /// Catalog version id.
+    pub catalog: String,
+    /// Criterion number.
+    pub criterion: u32,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Remark (required unless met).
+    pub remark: String,
 }
 
 /// Something worth telling the person holding the device, as a code the
@@ -196,6 +224,20 @@ pub enum Event<'a> {
     Command(EditId, Command),
     /// A sync bundle from another device to merge (see [`bundle`]).
     ImportBundle(EditId, Vec<u8>),
+    /// A verdict by this device's department on the open commune.
+    Appraise(EditId, Appraise),
+    /// On a device that watches the province: open one commune (drill
+    /// down), with its documents as loaded from the store (those
+    /// [`DeviceEngine::to_open`] named). The commune opened before is
+    /// closed: its documents stop being tracked once durable, except this
+    /// device's own verdicts, which stay until the next start (the adapter
+    /// keeps their ids, [`Effect::Keep`], and hands them in at start).
+    Open {
+        /// The commune.
+        commune: CommuneRef,
+        /// Its documents.
+        documents: Vec<StartDocument>,
+    },
     /// The store committed the append of `doc` asked by [`Effect::Append`];
     /// `key` names the new chunk.
     Appended {
@@ -303,6 +345,13 @@ pub enum Effect {
         /// Photo blobs the bundle carried.
         photos: Vec<(BlobHash, Vec<u8>)>,
     },
+    /// This device wrote `doc`, which it does not track from start by
+    /// itself (a department's verdicts on a commune it opened): load it
+    /// with the others at every start, so what it holds is always synced.
+    Keep {
+        /// The document.
+        doc: DocumentId,
+    },
     /// What the views show changed: read [`DeviceEngine::view`] and
     /// [`DeviceEngine::status`].
     Publish,
@@ -365,6 +414,9 @@ pub struct Start {
     pub storage_id: String,
     /// This session's actor (each writing session has its own).
     pub actor: automerge::ActorId,
+    /// The departments whose verdicts this device records (a department's
+    /// enrolment scope; empty for every other role).
+    pub departments: Vec<String>,
     /// Whether the survey may start from its shared genesis here (a device
     /// that is not enrolled); an enrolled device's survey was created by the
     /// province's tooling and is fetched, never re-created.
@@ -383,6 +435,12 @@ pub struct Start {
 pub struct DeviceEngine {
     client: SyncClient,
     commune: Option<CommuneRef>,
+    /// On a device that watches the province: the commune drilled into.
+    opened: Option<CommuneRef>,
+    /// Documents tracked only while their commune is open.
+    opened_docs: std::collections::BTreeSet<DocumentId>,
+    departments: Vec<String>,
+    actor: automerge::ActorId,
     docs: BTreeMap<DocumentId, Tracked>,
     link: Link,
     /// Messages for the relay waiting until every document is durable.
@@ -390,9 +448,9 @@ pub struct DeviceEngine {
     round: Option<Round>,
     /// Another round is wanted once this one ends (with these waiters).
     next: Option<Round>,
-    /// A local edit that could not be saved yet: offered to the relay once
-    /// a later round saves it.
-    unannounced: bool,
+    /// Documents with local edits not yet offered to the relay: offered
+    /// once a round has saved them.
+    unannounced: std::collections::BTreeSet<DocumentId>,
     /// A refused write waits for its retry timer.
     retry_pending: bool,
     backoff: Backoff,
@@ -454,7 +512,8 @@ impl DeviceEngine {
                 doc = crate::survey::genesis(commune);
             }
             doc.set_actor(start.actor.clone());
-            client.add_document(d.id, doc, d.confirmed.clone());
+            // Not connected yet: nothing to send.
+            let _ = client.add_document(d.id, doc, d.confirmed.clone());
             docs.insert(
                 d.id,
                 Tracked {
@@ -470,12 +529,16 @@ impl DeviceEngine {
         let mut engine = DeviceEngine {
             client,
             commune: start.commune,
+            opened: None,
+            opened_docs: Default::default(),
+            departments: start.departments,
+            actor: start.actor,
             docs,
             link: Link::Down,
             held: Vec::new(),
             round: None,
             next: None,
-            unannounced: false,
+            unannounced: Default::default(),
             retry_pending: false,
             backoff: Backoff::default(),
             problem: (set_aside > 0).then_some(Problem::SetAside(set_aside)),
@@ -507,6 +570,40 @@ impl DeviceEngine {
     /// The id of the survey document, on a device of a commune.
     pub fn survey_id(&self) -> Option<DocumentId> {
         self.commune.as_ref().map(|c| c.document_id)
+    }
+
+    /// The commune drilled into, on a device that watches the province.
+    pub fn opened(&self) -> Option<&CommuneRef> {
+        self.opened.as_ref()
+    }
+
+    /// Whether this device records the verdicts of the department that
+    /// owns a criterion (its appraisal screen offers the form only then).
+    pub fn appraises(&self, owner: &str) -> bool {
+        self.departments.iter().any(|d| d == owner)
+    }
+
+    /// The commune with this code as the durable registry lists it.
+    pub fn commune_in_registry(&self, code: &str) -> Option<CommuneRef> {
+        let (id, _) = self.docs.iter().find(|(_, t)| t.kind == Kind::Registry)?;
+        let registry = crate::registry::document::read(&*self.durable(id)?).ok()?;
+        CommuneRef::of(&registry.province.code, registry.commune(code)?)
+    }
+
+    /// The documents of `commune` that opening it must load (those not
+    /// tracked already), for [`Event::Open`]. None on a commune's device,
+    /// which opens no other commune.
+    pub fn to_open(&self, commune: &CommuneRef) -> Vec<(DocumentId, Kind)> {
+        if self.commune.is_some() {
+            return Vec::new();
+        }
+        documents_for(Some(commune), commune.registry_id, None)
+            .into_iter()
+            .filter(|(id, kind)| {
+                matches!(kind, Kind::Survey | Kind::Dossier | Kind::Verdicts)
+                    && !self.docs.contains_key(id)
+            })
+            .collect()
     }
 
     /// This connection's peer id (the adapter names it when connecting).
@@ -575,7 +672,7 @@ impl DeviceEngine {
                 .filter(move |(_, t)| t.kind == kind)
                 .filter_map(|(id, _)| durable.get(id).map(|d| &**d))
         };
-        let mut view = match &self.commune {
+        let mut view = match self.commune.as_ref().or(self.opened.as_ref()) {
             Some(commune) => {
                 // Each verdicts document counts for the department it is
                 // listed under, whatever it says about itself.
@@ -640,6 +737,8 @@ impl DeviceEngine {
         match event {
             Event::Command(edit, command) => self.command(edit, command, env, &mut out),
             Event::ImportBundle(edit, bytes) => self.import_bundle(edit, &bytes, &mut out),
+            Event::Appraise(edit, appraise) => self.appraise(edit, appraise, env, &mut out),
+            Event::Open { commune, documents } => self.open(commune, documents, &mut out),
             Event::Appended { doc, key } => self.appended(doc, Ok(key), env, &mut out),
             Event::AppendFailed { doc, error } => self.appended(doc, Err(error), env, &mut out),
             Event::Compacted { doc, key } => {
@@ -716,6 +815,7 @@ impl DeviceEngine {
         });
         match merged {
             Ok((new_changes, photos)) => {
+                self.unannounced.insert(id);
                 out.push(Effect::Imported {
                     edit,
                     new_changes,
@@ -739,12 +839,168 @@ impl DeviceEngine {
             None => Err(SurveyError::NotASurvey),
         };
         match applied {
-            Ok(()) => self.request_round(vec![edit], out),
+            Ok(()) => {
+                self.unannounced.extend(self.survey_id());
+                self.request_round(vec![edit], out)
+            }
             Err(e) => out.push(Effect::EditDone {
                 edit,
                 result: Err(EditError::Refused(e)),
             }),
         }
+    }
+
+    /// Records a verdict in this device's department's verdicts document
+    /// of the open commune (the department that owns the criterion).
+    fn appraise(&mut self, edit: EditId, appraise: Appraise, env: Env, out: &mut Vec<Effect>) {
+        match self.write_verdict(&appraise, env.now) {
+            Ok(doc) => {
+                // Written here: tracked from every start on.
+                self.opened_docs.remove(&doc);
+                out.push(Effect::Keep { doc });
+                self.unannounced.insert(doc);
+                self.request_round(vec![edit], out);
+            }
+            Err(e) => out.push(Effect::EditDone {
+                edit,
+                result: Err(EditError::Appraisal(e)),
+            }),
+        }
+    }
+
+    fn write_verdict(
+        &mut self,
+        appraise: &Appraise,
+        now: i64,
+    ) -> Result<DocumentId, appraisal::AppraisalError> {
+        use appraisal::AppraisalError;
+        let commune = self.opened.as_ref().ok_or(AppraisalError::Required(
+            "chưa mở xã nào / no commune is open",
+        ))?;
+        // Out of `self` while the documents are borrowed from it.
+        let mut cache = std::mem::take(&mut self.cache);
+        let durable: Vec<_> = self
+            .docs
+            .iter()
+            .filter(|(_, t)| t.kind == Kind::Catalog)
+            .filter_map(|(id, _)| self.durable(id))
+            .collect();
+        let catalogs = cache.catalogs(&durable.iter().map(|d| &**d).collect::<Vec<_>>());
+        drop(durable);
+        self.cache = cache;
+        let catalog = catalogs
+            .iter()
+            .find(|c| c.id == appraise.catalog)
+            .ok_or_else(|| AppraisalError::UnknownCriterion {
+                catalog: appraise.catalog.clone(),
+                criterion: appraise.criterion,
+            })?;
+        let owner = catalog
+            .criteria
+            .iter()
+            .find(|c| c.number == appraise.criterion)
+            .map(|c| c.owner.clone())
+            .ok_or_else(|| AppraisalError::UnknownCriterion {
+                catalog: appraise.catalog.clone(),
+                criterion: appraise.criterion,
+            })?;
+        let refused = || AppraisalError::NotOwner {
+            department: self.departments.join(", "),
+            criterion: appraise.criterion,
+            owner: owner.clone(),
+        };
+        if !self.appraises(&owner) {
+            return Err(refused());
+        }
+        let id = *commune.appraisal.verdicts.get(&owner).ok_or_else(refused)?;
+        let doc = self.client.document_mut(&id).ok_or_else(refused)?;
+        if doc.get_heads().is_empty() {
+            // Not yet fetched: start from the shared genesis, which the
+            // relay's copy shares, so the two merge.
+            let mut genesis = appraisal::verdicts::genesis(&commune.code, &owner);
+            genesis.set_actor(self.actor.clone());
+            doc.merge(&mut genesis).map_err(appraisal::am)?;
+        }
+        let ruling = appraisal::verdicts::Ruling {
+            verdict: appraise.verdict,
+            remark: appraise.remark.clone(),
+            at: now,
+        };
+        appraisal::verdicts::record_verdict(doc, catalog, appraise.criterion, &ruling)?;
+        Ok(id)
+    }
+
+    /// Drills into a commune: closes the one open before (its documents
+    /// leave once durable) and tracks this one's.
+    fn open(&mut self, commune: CommuneRef, documents: Vec<StartDocument>, out: &mut Vec<Effect>) {
+        if self.commune.is_some() {
+            return out.push(Effect::Log(
+                "a commune's device opens no other commune".into(),
+            ));
+        }
+        if self.opened.as_ref() == Some(&commune) {
+            return;
+        }
+        let closing: Vec<DocumentId> = std::mem::take(&mut self.opened_docs).into_iter().collect();
+        for id in closing {
+            let durable = self.docs.get(&id).is_some_and(|t| {
+                t.appending.is_none()
+                    && t.compacting.is_none()
+                    && self
+                        .client
+                        .document(&id)
+                        .is_none_or(|d| d.get_heads() == t.persisted)
+            });
+            if durable && !self.unannounced.contains(&id) {
+                self.docs.remove(&id);
+                self.client.remove_document(&id);
+            } else {
+                // Kept until the next start; never dropped unsaved.
+                out.push(Effect::Keep { doc: id });
+            }
+        }
+        let mut set_aside = 0;
+        for d in documents {
+            if self.docs.contains_key(&d.id) {
+                continue;
+            }
+            set_aside += d.loaded.set_aside.len();
+            let mut doc = d.loaded.doc;
+            let persisted = doc.get_heads();
+            doc.set_actor(self.actor.clone());
+            // This device's own verdicts stay tracked; the rest go when
+            // another commune is opened.
+            let own = d.kind == Kind::Verdicts
+                && commune
+                    .appraisal
+                    .verdicts
+                    .iter()
+                    .any(|(dep, id)| *id == d.id && self.appraises(dep));
+            if !own {
+                self.opened_docs.insert(d.id);
+            }
+            let outputs = self.client.add_document(d.id, doc, d.confirmed.clone());
+            self.docs.insert(
+                d.id,
+                Tracked {
+                    kind: d.kind,
+                    persisted,
+                    chunks: d.loaded.chunks,
+                    appending: None,
+                    compacting: None,
+                    confirmed_saved: d.confirmed,
+                },
+            );
+            self.client_outputs(Ok(outputs), out);
+        }
+        if set_aside > 0 {
+            self.problem = Some(Problem::SetAside(set_aside));
+        }
+        // The survey reader follows one survey.
+        self.cache.survey = SurveyReader::default();
+        self.opened = Some(commune);
+        self.shown = None;
+        out.push(Effect::Publish);
     }
 
     /// Asks for a store round (now, or after the one in flight); `waiters`
@@ -796,7 +1052,7 @@ impl DeviceEngine {
             Ok(key) => {
                 t.persisted = heads;
                 t.chunks.push((key, size));
-                if Some(doc) == survey {
+                if Some(doc) == survey || self.unannounced.contains(&doc) {
                     self.last_saved = Some(env.now);
                 }
                 if matches!(self.problem, Some(Problem::NotSaved(_))) {
@@ -820,14 +1076,10 @@ impl DeviceEngine {
         let Some(round) = self.round.take() else {
             return;
         };
-        let saved_edit = !round.waiters.is_empty();
         match &round.failed {
             Some(error) => {
                 out.push(Effect::Log(format!("store refused a write: {error}")));
                 self.problem = Some(Problem::NotSaved(error.clone()));
-                if saved_edit {
-                    self.unannounced = true;
-                }
                 if !self.retry_pending {
                     self.retry_pending = true;
                     out.push(Effect::Wake {
@@ -837,12 +1089,10 @@ impl DeviceEngine {
                 }
             }
             None => {
-                if saved_edit || std::mem::take(&mut self.unannounced) {
-                    // The edit is durable: now (and only now) offer it.
-                    if let Some(survey) = self.survey_id() {
-                        let outputs = self.client.handle(ClientEvent::LocalChange(survey));
-                        self.client_outputs(outputs, out);
-                    }
+                // The edits are durable: now (and only now) offer them.
+                for doc in std::mem::take(&mut self.unannounced) {
+                    let outputs = self.client.handle(ClientEvent::LocalChange(doc));
+                    self.client_outputs(outputs, out);
                 }
             }
         }

@@ -28,6 +28,8 @@ struct Device {
     keys: u64,
     now: i64,
     edits: u64,
+    /// What [`Effect::Keep`] asked to load at every start.
+    kept: Vec<DocumentId>,
 }
 
 fn env(now: i64) -> Env {
@@ -39,7 +41,7 @@ fn start_with(
     relay: TestRelay,
     actor: u8,
 ) -> Device {
-    start_keeping(store, None, "build-1", relay, actor, None)
+    start_keeping(store, None, "build-1", relay, actor, None, &[])
 }
 
 /// Starts a device that watches the province: it tracks the summary too.
@@ -52,6 +54,7 @@ fn start_watching(relay: TestRelay, actor: u8) -> Device {
         relay,
         actor,
         Some(summary),
+        &[],
     )
 }
 
@@ -63,6 +66,7 @@ fn start_keeping(
     relay: TestRelay,
     actor: u8,
     province_summary: Option<DocumentId>,
+    departments: &[&str],
 ) -> Device {
     // A device watching the province has no commune of its own.
     let commune = province_summary.is_none().then(survey::demo_commune);
@@ -88,6 +92,7 @@ fn start_keeping(
         peer: PeerId::new(format!("device-{actor}")),
         storage_id: format!("storage-{actor}"),
         actor: ActorId::from(vec![actor; 16]),
+        departments: departments.iter().map(|d| (*d).to_owned()).collect(),
         create_survey: true,
         documents,
         kept_view,
@@ -109,6 +114,7 @@ fn start_keeping(
         keys: 0,
         now: 1_750_000_000,
         edits: 0,
+        kept: Vec::new(),
     };
     device.run(effects);
     device
@@ -154,6 +160,10 @@ impl Device {
                 } => {
                     self.imported.push(new_changes);
                     self.imported_photos.extend(photos);
+                    Vec::new()
+                }
+                Effect::Keep { doc } => {
+                    self.kept.push(doc);
                     Vec::new()
                 }
                 Effect::SaveConfirmed { .. }
@@ -401,6 +411,156 @@ fn a_device_watching_the_province_shows_it_as_the_summary_has_it() {
     );
 }
 
+/// Opens a commune the way the adapter does: its documents as stored.
+fn open_commune(device: &mut Device, code: &str) -> CommuneRef {
+    let commune = device.engine.commune_in_registry(code).expect("listed");
+    let documents = device
+        .engine
+        .to_open(&commune)
+        .into_iter()
+        .map(|(id, kind)| {
+            let chunks = device.store.get(&id).cloned().unwrap_or_default();
+            StartDocument {
+                id,
+                kind,
+                loaded: load_chunks(&StoredChunks {
+                    keys: chunks.iter().map(|(k, _)| k.clone()).collect(),
+                    bytes: chunks.into_iter().map(|(_, b)| b).collect(),
+                }),
+                confirmed: Vec::new(),
+            }
+        })
+        .collect();
+    let effects = device.engine.handle(
+        Event::Open {
+            commune: commune.clone(),
+            documents,
+        },
+        env(device.now),
+    );
+    device.run(effects);
+    device.settle();
+    commune
+}
+
+#[test]
+fn a_department_drills_into_a_commune_and_appraises_only_the_criteria_it_owns() {
+    use crate::appraisal::Verdict;
+    use crate::demo::{generate, seed_documents, DemoParams};
+    let province = generate(DemoParams {
+        communes: 8,
+        households: (5, 8),
+        ..DemoParams::default()
+    });
+    let at = 1_790_000_000;
+    let today = Date::of_unix_vn(at);
+    let units: Vec<String> = province
+        .registry
+        .as_of(today)
+        .take(2)
+        .map(|c| c.code.clone())
+        .collect();
+    let docs = seed_documents(&province, &[&units[0], &units[1]], 2026, at);
+    let relay = TestRelay::with(docs.iter().map(|d| (d.id, d.doc.clone())));
+    let summary = crate::summary::document_id(crate::demo::PROVINCE_CODE);
+    let mut department = start_keeping(
+        BTreeMap::new(),
+        None,
+        "build-1",
+        relay,
+        4,
+        Some(summary),
+        &["so-xd"],
+    );
+    department.settle();
+    assert!(department.engine.opened().is_none());
+
+    // Before any commune is open, a verdict has nowhere to go.
+    let appraise = |criterion: u32, verdict: Verdict, remark: &str| Appraise {
+        catalog: "ntm-2026-2030".into(),
+        criterion,
+        verdict,
+        remark: remark.into(),
+    };
+    let early = department.submit(|e| Event::Appraise(e, appraise(1, Verdict::Met, "")));
+    assert!(matches!(
+        department.outcome(early),
+        Some(Err(EditError::Appraisal(_)))
+    ));
+
+    // Drilling in fetches that commune's survey, dossier and verdicts.
+    let first = open_commune(&mut department, &units[0]);
+    assert_eq!(department.engine.opened(), Some(&first));
+    assert!(department.store.contains_key(&first.document_id));
+    let view = department.engine.view(today).unwrap();
+    assert!(!view.listing.is_empty(), "its households are shown");
+    assert!(view.province.is_some(), "the province stays");
+
+    // Criterion 1 (planning) is the construction department's; criterion 3
+    // (irrigation) is not.
+    let owned = department
+        .submit(|e| Event::Appraise(e, appraise(1, Verdict::NotMet, "Quy hoạch chưa duyệt")));
+    department.settle();
+    assert_eq!(department.outcome(owned), Some(&Ok(())));
+    let not_ours = department.submit(|e| Event::Appraise(e, appraise(3, Verdict::Met, "")));
+    assert!(matches!(
+        department.outcome(not_ours),
+        Some(Err(EditError::Appraisal(
+            crate::appraisal::AppraisalError::NotOwner { .. }
+        )))
+    ));
+    let no_remark = department.submit(|e| Event::Appraise(e, appraise(1, Verdict::NotMet, " ")));
+    assert!(matches!(
+        department.outcome(no_remark),
+        Some(Err(EditError::Appraisal(_)))
+    ));
+
+    // Saved in its own verdicts document, sent to the relay, shown.
+    let own = first.appraisal.verdicts["so-xd"];
+    assert!(department.kept.contains(&own), "loaded at every start");
+    let seeded = docs.iter().find(|d| d.id == own).expect("seeded");
+    let before = crate::appraisal::verdicts::read(&seeded.doc).unwrap().len();
+    let on_relay = crate::appraisal::verdicts::read(department.relay.doc(&own)).unwrap();
+    assert_eq!(
+        on_relay.len(),
+        before + 1,
+        "one decision more, and only one"
+    );
+    let last = on_relay.last().unwrap();
+    assert_eq!((last.criterion, last.verdict), (1, Verdict::NotMet));
+    let view = department.engine.view(today).unwrap();
+    let decision = view
+        .appraisal
+        .verdict("ntm-2026-2030", 1)
+        .expect("the verdict is in the view");
+    assert_eq!(decision.remark, "Quy hoạch chưa duyệt");
+    assert_eq!(department.engine.status().unconfirmed, 0);
+
+    // Opening another commune lets the first one's survey go, keeps the
+    // department's own verdicts.
+    let second = open_commune(&mut department, &units[1]);
+    assert!(department
+        .engine
+        .client
+        .document(&first.document_id)
+        .is_none());
+    assert!(department.engine.client.document(&own).is_some());
+    assert!(department
+        .engine
+        .client
+        .document(&second.document_id)
+        .is_some());
+    let view = department.engine.view(today).unwrap();
+    assert!(view.name.starts_with(&second.name), "{}", view.name);
+    assert_ne!(
+        view.appraisal
+            .verdict("ntm-2026-2030", 1)
+            .map(|d| d.remark.as_str()),
+        Some("Quy hoạch chưa duyệt"),
+        "the first commune's verdict is not the second's"
+    );
+}
+
 #[test]
 fn what_was_stored_opens_again_and_a_bad_chunk_is_set_aside() {
     let mut device = start_with(BTreeMap::new(), relay(), 1);
@@ -468,6 +628,7 @@ fn a_kept_view_starts_the_next_session_and_is_kept_again_when_due() {
         relay(),
         2,
         None,
+        &[],
     );
     let view = next.engine.view(today).unwrap();
     assert_eq!(view.listing.len(), first.listing.len() + 1);
@@ -488,6 +649,7 @@ fn a_kept_view_starts_the_next_session_and_is_kept_again_when_due() {
         relay(),
         3,
         None,
+        &[],
     );
     let _ = other.engine.view(today).unwrap();
     assert_eq!(other.engine.cache.survey.unsaved(), 4);

@@ -134,6 +134,12 @@ impl SyncClient {
         out
     }
 
+    /// Stops tracking a document: what the relay sends about it from now
+    /// on is declined, as for a document never asked for.
+    pub fn remove_document(&mut self, id: &DocumentId) {
+        self.docs.remove(id);
+    }
+
     /// A tracked document.
     pub fn document(&self, id: &DocumentId) -> Option<&Automerge> {
         self.docs.get(id).map(|t| &t.doc)
