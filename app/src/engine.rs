@@ -90,6 +90,12 @@ pub struct View {
     pub watching: RwSignal<Option<String>>,
     /// The province as its summary has it, once received.
     pub province: RwSignal<Option<Arc<ProvinceOverview>>>,
+    /// On a device that watches the province: the code of the commune
+    /// drilled into (its screens show that commune, read only).
+    pub opened: RwSignal<Option<String>>,
+    /// The open commune's survey and this device's verdicts on it have
+    /// arrived (the appraisal forms wait for them).
+    pub opened_received: RwSignal<bool>,
     /// The commune's scorecards (one per catalog version), from durable data.
     pub scorecards: RwSignal<Vec<Scorecard>>,
     /// The households behind each household-computed gap, by (catalog id,
@@ -134,6 +140,8 @@ impl View {
             commune_device: RwSignal::new(false),
             watching: RwSignal::new(None),
             province: RwSignal::new(None),
+            opened: RwSignal::new(None),
+            opened_received: RwSignal::new(false),
             scorecards: RwSignal::new(Vec::new()),
             behind: RwSignal::new(BTreeMap::new()),
             infrastructure: RwSignal::new(Vec::new()),
@@ -171,6 +179,9 @@ struct Adapter {
     /// outcome is read.
     imported: BTreeMap<EditId, (usize, Blobs)>,
     next_edit: u64,
+    /// Documents loaded at every start beyond the role's own
+    /// ([`Effect::Keep`]).
+    kept: BTreeSet<DocumentId>,
 }
 
 thread_local! {
@@ -329,6 +340,11 @@ async fn start(view: View, store: LocalStore, enrolment: Option<Enrolment>) {
     };
     match open(&store, commune, registry, enrolment.as_ref()).await {
         Ok((engine, effects, own_actors)) => {
+            let kept = kept_documents(&store).await.unwrap_or_default();
+            let reopen = match engine.commune() {
+                None => store.meta(OPENED_COMMUNE).await.ok().flatten(),
+                Some(_) => None,
+            };
             let store = Rc::new(store);
             if let Some(survey) = engine.survey_id() {
                 crate::photos::start(
@@ -350,10 +366,16 @@ async fn start(view: View, store: LocalStore, enrolment: Option<Enrolment>) {
                     waiting: BTreeMap::new(),
                     imported: BTreeMap::new(),
                     next_edit: 0,
+                    kept: kept.into_iter().collect(),
                 })
             });
             view.phase.set(Phase::Ready);
             execute(effects);
+            if let Some(code) = reopen {
+                leptos::task::spawn_local(async move {
+                    open_commune(code).await;
+                });
+            }
             // A tablet walking into coverage should not wait out its backoff.
             platform::on_network_back(|| handle(Event::NetworkBack));
         }
@@ -422,29 +444,23 @@ async fn open(
         )),
         None => PeerId::for_device(platform::random_bytes()),
     };
-    let mut documents = Vec::new();
-    for (id, kind) in device::documents_for(
+    // What this device wrote beyond its own documents (a department's
+    // verdicts on the communes it opened) is tracked from every start.
+    let kept = kept_documents(store).await?;
+    let mut wanted = device::documents_for(
         commune.as_ref(),
         registry,
         enrolment.and_then(Enrolment::province_summary),
-    ) {
-        let loaded = load(store, &id).await?;
-        let confirmed: Vec<ChangeHash> = store
-            .meta(&format!("confirmed/{id}"))
-            .await
-            .map_err(|e| e.to_string())?
-            .unwrap_or_default()
-            .split(',')
-            .filter_map(|h| h.parse().ok())
-            .collect();
-        documents.push(StartDocument {
-            id,
-            kind,
-            loaded,
-            confirmed,
-        });
-    }
-    // Every writing session (each tab, each start) writes as its own
+    );
+    wanted.extend(
+        kept.into_iter()
+            .filter(|id| wanted.iter().all(|(w, _)| w != id))
+            .map(|id| (id, device::Kind::Verdicts))
+            .collect::<Vec<_>>(),
+    );
+    let documents = load_documents(store, wanted).await?;
+    // Every writing session
+    // (each tab, each start) writes as its own
     // actor: two tabs sharing one actor would each mint "sequence number n"
     // for different changes, which no document can hold.
     let actor = ActorId::from(platform::random_bytes::<16>());
@@ -475,12 +491,94 @@ async fn open(
         peer,
         storage_id,
         actor,
+        departments: enrolment
+            .filter(|e| e.role == ntm_core::access::Role::Department.code())
+            .map(|e| e.scope.clone())
+            .unwrap_or_default(),
         create_survey: enrolment.is_none(),
         documents,
         kept_view,
         build: platform::build_id(),
     });
     Ok((engine, effects, own))
+}
+
+/// Where the ids of the documents [`Effect::Keep`] named are kept.
+const KEPT_DOCUMENTS: &str = "kept-documents";
+/// Where the commune last drilled into is kept (opened again at start).
+const OPENED_COMMUNE: &str = "opened-commune";
+
+async fn kept_documents(store: &LocalStore) -> Result<Vec<DocumentId>, String> {
+    Ok(store
+        .meta(KEPT_DOCUMENTS)
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|id| id.parse().ok())
+        .collect())
+}
+
+/// Loads documents and the heads the relay confirmed for each.
+async fn load_documents(
+    store: &LocalStore,
+    wanted: Vec<(DocumentId, device::Kind)>,
+) -> Result<Vec<StartDocument>, String> {
+    let mut documents = Vec::new();
+    for (id, kind) in wanted {
+        let loaded = load(store, &id).await?;
+        let confirmed: Vec<ChangeHash> = store
+            .meta(&format!("confirmed/{id}"))
+            .await
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|h| h.parse().ok())
+            .collect();
+        documents.push(StartDocument {
+            id,
+            kind,
+            loaded,
+            confirmed,
+        });
+    }
+    Ok(documents)
+}
+
+/// On a device that watches the province: drills into one commune (its
+/// documents from IndexedDB, then from the relay), remembered for the
+/// next start. `false` when the registry does not list it (yet).
+pub async fn open_commune(code: String) -> bool {
+    let Some(Some((commune, wanted, store))) = with_adapter(|a| {
+        let commune = a.engine.commune_in_registry(&code)?;
+        let wanted = a.engine.to_open(&commune);
+        Some((commune, wanted, a.store.clone()))
+    }) else {
+        return false;
+    };
+    let documents = match load_documents(&store, wanted).await {
+        Ok(documents) => documents,
+        Err(e) => {
+            platform::log(&format!("opening {code}: {e}"));
+            return false;
+        }
+    };
+    handle(Event::Open { commune, documents });
+    // Only which commune shows next time depends on it.
+    let _ = store.set_meta(OPENED_COMMUNE, &code).await;
+    true
+}
+
+/// Records this device's department's verdict on the open commune;
+/// resolves once it is durable in IndexedDB.
+pub async fn appraise(appraise: device::Appraise) -> Result<(), EditError> {
+    submit(|id| Event::Appraise(id, appraise)).await.1
+}
+
+/// Whether this device records the verdicts of the department owning a
+/// criterion.
+pub fn appraises(owner: &str) -> bool {
+    with_adapter(|a| a.engine.appraises(owner)).unwrap_or(false)
 }
 
 /// Reads the survey document as durable on this device (forms use this and
@@ -694,6 +792,23 @@ fn execute(effects: Vec<Effect>) {
             } => {
                 with_adapter(|a| a.imported.insert(edit, (new_changes, photos)));
             }
+            Effect::Keep { doc } => {
+                // The whole list each time, from memory: writes made in
+                // order land in order, so the last one holds every id.
+                let Some(Some((store, text))) = with_adapter(|a| {
+                    a.kept.insert(doc).then(|| {
+                        let ids: Vec<String> = a.kept.iter().map(ToString::to_string).collect();
+                        (a.store.clone(), ids.join(","))
+                    })
+                }) else {
+                    continue;
+                };
+                leptos::task::spawn_local(async move {
+                    if let Err(e) = store.set_meta(KEPT_DOCUMENTS, &text).await {
+                        platform::log(&format!("keeping {doc}: {e}"));
+                    }
+                });
+            }
             Effect::Publish => publish(),
             Effect::Log(line) => platform::log(&line),
         }
@@ -740,6 +855,8 @@ fn publish() {
             view.appraisal.set(v.appraisal);
             view.commune.set(v.name);
             set_if_changed(view.province, v.province);
+            set_if_changed(view.opened, a.engine.opened().map(|c| c.code.clone()));
+            set_if_changed(view.opened_received, a.engine.opened_received());
             view.revision.update(|r| *r += 1);
             let keep = a.engine.view_to_keep(platform::unix_seconds());
             if let Some((bytes, doc)) = keep.zip(a.engine.survey_id()) {

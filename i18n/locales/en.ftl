@@ -9,6 +9,7 @@ tab-survey = Households
 tab-infrastructure = Infrastructure, attestations
 tab-scorecard = Commune scorecard
 tab-province = Province
+tab-appraisal = Commune appraisal
 watching-district = District · follows its communes
 watching-department = Department · appraises the criteria it owns
 watching-office = Provincial NTM Coordination Office
@@ -423,3 +424,22 @@ gap-works = { $count ->
    *[other] { $count } works below standard →
 }
 gap-attestation = Attest this indicator →
+
+## Appraisal (drill-down into one commune)
+appraisal-title = See and appraise one commune
+appraisal-commune = Commune, ward
+appraisal-pick-commune = — Choose a commune —
+appraisal-none-owned = Your department owns no criterion of this set.
+appraisal-statement = (attested by { $by }, { $date })
+appraisal-photos = { $count ->
+    [one]  · 1 photo
+   *[other]  · { $count } photos
+}
+appraisal-your-verdict = Your department's verdict
+appraisal-remark = Remark (required unless met)
+appraisal-record = Record the verdict
+appraisal-saved = Saved on this device; sent when there is a network.
+appraisal-remark-required = A remark is required when the criterion is not met or needs more evidence.
+appraisal-no-commune = No commune is open.
+appraisal-not-owner = Criterion { $criterion } is appraised by { $owner }, not by your department.
+appraisal-not-received = The commune's documents are still arriving from the relay; record verdicts once they are here.

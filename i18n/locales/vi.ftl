@@ -9,6 +9,7 @@ tab-survey = Khảo sát hộ
 tab-infrastructure = Hạ tầng, xác nhận
 tab-scorecard = Chấm điểm xã
 tab-province = Toàn tỉnh
+tab-appraisal = Thẩm định xã
 watching-district = Huyện · theo dõi các xã của huyện
 watching-department = Sở, ngành · thẩm định các tiêu chí của ngành
 watching-office = Văn phòng Điều phối NTM tỉnh
@@ -395,3 +396,22 @@ gap-works = { $count ->
    *[other] { $count } công trình chưa đạt →
 }
 gap-attestation = Xác nhận chỉ tiêu này →
+
+## Appraisal (drill-down into one commune)
+appraisal-title = Xem và thẩm định một xã
+appraisal-commune = Xã, phường
+appraisal-pick-commune = — Chọn xã —
+appraisal-none-owned = Đơn vị của bạn không phụ trách tiêu chí nào trong bộ này.
+appraisal-statement = (xác nhận bởi { $by }, { $date })
+appraisal-photos = { $count ->
+    [one]  · 1 ảnh
+   *[other]  · { $count } ảnh
+}
+appraisal-your-verdict = Kết quả thẩm định của đơn vị
+appraisal-remark = Nhận xét (bắt buộc khi chưa đạt)
+appraisal-record = Ghi kết quả thẩm định
+appraisal-saved = Đã lưu trên máy; sẽ gửi khi có mạng.
+appraisal-remark-required = Cần ghi nhận xét khi tiêu chí chưa đạt hoặc cần bổ sung minh chứng.
+appraisal-no-commune = Chưa mở xã nào.
+appraisal-not-owner = Tiêu chí { $criterion } do { $owner } thẩm định, không phải đơn vị của bạn.
+appraisal-not-received = Hồ sơ của xã đang tải về từ máy chủ; ghi kết quả thẩm định khi đã tải xong.

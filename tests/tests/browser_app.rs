@@ -863,6 +863,81 @@ async fn a_tablet_enrols_with_a_one_time_code_and_syncs_its_commune() -> anyhow:
     );
     tablet.close().await?;
 
+    // A department (construction) drills into Tả Van from the matrix and
+    // appraises the criteria it owns, and only those; its verdict is saved
+    // on the device first, then reaches the relay.
+    let department_code = relay.enrolment_code("department", &["so-xd"]).await?;
+    let department = driver.browser(&profiles.path().join("department")).await?;
+    department.goto(&relay.http_url()).await?;
+    wait_until(
+        &department,
+        "document.querySelector('#app').dataset.phase === 'enrol'",
+        T,
+        "the department's enrolment form",
+    )
+    .await?;
+    type_into(&department, "#enrol-code", &department_code).await?;
+    type_into(&department, "#enrol-name", "Sở Xây dựng").await?;
+    click(&department, "#enrol-submit").await?;
+    let ta_van_row = "#province-overview tr.commune[data-code=\"ta-van\"]";
+    wait_until(
+        &department,
+        &format!("document.querySelector('#tab-province')?.classList.contains('active') && document.querySelector('#tab-appraisal') !== null && document.querySelector('{ta_van_row} button.open-commune') !== null"),
+        T,
+        "the department's province tab, communes to drill into",
+    )
+    .await?;
+    click(&department, &format!("{ta_van_row} button.open-commune")).await?;
+    department
+        .execute(
+            "const s = document.querySelector('#appraise-set'); if (s) { s.value = 'ntm'; s.dispatchEvent(new Event('change')); }",
+            vec![],
+        )
+        .await?;
+    let criteria = "document.querySelectorAll('section.appraisal[data-set=\"ntm\"] article.criterion-appraisal')";
+    wait_until(
+        &department,
+        &format!("document.querySelector('#tab-appraisal').classList.contains('active') && document.querySelector('#appraise-commune').value === 'ta-van' && {criteria}.length > 0 && [...{criteria}].every(a => a.dataset.owner === 'so-xd' && a.querySelector('form.verdict-form')) && document.querySelectorAll('section.appraisal[data-set=\"ntm\"] article.criterion-appraisal li[data-indicator]').length > 0"),
+        T,
+        "Tả Van's construction criteria with their evidence, each with a verdict form",
+    )
+    .await?;
+    let first = "section.appraisal[data-set=\"ntm\"] article.criterion-appraisal[data-number=\"1\"]";
+    click(&department, &format!("{first} input[value=\"not-met\"]")).await?;
+    click(&department, &format!("{first} button.record-verdict")).await?;
+    wait_until(
+        &department,
+        &format!("document.querySelector('{first} .error')?.textContent.includes('Cần ghi nhận xét')"),
+        T,
+        "a verdict other than met refused without a remark",
+    )
+    .await?;
+    type_into(
+        &department,
+        &format!("{first} textarea.remark"),
+        "Quy hoạch chung xã chưa được phê duyệt",
+    )
+    .await?;
+    click(&department, &format!("{first} button.record-verdict")).await?;
+    wait_until(
+        &department,
+        &format!("document.querySelector('{first} .saved') !== null && document.querySelector('{first} .standing-verdict')?.dataset.verdict === 'not-met' && document.querySelector('#sync-status').dataset.status === 'up-to-date' && document.querySelector('#unconfirmed').dataset.count === '0'"),
+        T,
+        "the verdict saved, shown and on the relay",
+    )
+    .await?;
+    save_screenshot(&department, "appraisal").await?;
+    choose_language(&department, "en").await?;
+    wait_until(
+        &department,
+        "document.querySelector('#tab-appraisal').textContent === 'Commune appraisal'",
+        T,
+        "the appraisal tab in English",
+    )
+    .await?;
+    save_screenshot(&department, "appraisal-en").await?;
+    department.close().await?;
+
     // The Coordination Office's device: the province overview comes from
     // the relay's summary (Tả Van scored from its documents, the other
     // units from the demo's generated facts), with no history toggle.
@@ -895,7 +970,7 @@ async fn a_tablet_enrols_with_a_one_time_code_and_syncs_its_commune() -> anyhow:
         .await?;
     assert_eq!(
         shape,
-        serde_json::json!("tab-province|Văn phòng Điều phối NTM tỉnh|true"),
+        serde_json::json!("tab-province,tab-appraisal|Văn phòng Điều phối NTM tỉnh|true"),
         "the office sees the province's tabs only"
     );
     wait_until(
@@ -906,10 +981,11 @@ async fn a_tablet_enrols_with_a_one_time_code_and_syncs_its_commune() -> anyhow:
     )
     .await?;
     // The communes × criteria matrix: Tả Van's ten 2026–2030 criteria as
-    // computed from its documents, with the departments' verdicts marked.
+    // computed from its documents, with the departments' verdicts marked,
+    // the construction department's new one among them.
     wait_until(
         &office,
-        "(() => { const r = document.querySelector('#province-overview tr.commune[data-code=\"ta-van\"]'); return r && r.querySelectorAll('td.cell[data-status]').length === 10 && r.querySelectorAll('td.cell sup').length > 0; })()",
+        "(() => { const r = document.querySelector('#province-overview tr.commune[data-code=\"ta-van\"]'); return r && r.querySelectorAll('td.cell[data-status]').length === 10 && r.querySelectorAll('td.cell sup').length > 0 && r.querySelectorAll('td.cell')[0].querySelector('sup')?.textContent === 'K'; })()",
         T,
         "Tả Van's row of the matrix, with verdicts",
     )

@@ -6,6 +6,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
+use ntm_core::appraisal::AppraisalError;
 use ntm_core::device::bundle::BundleError;
 use ntm_core::device::Command;
 use ntm_core::survey::listing::{Filter, HouseholdSet, HouseholdSummary, Query};
@@ -33,6 +34,21 @@ pub(super) fn error_text<E: Clone + Into<EditError>>(err: &E) -> String {
             &[("theirs", theirs.into()), ("ours", ours.into())],
         ),
         EditError::NotSaved(reason) => tf("not-saved-yet", &[("reason", reason.into())]),
+        EditError::Appraisal(AppraisalError::RemarkRequired) => t("appraisal-remark-required"),
+        EditError::Appraisal(AppraisalError::NoCommuneOpen) => t("appraisal-no-commune"),
+        EditError::Appraisal(AppraisalError::NotYetReceived) => t("appraisal-not-received"),
+        EditError::Appraisal(AppraisalError::NotOwner {
+            criterion, owner, ..
+        }) => tf(
+            "appraisal-not-owner",
+            &[
+                ("criterion", criterion.into()),
+                ("owner", super::appraisal::department_name(&owner).into()),
+            ],
+        ),
+        EditError::Appraisal(other) => {
+            tf("not-saved-refused", &[("error", other.to_string().into())])
+        }
     }
 }
 

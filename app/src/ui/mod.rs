@@ -1,6 +1,7 @@
 //! The views. Every text comes from the locale files through `i18n`:
 //! Vietnamese by default, English complete.
 
+mod appraisal;
 mod bundle;
 mod decisions;
 mod enrol;
@@ -26,14 +27,16 @@ pub(crate) enum Tab {
     Infrastructure,
     Scorecard,
     Province,
+    Appraisal,
 }
 
 /// The tabs: which, element id, text id.
-const TABS: [(Tab, &str); 4] = [
+const TABS: [(Tab, &str); 5] = [
     (Tab::Survey, "tab-survey"),
     (Tab::Infrastructure, "tab-infrastructure"),
     (Tab::Scorecard, "tab-scorecard"),
     (Tab::Province, "tab-province"),
+    (Tab::Appraisal, "tab-appraisal"),
 ];
 
 /// The whole app: header with sync state and language, then the tabs.
@@ -115,6 +118,8 @@ pub fn App() -> impl IntoView {
                         // province the province's (it holds no commune).
                         {TABS.iter().filter(|&&(t, _)| match t {
                             Tab::Province => !view.commune_device.get_untracked(),
+                            // Drilling into a commune: from the province.
+                            Tab::Appraisal => view.watching.with_untracked(Option::is_some),
                             _ => view.watching.with_untracked(Option::is_none),
                         }).map(|&(which, id)| view! {
                             <button id=id class:active=move || tab.get() == which on:click=move |_| tab.set(which)>
@@ -143,6 +148,7 @@ pub fn App() -> impl IntoView {
                         Tab::Infrastructure => view! { <main class="single"><infrastructure::Infrastructure/></main> }.into_any(),
                         Tab::Scorecard => view! { <main class="single"><scorecard::Scorecards/></main> }.into_any(),
                         Tab::Province => view! { <main class="single"><province::ProvinceOverview/></main> }.into_any(),
+                        Tab::Appraisal => view! { <main class="single"><appraisal::CommuneAppraisal/></main> }.into_any(),
                     }}
                 }.into_any(),
             }}

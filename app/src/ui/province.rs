@@ -290,7 +290,7 @@ pub fn ProvinceOverview() -> impl IntoView {
                             };
                             view! {
                                 <tr class="commune" class:at-risk=r.at_risk data-code=r.code.clone() data-name=r.name.clone() data-ntm=ntm data-reassess=reassess.to_string()>
-                                    <td><span class="name">{r.name.clone()}</span><br/><small class="standing">{standing_text(&r.standing)}</small>
+                                    <td>{name_cell(r.code.clone(), r.name.clone())}<br/><small class="standing">{standing_text(&r.standing)}</small>
                                         {r.at_risk.then(|| view! { <br/><small class="risk">{t("at-risk")}</small> })}</td>
                                     {has_districts().then(|| view! { <td>{r.district.clone().unwrap_or_default()}</td> })}
                                     <td>{target}</td>
@@ -309,6 +309,24 @@ pub fn ProvinceOverview() -> impl IntoView {
 
 /// One cell of the matrix: the criterion's computed status, and the
 /// department's verdict where it gave one.
+/// A commune's name; on a device that watches the province, a button that
+/// drills into it (its documents fetched, the appraisal tab shown).
+fn name_cell(code: String, name: String) -> impl IntoView {
+    let view = expect_context::<View>();
+    let tab = expect_context::<RwSignal<super::Tab>>();
+    if view.watching.with_untracked(Option::is_none) {
+        return view! { <span class="name">{name}</span> }.into_any();
+    }
+    let open = move |_| {
+        let code = code.clone();
+        tab.set(super::Tab::Appraisal);
+        leptos::task::spawn_local(async move {
+            crate::engine::open_commune(code).await;
+        });
+    };
+    view! { <button type="button" class="name open-commune" on:click=open>{name}</button> }.into_any()
+}
+
 fn cell(status: Status, verdict: Option<Verdict>, criterion: &str) -> impl IntoView {
     let (class, mark) = match status {
         Status::Met => ("met", "✓"),

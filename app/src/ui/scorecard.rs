@@ -205,7 +205,7 @@ fn party(author: &Author, catalogs: &[Catalog]) -> String {
 
 /// The commune as the registry lists it, and where its dossier stands.
 #[component]
-fn CommuneStatus() -> impl IntoView {
+pub(super) fn CommuneStatus() -> impl IntoView {
     let view = expect_context::<View>();
     move || {
         let appraisal = view.appraisal.get();

@@ -75,9 +75,7 @@ pub fn record_district_review(
     at: i64,
 ) -> Result<(), AppraisalError> {
     if !review.approved && review.remark.trim().is_empty() {
-        return Err(AppraisalError::Required(
-            "cần ghi lý do khi chưa đề nghị / a remark is required when not proposing",
-        ));
+        return Err(AppraisalError::RemarkRequired);
     }
     append(doc, Step::Reviewed(review.clone()), at, "district review")
 }

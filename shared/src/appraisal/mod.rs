@@ -257,9 +257,17 @@ pub enum AppraisalError {
         /// Who owns it.
         owner: String,
     },
-    /// A required value is missing (Vietnamese message first).
-    #[error("{0}")]
-    Required(&'static str),
+    /// A verdict other than "met", or a review that does not propose,
+    /// needs a remark.
+    #[error("cần ghi nhận xét / a remark is required")]
+    RemarkRequired,
+    /// The department's verdicts document of that commune has not reached
+    /// the device yet.
+    #[error("hồ sơ của xã chưa tải về máy / the commune's documents have not arrived yet")]
+    NotYetReceived,
+    /// A verdict was sent with no commune open on the device.
+    #[error("chưa mở xã nào / no commune is open")]
+    NoCommuneOpen,
     /// Automerge or autosurgeon failed.
     #[error("appraisal document: {0}")]
     Automerge(String),

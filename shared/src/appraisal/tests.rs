@@ -135,7 +135,7 @@ fn a_department_cannot_appraise_a_criterion_it_does_not_own() {
     silent.remark = "  ".into();
     assert!(matches!(
         verdicts::record_verdict(&mut doc, ntm, 1, &silent),
-        Err(AppraisalError::Required(_))
+        Err(AppraisalError::RemarkRequired)
     ));
     assert!(matches!(
         verdicts::record_verdict(&mut doc, ntm, 42, &ruling(Verdict::Met, 1)),

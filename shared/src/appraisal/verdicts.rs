@@ -102,9 +102,7 @@ pub fn record_verdict(
         });
     }
     if ruling.verdict != Verdict::Met && ruling.remark.trim().is_empty() {
-        return Err(AppraisalError::Required(
-            "cần ghi nhận xét khi chưa đạt / a remark is required unless met",
-        ));
+        return Err(AppraisalError::RemarkRequired);
     }
     let stored = Stored {
         catalog: catalog.id.clone(),

@@ -577,6 +577,25 @@ impl DeviceEngine {
         self.opened.as_ref()
     }
 
+    /// Whether the open commune's survey and this device's own verdicts
+    /// documents of it are on the device (fetched at least once): only
+    /// then is there something to appraise, and a verdict comes after the
+    /// department's earlier ones.
+    pub fn opened_received(&self) -> bool {
+        let Some(commune) = &self.opened else {
+            return false;
+        };
+        let own = commune
+            .appraisal
+            .verdicts
+            .iter()
+            .filter(|(department, _)| self.appraises(department))
+            .map(|(_, id)| *id);
+        std::iter::once(commune.document_id)
+            .chain(own)
+            .all(|id| self.durable(&id).is_some_and(|d| !d.get_heads().is_empty()))
+    }
+
     /// Whether this device records the verdicts of the department that
     /// owns a criterion (its appraisal screen offers the form only then).
     pub fn appraises(&self, owner: &str) -> bool {
@@ -874,9 +893,7 @@ impl DeviceEngine {
         now: i64,
     ) -> Result<DocumentId, appraisal::AppraisalError> {
         use appraisal::AppraisalError;
-        let commune = self.opened.as_ref().ok_or(AppraisalError::Required(
-            "chưa mở xã nào / no commune is open",
-        ))?;
+        let commune = self.opened.as_ref().ok_or(AppraisalError::NoCommuneOpen)?;
         // Out of `self` while the documents are borrowed from it.
         let mut cache = std::mem::take(&mut self.cache);
         let durable: Vec<_> = self
@@ -914,12 +931,10 @@ impl DeviceEngine {
         }
         let id = *commune.appraisal.verdicts.get(&owner).ok_or_else(refused)?;
         let doc = self.client.document_mut(&id).ok_or_else(refused)?;
+        // A verdict made before the department's earlier ones arrived would
+        // stand beside them as concurrent, not after them.
         if doc.get_heads().is_empty() {
-            // Not yet fetched: start from the shared genesis, which the
-            // relay's copy shares, so the two merge.
-            let mut genesis = appraisal::verdicts::genesis(&commune.code, &owner);
-            genesis.set_actor(self.actor.clone());
-            doc.merge(&mut genesis).map_err(appraisal::am)?;
+            return Err(AppraisalError::NotYetReceived);
         }
         let ruling = appraisal::verdicts::Ruling {
             verdict: appraise.verdict,

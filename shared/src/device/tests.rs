@@ -485,12 +485,15 @@ fn a_department_drills_into_a_commune_and_appraises_only_the_criteria_it_owns() 
     let early = department.submit(|e| Event::Appraise(e, appraise(1, Verdict::Met, "")));
     assert!(matches!(
         department.outcome(early),
-        Some(Err(EditError::Appraisal(_)))
+        Some(Err(EditError::Appraisal(
+            crate::appraisal::AppraisalError::NoCommuneOpen
+        )))
     ));
 
     // Drilling in fetches that commune's survey, dossier and verdicts.
     let first = open_commune(&mut department, &units[0]);
     assert_eq!(department.engine.opened(), Some(&first));
+    assert!(department.engine.opened_received(), "fetched from the relay");
     assert!(department.store.contains_key(&first.document_id));
     let view = department.engine.view(today).unwrap();
     assert!(!view.listing.is_empty(), "its households are shown");
@@ -512,7 +515,9 @@ fn a_department_drills_into_a_commune_and_appraises_only_the_criteria_it_owns() 
     let no_remark = department.submit(|e| Event::Appraise(e, appraise(1, Verdict::NotMet, " ")));
     assert!(matches!(
         department.outcome(no_remark),
-        Some(Err(EditError::Appraisal(_)))
+        Some(Err(EditError::Appraisal(
+            crate::appraisal::AppraisalError::RemarkRequired
+        )))
     ));
 
     // Saved in its own verdicts document, sent to the relay, shown.
