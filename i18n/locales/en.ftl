@@ -443,3 +443,46 @@ appraisal-remark-required = A remark is required when the criterion is not met o
 appraisal-no-commune = No commune is open.
 appraisal-not-owner = Criterion { $criterion } is appraised by { $owner }, not by your department.
 appraisal-not-received = The commune's documents are still arriving from the relay; record verdicts once they are here.
+
+## Exports (the relay's files; `ntm_core::export`)
+export-sheet-matrix = Criteria matrix
+export-title-matrix = Each criterion of every commune and ward — { $set ->
+    [ntm] new rural commune
+    [advanced] advanced new rural commune
+   *[modern] modern new rural commune
+} ({ $catalog })
+export-code = Unit code
+export-name = Unit
+export-district = District
+export-standing = Recognition
+export-target = Target
+export-met = Criteria met
+export-total = Criteria
+export-target-of = { $set ->
+    [ntm] NTM
+    [advanced] Advanced NTM
+   *[modern] Modern NTM
+} { $year }
+export-cell = { $status ->
+    [met] Met
+    [not-met] Not met
+   *[missing] Data missing
+}{ $verdict ->
+    [met] {" "}(appraised: met)
+    [not-met] {" "}(appraised: not met)
+    [needs-evidence] {" "}(appraised: more evidence needed)
+   *[none] {""}
+}
+export-standing-recognised = Recognised { $set ->
+    [ntm] NTM
+    [advanced] Advanced NTM
+   *[modern] Modern NTM
+} { $year }
+export-standing-not-recognised = Not recognised
+export-standing-succeeded = Merged into { $by }
+export-standing-to-reassess = Formed by a merger, to re-assess
+export-as-of = Data as of { $date }
+export-synthetic = Synthetic demo data, not real figures.
+export-download = Download Excel table
+export-download-csv = Download CSV
+export-failed = The table could not be downloaded: { $reason }

@@ -415,3 +415,46 @@ appraisal-remark-required = Cần ghi nhận xét khi tiêu chí chưa đạt ho
 appraisal-no-commune = Chưa mở xã nào.
 appraisal-not-owner = Tiêu chí { $criterion } do { $owner } thẩm định, không phải đơn vị của bạn.
 appraisal-not-received = Hồ sơ của xã đang tải về từ máy chủ; ghi kết quả thẩm định khi đã tải xong.
+
+## Exports (the relay's files; `ntm_core::export`)
+export-sheet-matrix = Ma trận tiêu chí
+export-title-matrix = Kết quả từng tiêu chí của các xã, phường — { $set ->
+    [ntm] xã nông thôn mới
+    [advanced] xã nông thôn mới nâng cao
+   *[modern] xã nông thôn mới hiện đại
+} ({ $catalog })
+export-code = Mã đơn vị
+export-name = Tên đơn vị
+export-district = Huyện
+export-standing = Tình trạng công nhận
+export-target = Mục tiêu
+export-met = Số tiêu chí đạt
+export-total = Tổng số tiêu chí
+export-target-of = { $set ->
+    [ntm] NTM
+    [advanced] NTM nâng cao
+   *[modern] NTM hiện đại
+} { $year }
+export-cell = { $status ->
+    [met] Đạt
+    [not-met] Chưa đạt
+   *[missing] Thiếu dữ liệu
+}{ $verdict ->
+    [met] {" "}(thẩm định: đạt)
+    [not-met] {" "}(thẩm định: không đạt)
+    [needs-evidence] {" "}(thẩm định: cần bổ sung minh chứng)
+   *[none] {""}
+}
+export-standing-recognised = Đã công nhận { $set ->
+    [ntm] NTM
+    [advanced] NTM nâng cao
+   *[modern] NTM hiện đại
+} { $year }
+export-standing-not-recognised = Chưa công nhận
+export-standing-succeeded = Đã sáp nhập vào { $by }
+export-standing-to-reassess = Hình thành sau sáp nhập, cần đánh giá lại
+export-as-of = Số liệu đến ngày { $date }
+export-synthetic = Dữ liệu mẫu (tổng hợp), không phải số liệu thật.
+export-download = Tải bảng Excel
+export-download-csv = Tải CSV
+export-failed = Không tải được bảng: { $reason }

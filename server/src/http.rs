@@ -129,6 +129,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .route("/metrics", get(metrics_text))
         .route("/api/relay", get(relay_info))
         .route("/api/writers", post(writers))
+        .route("/api/export/matrix", get(crate::exports::matrix))
         .route(
             "/blobs/{hash}",
             get(crate::blobs::download)

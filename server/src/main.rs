@@ -9,6 +9,7 @@ mod admin;
 mod auth;
 mod blobs;
 mod cli;
+mod exports;
 mod http;
 mod listen;
 mod metrics;

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod device;
 pub mod document;
 pub mod evaluation;
+pub mod export;
 pub mod format;
 pub mod history;
 pub mod ids;

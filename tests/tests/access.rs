@@ -599,3 +599,168 @@ async fn the_province_summary_follows_the_tablets_and_only_the_relay_writes_it(
     );
     Ok(())
 }
+
+/// The office downloads the communes × criteria matrix as Excel and as CSV
+/// (read back cell by cell); a commune's device may not, nor anyone
+/// without a token.
+#[tokio::test]
+async fn the_office_exports_the_criteria_matrix_and_a_commune_device_may_not() -> anyhow::Result<()>
+{
+    use calamine::{Data, Reader};
+    let dir = tempfile::tempdir()?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let relay = Relay::start_with(dir.path(), addr, None, &["--demo"]).await?;
+    let office = relay.enrol("office", &[]).await?;
+    let tablet = relay.enrol("enumerator", &["ta-van"]).await?;
+    let path = "/api/export/matrix?catalog=ntm-2026-2030";
+    let bearer = |token: &str| format!("Bearer {token}");
+
+    let anonymous = relay.request("GET", path, &[], vec![]).await?;
+    assert_eq!(anonymous.status, 401, "{}", anonymous.text());
+    let commune = relay
+        .request(
+            "GET",
+            path,
+            &[("authorization", &bearer(&tablet.token))],
+            vec![],
+        )
+        .await?;
+    assert_eq!(commune.status, 403, "{}", commune.text());
+
+    // The summary is the relay's own work after it starts: ask until Tả
+    // Van is scored in it.
+    let started = std::time::Instant::now();
+    let sheet = loop {
+        let file = relay
+            .request(
+                "GET",
+                path,
+                &[("authorization", &bearer(&office.token))],
+                vec![],
+            )
+            .await?;
+        assert_eq!(file.status, 200, "{}", file.text());
+        assert!(file.header("content-disposition").is_some_and(|d| {
+            d.contains("ma-tran-tieu-chi-ntm-2026-2030-") && d.ends_with(".xlsx\"")
+        }));
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(file.body))?;
+        let sheet = book.worksheet_range("Ma trận tiêu chí")?;
+        let scored = sheet.rows().any(|r| {
+            r.first().is_some_and(|c| c.to_string() == "ta-van")
+                && matches!(r.get(4), Some(Data::Float(_)))
+        });
+        if scored {
+            break sheet;
+        }
+        assert!(started.elapsed() < T, "Tả Van never scored in the summary");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let text = |r: u32, c: u32| {
+        sheet
+            .get_value((r, c))
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
+    assert!(text(0, 0).contains("ntm-2026-2030"), "{}", text(0, 0));
+    let header: Vec<String> = (0..16).map(|c| text(2, c)).collect();
+    assert_eq!(
+        header[..7],
+        [
+            "Mã đơn vị",
+            "Tên đơn vị",
+            "Tình trạng công nhận",
+            "Mục tiêu",
+            "Số tiêu chí đạt",
+            "Tổng số tiêu chí",
+            "1. Quy hoạch"
+        ]
+    );
+    // One row per unit of the province today; numbers are numbers.
+    let rows: Vec<u32> = (3..sheet.height() as u32)
+        .take_while(|&r| !text(r, 0).is_empty())
+        .collect();
+    assert_eq!(rows.len(), 99);
+    let ta_van = *rows
+        .iter()
+        .find(|&&r| text(r, 0) == "ta-van")
+        .expect("Tả Van's row");
+    assert_eq!(text(ta_van, 1), "Xã Tả Van");
+    assert_eq!(text(ta_van, 2), "Hình thành sau sáp nhập, cần đánh giá lại");
+    assert_eq!(text(ta_van, 3), "NTM 2026");
+    let Some(Data::Float(met)) = sheet.get_value((ta_van, 4)) else {
+        panic!(
+            "criteria met is not a number: {:?}",
+            sheet.get_value((ta_van, 4))
+        );
+    };
+    assert_eq!(sheet.get_value((ta_van, 5)), Some(&Data::Float(10.0)));
+    let cells: Vec<String> = (6..16).map(|c| text(ta_van, c)).collect();
+    assert_eq!(
+        cells.iter().filter(|c| c.starts_with("Đạt")).count(),
+        *met as usize,
+        "{cells:?}"
+    );
+    // The seeded verdicts: criterion 1 met, criterion 3 more evidence needed.
+    assert!(cells[0].ends_with("(thẩm định: đạt)"), "{}", cells[0]);
+    assert!(
+        cells[2].ends_with("(thẩm định: cần bổ sung minh chứng)"),
+        "{}",
+        cells[2]
+    );
+    let notes: Vec<String> = (rows.len() as u32 + 4..sheet.height() as u32)
+        .map(|r| text(r, 0))
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.starts_with("Số liệu đến ngày ")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.starts_with("Ngưỡng minh họa")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.starts_with("Dữ liệu mẫu")),
+        "{notes:?}"
+    );
+
+    // The same table as CSV that Excel opens as UTF-8; and in English.
+    let csv = relay
+        .request(
+            "GET",
+            &format!("{path}&format=csv&lang=en"),
+            &[("authorization", &bearer(&office.token))],
+            vec![],
+        )
+        .await?;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.body.starts_with(&[0xef, 0xbb, 0xbf]),
+        "a byte-order mark"
+    );
+    let csv = csv.text();
+    let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
+    assert_eq!(lines.len(), 1 + 99);
+    assert!(lines[0]
+        .trim_start_matches('\u{feff}')
+        .starts_with("\"Unit code\",\"Unit\","));
+    let ta_van_line = lines
+        .iter()
+        .find(|l| l.starts_with("\"ta-van\""))
+        .expect("Tả Van");
+    assert!(
+        ta_van_line.contains(&format!("\"{met}\",\"10\"")),
+        "{ta_van_line}"
+    );
+    let bad = relay
+        .request(
+            "GET",
+            "/api/export/matrix?format=pdf",
+            &[("authorization", &bearer(&office.token))],
+            vec![],
+        )
+        .await?;
+    assert_eq!(bad.status, 400);
+    relay.terminate().await?;
+    Ok(())
+}

@@ -902,12 +902,15 @@ async fn a_tablet_enrols_with_a_one_time_code_and_syncs_its_commune() -> anyhow:
         "Tả Van's construction criteria with their evidence, each with a verdict form",
     )
     .await?;
-    let first = "section.appraisal[data-set=\"ntm\"] article.criterion-appraisal[data-number=\"1\"]";
+    let first =
+        "section.appraisal[data-set=\"ntm\"] article.criterion-appraisal[data-number=\"1\"]";
     click(&department, &format!("{first} input[value=\"not-met\"]")).await?;
     click(&department, &format!("{first} button.record-verdict")).await?;
     wait_until(
         &department,
-        &format!("document.querySelector('{first} .error')?.textContent.includes('Cần ghi nhận xét')"),
+        &format!(
+            "document.querySelector('{first} .error')?.textContent.includes('Cần ghi nhận xét')"
+        ),
         T,
         "a verdict other than met refused without a remark",
     )

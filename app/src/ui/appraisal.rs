@@ -141,8 +141,8 @@ fn SetAppraisal(scorecard: Scorecard) -> impl IntoView {
     let catalog = view
         .catalogs
         .with_untracked(|all| all.iter().find(|c| c.id == scorecard.catalog_id).cloned());
-    let department = view.watching.get_untracked().as_deref()
-        == Some(ntm_core::access::Role::Department.code());
+    let department =
+        view.watching.get_untracked().as_deref() == Some(ntm_core::access::Role::Department.code());
     let owner_of = |c: &CriterionResult| {
         catalog
             .as_ref()

@@ -324,7 +324,8 @@ fn name_cell(code: String, name: String) -> impl IntoView {
             crate::engine::open_commune(code).await;
         });
     };
-    view! { <button type="button" class="name open-commune" on:click=open>{name}</button> }.into_any()
+    view! { <button type="button" class="name open-commune" on:click=open>{name}</button> }
+        .into_any()
 }
 
 fn cell(status: Status, verdict: Option<Verdict>, criterion: &str) -> impl IntoView {

@@ -493,7 +493,10 @@ fn a_department_drills_into_a_commune_and_appraises_only_the_criteria_it_owns() 
     // Drilling in fetches that commune's survey, dossier and verdicts.
     let first = open_commune(&mut department, &units[0]);
     assert_eq!(department.engine.opened(), Some(&first));
-    assert!(department.engine.opened_received(), "fetched from the relay");
+    assert!(
+        department.engine.opened_received(),
+        "fetched from the relay"
+    );
     assert!(department.store.contains_key(&first.document_id));
     let view = department.engine.view(today).unwrap();
     assert!(!view.listing.is_empty(), "its households are shown");
