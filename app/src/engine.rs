@@ -644,6 +644,24 @@ pub async fn learn_writers(actors: Vec<String>) -> bool {
     learned
 }
 
+/// Downloads the communes × criteria matrix of a catalog version from the
+/// relay (`xlsx` or `csv`, in the device's language) and offers it as a
+/// file.
+pub async fn export_matrix(catalog: &str, format: &str) -> Result<(), String> {
+    let token = with_adapter(|a| a.enrolment.as_ref().map(|e| e.token.clone())).flatten();
+    let path = format!(
+        "/api/export/matrix?catalog={catalog}&format={format}&lang={}",
+        crate::i18n::locale().code()
+    );
+    let (status, bytes, _) = platform::fetch_bytes("GET", &path, None, token.as_deref()).await?;
+    if status != 200 {
+        return Err(String::from_utf8_lossy(&bytes).trim().to_owned());
+    }
+    let today = Date::of_unix_vn(platform::unix_seconds());
+    let name = ntm_core::export::matrix_file_name(catalog, today);
+    platform::download(&format!("{name}.{format}"), &bytes)
+}
+
 /// Sends one command; resolves once it is durable in IndexedDB (and only
 /// then is it offered to the relay). Invalid values are refused and nothing
 /// is written.

@@ -160,10 +160,7 @@ async fn build(state: &SyncState, query: &ExportQuery) -> anyhow::Result<Option<
         return Ok(None);
     };
     let table = ntm_core::export::matrix(&rows, &catalog, today, registry.province.synthetic);
-    let name = format!(
-        "ma-tran-tieu-chi-{}-{:04}{:02}{:02}",
-        catalog.id, today.year, today.month, today.day
-    );
+    let name = ntm_core::export::matrix_file_name(&catalog.id, today);
     Ok(Some((table, name)))
 }
 

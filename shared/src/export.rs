@@ -135,6 +135,14 @@ pub fn matrix(rows: &[CommuneRow], catalog: &Catalog, date: Date, synthetic: boo
     }
 }
 
+/// The matrix file's name, without its extension.
+pub fn matrix_file_name(catalog_id: &str, date: Date) -> String {
+    format!(
+        "ma-tran-tieu-chi-{catalog_id}-{:04}{:02}{:02}",
+        date.year, date.month, date.day
+    )
+}
+
 fn status_code(status: Status) -> &'static str {
     match status {
         Status::Met => "met",

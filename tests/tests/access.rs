@@ -647,8 +647,7 @@ async fn the_office_exports_the_criteria_matrix_and_a_commune_device_may_not() -
             calamine::open_workbook_from_rs(std::io::Cursor::new(file.body))?;
         let sheet = book.worksheet_range("Ma trận tiêu chí")?;
         let scored = sheet.rows().any(|r| {
-            r.first().is_some_and(|c| c.to_string() == "ta-van")
-                && matches!(r.get(4), Some(Data::Float(_)))
+            r.first().is_some_and(|c| *c == "ta-van") && matches!(r.get(4), Some(Data::Float(_)))
         });
         if scored {
             break sheet;

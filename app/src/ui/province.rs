@@ -72,6 +72,8 @@ pub fn ProvinceOverview() -> impl IntoView {
     let before_reform = RwSignal::new(false);
     let group = RwSignal::new(Group::All);
     let chosen_set = RwSignal::new(CriteriaSet::Ntm);
+    // Why the last export failed, if it did.
+    let exporting: RwSignal<Option<String>> = RwSignal::new(None);
     let compute = move || {
         let today = Date::of_unix_vn(crate::platform::unix_seconds());
         let date = if before_reform.get_untracked() {
@@ -262,7 +264,24 @@ pub fn ProvinceOverview() -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
+                {move || view.watching.with(Option::is_some).then(|| {
+                    let chosen_catalog = move || sets().into_iter().find(|(s, _)| *s == chosen_set.get()).map(|(_, id)| id);
+                    let export = move |format: &'static str| move |_| {
+                        let Some(catalog) = chosen_catalog() else { return };
+                        exporting.set(None);
+                        leptos::task::spawn_local(async move {
+                            if let Err(e) = crate::engine::export_matrix(&catalog, format).await {
+                                exporting.set(Some(tf("export-failed", &[("reason", e.into())])));
+                            }
+                        });
+                    };
+                    view! {
+                        <button type="button" id="export-xlsx" class="secondary" on:click=export("xlsx")>{t("export-download")}</button>
+                        <button type="button" id="export-csv" class="secondary" on:click=export("csv")>{t("export-download-csv")}</button>
+                    }
+                })}
             </div>
+            {move || exporting.get().map(|e| view! { <p class="problem" role="alert">{e}</p> })}
             {average_line}
             <p class="legend">{t("matrix-legend")}</p>
             <div class="matrix-wrap">
