@@ -30,7 +30,6 @@ use ntm_core::registry::Commune;
 use ntm_core::survey::conflicts::{Conflict, Entry};
 use ntm_core::survey::infrastructure::{Attestation, InfraEntry};
 use ntm_core::survey::listing::Listing;
-use ntm_core::survey::{self, CommuneRef};
 use ntm_core::sync::SyncStatus;
 use ntm_core::{DocumentId, PeerId};
 
@@ -311,34 +310,12 @@ pub async fn enrol(view: View, relay: &str, code: &str, name: &str) -> Result<()
 }
 
 async fn start(view: View, store: LocalStore, enrolment: Option<Enrolment>) {
-    // The commune a device works on: its enrolment's, else the demo commune.
-    let enrolled = enrolment.as_ref().and_then(Enrolment::commune_ref);
-    view.commune_device.set(enrolled.is_some());
-    // A device that watches the province works on no commune; a device
-    // without an enrolment (a development relay) on the demo commune.
-    let watches_province = enrolment
-        .as_ref()
-        .and_then(Enrolment::province_summary)
-        .is_some();
-    view.watching.set(
-        watches_province
-            .then(|| enrolment.as_ref().map(|e| e.role.clone()))
-            .flatten(),
-    );
-    let commune = match enrolled {
-        Some(commune) => Some(commune),
-        None if watches_province => None,
-        None => Some(survey::demo_commune()),
-    };
-    let registry = match (
-        &commune,
-        enrolment.as_ref().and_then(|e| e.province.as_deref()),
-    ) {
-        (Some(c), _) => c.registry_id,
-        (None, Some(province)) => ntm_core::registry::document::document_id(province),
-        (None, None) => survey::demo_commune().registry_id,
-    };
-    match open(&store, commune, registry, enrolment.as_ref()).await {
+    // What the device works on follows from its enrolment alone.
+    let setup = device::Setup::of(enrolment.as_ref());
+    view.commune_device
+        .set(setup.commune.is_some() && enrolment.is_some());
+    view.watching.set(setup.watching.clone());
+    match open(&store, setup, enrolment.as_ref()).await {
         Ok((engine, effects, own_actors)) => {
             let kept = kept_documents(&store).await.unwrap_or_default();
             let reopen = match engine.commune() {
@@ -429,10 +406,16 @@ const OWN_ACTORS: &str = "own-actors";
 
 async fn open(
     store: &LocalStore,
-    commune: Option<CommuneRef>,
-    registry: DocumentId,
+    setup: device::Setup,
     enrolment: Option<&Enrolment>,
 ) -> Result<(DeviceEngine, Vec<Effect>, BTreeSet<String>), String> {
+    let device::Setup {
+        commune,
+        registry,
+        province_summary,
+        departments,
+        ..
+    } = setup;
     let storage_id =
         device_setting(store, "storage-id", || hex(&platform::random_bytes::<16>())).await?;
     // An enrolled device's peer ids are bound to its token by the relay.
@@ -447,11 +430,7 @@ async fn open(
     // What this device wrote beyond its own documents (a department's
     // verdicts on the communes it opened) is tracked from every start.
     let kept = kept_documents(store).await?;
-    let mut wanted = device::documents_for(
-        commune.as_ref(),
-        registry,
-        enrolment.and_then(Enrolment::province_summary),
-    );
+    let mut wanted = device::documents_for(commune.as_ref(), registry, province_summary);
     wanted.extend(
         kept.into_iter()
             .filter(|id| wanted.iter().all(|(w, _)| w != id))
@@ -491,10 +470,7 @@ async fn open(
         peer,
         storage_id,
         actor,
-        departments: enrolment
-            .filter(|e| e.role == ntm_core::access::Role::Department.code())
-            .map(|e| e.scope.clone())
-            .unwrap_or_default(),
+        departments,
         create_survey: enrolment.is_none(),
         documents,
         kept_view,

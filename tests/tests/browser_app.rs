@@ -1017,9 +1017,53 @@ async fn a_tablet_enrols_with_a_one_time_code_and_syncs_its_commune() -> anyhow:
     )
     .await?;
     save_screenshot(&office, "province-summary-en").await?;
+    // What the office downloads: the first rows of the Excel workbook, read
+    // back and laid out as a table, to be looked at.
+    if std::env::var_os("NTM_SCREENSHOT_DIR").is_some() {
+        let token = relay.enrol("office", &[]).await?.token;
+        let file = relay
+            .request(
+                "GET",
+                "/api/export/matrix?catalog=ntm-2026-2030",
+                &[("authorization", &format!("Bearer {token}"))],
+                vec![],
+            )
+            .await?;
+        anyhow::ensure!(file.status == 200, "export: {}", file.text());
+        let page = profiles.path().join("export.html");
+        std::fs::write(&page, workbook_as_html(file.body, 12)?)?;
+        office.goto(&format!("file://{}", page.display())).await?;
+        save_screenshot(&office, "export").await?;
+    }
     office.close().await?;
     relay.terminate().await?;
     Ok(())
+}
+
+/// The first `rows` rows of a workbook's first sheet as an HTML table
+/// (cells as calamine reads them), for a screenshot of what was exported.
+fn workbook_as_html(bytes: Vec<u8>, rows: usize) -> anyhow::Result<String> {
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))?;
+    let sheet = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| anyhow::anyhow!("no sheet"))??;
+    let escape = |s: String| s.replace('&', "&amp;").replace('<', "&lt;");
+    let mut html = String::from("<!doctype html><meta charset=utf-8><style>body{font:14px sans-serif;margin:8px}table{border-collapse:collapse}td{border:1px solid #bbb;padding:2px 6px;white-space:nowrap}tr:nth-child(3) td{font-weight:bold;background:#eee}td.n{text-align:right}</style><table>");
+    for row in sheet.rows().take(rows) {
+        html.push_str("<tr>");
+        for cell in row {
+            let class = if matches!(cell, calamine::Data::Float(_)) {
+                " class=n"
+            } else {
+                ""
+            };
+            html.push_str(&format!("<td{class}>{}</td>", escape(cell.to_string())));
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</table>");
+    Ok(html)
 }
 
 /// With `NTM_SCREENSHOT_DIR` set, keeps a PNG of the page for people to look at.

@@ -54,15 +54,22 @@ impl Default for Draft {
     }
 }
 
-/// Every form's draft, by commune, catalog and criterion.
+/// Every form's draft, by commune, catalog and criterion; provided by the
+/// app ([`Drafts::provide`]), above what a change of language renders again.
 #[derive(Clone, Copy)]
-struct Drafts(RwSignal<std::collections::BTreeMap<(String, String, u32), Draft>>);
+pub(super) struct Drafts(RwSignal<std::collections::BTreeMap<(String, String, u32), Draft>>);
+
+impl Drafts {
+    /// Makes the drafts' store available to the appraisal tab.
+    pub(super) fn provide() {
+        provide_context(Drafts(RwSignal::new(Default::default())));
+    }
+}
 
 /// The drill-down and appraisal tab.
 #[component]
 pub fn CommuneAppraisal() -> impl IntoView {
     let view = expect_context::<View>();
-    provide_context(Drafts(RwSignal::new(Default::default())));
     // The communes of the province today, in Vietnamese order.
     let communes = move || {
         let mut rows: Vec<(String, String)> = view.province.with(|p| {

@@ -58,6 +58,8 @@ pub fn App() -> impl IntoView {
     provide_context(households::Scope(RwSignal::new(None)));
     provide_context(infrastructure::Focus(RwSignal::new(None)));
     provide_context(infrastructure::Behind(RwSignal::new(Default::default())));
+    // Half-typed verdicts survive another tab or language.
+    appraisal::Drafts::provide();
     // Another tab (or a gap's households) starts at the top of the page,
     // not where the long scorecard was scrolled to.
     Effect::new(move |_| {

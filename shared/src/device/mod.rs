@@ -85,6 +85,64 @@ pub fn documents_for(
     wanted
 }
 
+/// What a device works on, from its enrolment: its commune (an
+/// enumerator's or officer's; none on a device that watches the province;
+/// the demo commune on a development relay that enrols no one), the
+/// province registry, the province summary it tracks, and the departments
+/// whose verdicts it records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setup {
+    /// The commune it works on.
+    pub commune: Option<CommuneRef>,
+    /// The province registry.
+    pub registry: DocumentId,
+    /// The province summary, on a device that watches the province.
+    pub province_summary: Option<DocumentId>,
+    /// The role's code, on a device that watches the province (the header
+    /// names it where a commune's device names its commune).
+    pub watching: Option<String>,
+    /// The departments whose verdicts it records (a department's scope).
+    pub departments: Vec<String>,
+}
+
+impl Setup {
+    /// The setup of a device enrolled so (`None`: not enrolled).
+    pub fn of(enrolment: Option<&crate::access::Enrolment>) -> Setup {
+        use crate::access::Role;
+        let demo = crate::survey::demo_commune;
+        let Some(enrolment) = enrolment else {
+            return Setup {
+                registry: demo().registry_id,
+                commune: Some(demo()),
+                province_summary: None,
+                watching: None,
+                departments: Vec::new(),
+            };
+        };
+        let province_summary = enrolment.province_summary();
+        let commune = match enrolment.commune_ref() {
+            Some(commune) => Some(commune),
+            None if province_summary.is_some() => None,
+            None => Some(demo()),
+        };
+        let registry = match (&commune, enrolment.province.as_deref()) {
+            (Some(c), _) => c.registry_id,
+            (None, Some(province)) => crate::registry::document::document_id(province),
+            (None, None) => demo().registry_id,
+        };
+        Setup {
+            commune,
+            registry,
+            watching: province_summary.map(|_| enrolment.role.clone()),
+            province_summary,
+            departments: match Role::from_code(&enrolment.role) {
+                Some(Role::Department) => enrolment.scope.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
 /// A document's stored chunks as read from the store, before loading.
 pub struct StoredChunks {
     /// Chunk keys, in the store's order.

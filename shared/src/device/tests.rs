@@ -819,3 +819,43 @@ fn a_bundle_carries_the_survey_between_devices_without_a_network() {
     // what it lacks): nothing of the refused ones.
     assert_eq!(b.imported_photos.len(), 4);
 }
+
+#[test]
+fn each_role_s_setup_follows_from_its_enrolment() {
+    use crate::access::Enrolment;
+    let enrolled = |role: &str, scope: &[&str]| Enrolment {
+        device_id: "d".into(),
+        token: "t".into(),
+        role: role.into(),
+        scope: scope.iter().map(|s| (*s).to_owned()).collect(),
+        province: Some(crate::demo::PROVINCE_CODE.into()),
+    };
+    let registry = crate::registry::document::document_id(crate::demo::PROVINCE_CODE);
+    let summary = crate::summary::document_id(crate::demo::PROVINCE_CODE);
+
+    let tablet = Setup::of(Some(&enrolled("enumerator", &["ta-van"])));
+    assert_eq!(
+        tablet.commune.as_ref().map(|c| c.code.as_str()),
+        Some("ta-van")
+    );
+    assert_eq!((tablet.registry, tablet.province_summary), (registry, None));
+    assert_eq!(tablet.watching, None);
+
+    let office = Setup::of(Some(&enrolled("office", &[])));
+    assert_eq!(office.commune, None, "the office works on no commune");
+    assert_eq!(
+        (office.registry, office.province_summary),
+        (registry, Some(summary))
+    );
+    assert_eq!(office.watching.as_deref(), Some("office"));
+    assert!(office.departments.is_empty());
+
+    let department = Setup::of(Some(&enrolled("department", &["so-xd"])));
+    assert_eq!(department.commune, None);
+    assert_eq!(department.departments, ["so-xd"]);
+
+    // A development relay enrols no one: the demo commune.
+    let development = Setup::of(None);
+    assert_eq!(development.commune, Some(survey::demo_commune()));
+    assert_eq!(development.province_summary, None);
+}
