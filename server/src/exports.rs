@@ -194,7 +194,6 @@ fn xlsx(table: &Table, words: &Words) -> Result<Vec<u8>, rust_xlsxwriter::XlsxEr
         .take(31)
         .collect();
     sheet.set_name(name)?;
-    sheet.write_string_with_format(0, 0, words.message(&table.title), &title)?;
     const HEADER: u32 = 2;
     for (col, cell) in table.columns.iter().enumerate() {
         sheet.write_string_with_format(HEADER, col as u16, text(cell, words), &bold)?;
@@ -218,12 +217,15 @@ fn xlsx(table: &Table, words: &Words) -> Result<Vec<u8>, rust_xlsxwriter::XlsxEr
             }
         }
     }
+    // Columns fit the table; the title and the notes, written after, run
+    // on over the next cells instead of widening the first column.
+    sheet.autofit();
+    sheet.write_string_with_format(0, 0, words.message(&table.title), &title)?;
     let below = HEADER + 2 + table.rows.len() as u32;
     for (i, note) in table.notes.iter().enumerate() {
         sheet.write_string(below + i as u32, 0, words.message(note))?;
     }
     sheet.set_freeze_panes(HEADER + 1, 2)?;
-    sheet.autofit();
     workbook.save_to_buffer()
 }
 

@@ -1049,8 +1049,17 @@ fn workbook_as_html(bytes: Vec<u8>, rows: usize) -> anyhow::Result<String> {
         .worksheet_range_at(0)
         .ok_or_else(|| anyhow::anyhow!("no sheet"))??;
     let escape = |s: String| s.replace('&', "&amp;").replace('<', "&lt;");
-    let mut html = String::from("<!doctype html><meta charset=utf-8><style>body{font:14px sans-serif;margin:8px}table{border-collapse:collapse}td{border:1px solid #bbb;padding:2px 6px;white-space:nowrap}tr:nth-child(3) td{font-weight:bold;background:#eee}td.n{text-align:right}</style><table>");
-    for row in sheet.rows().take(rows) {
+    let mut html = String::from("<!doctype html><meta charset=utf-8><style>body{font:14px sans-serif;margin:8px}table{border-collapse:collapse}td{border:1px solid #bbb;padding:2px 6px;white-space:nowrap}tr:nth-child(2) td{font-weight:bold;background:#eee}td.n{text-align:right}</style><table>");
+    // The title (alone in its row) runs on over the cells, as in Excel.
+    let mut lines = sheet.rows().take(rows);
+    if let Some(title) = lines.next() {
+        let text = title.first().map(|c| c.to_string()).unwrap_or_default();
+        html.push_str(&format!(
+            "<caption style=\"text-align:left;font-weight:bold;padding:4px\">{}</caption>",
+            escape(text)
+        ));
+    }
+    for row in lines {
         html.push_str("<tr>");
         for cell in row {
             let class = if matches!(cell, calamine::Data::Float(_)) {
