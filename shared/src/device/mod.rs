@@ -432,6 +432,25 @@ struct Tracked {
     confirmed_saved: Vec<ChangeHash>,
 }
 
+impl Tracked {
+    /// A document as loaded from the store, nothing in flight.
+    fn stored(
+        kind: Kind,
+        persisted: Vec<ChangeHash>,
+        chunks: Vec<(String, usize)>,
+        confirmed: Vec<ChangeHash>,
+    ) -> Tracked {
+        Tracked {
+            kind,
+            persisted,
+            chunks,
+            appending: None,
+            compacting: None,
+            confirmed_saved: confirmed,
+        }
+    }
+}
+
 /// A store round: one append per document that is ahead of the store.
 #[derive(Default)]
 struct Round {
@@ -574,14 +593,7 @@ impl DeviceEngine {
             let _ = client.add_document(d.id, doc, d.confirmed.clone());
             docs.insert(
                 d.id,
-                Tracked {
-                    kind: d.kind,
-                    persisted,
-                    chunks: d.loaded.chunks,
-                    appending: None,
-                    compacting: None,
-                    confirmed_saved: d.confirmed,
-                },
+                Tracked::stored(d.kind, persisted, d.loaded.chunks, d.confirmed),
             );
         }
         let mut engine = DeviceEngine {
@@ -1055,14 +1067,7 @@ impl DeviceEngine {
             let outputs = self.client.add_document(d.id, doc, d.confirmed.clone());
             self.docs.insert(
                 d.id,
-                Tracked {
-                    kind: d.kind,
-                    persisted,
-                    chunks: d.loaded.chunks,
-                    appending: None,
-                    compacting: None,
-                    confirmed_saved: d.confirmed,
-                },
+                Tracked::stored(d.kind, persisted, d.loaded.chunks, d.confirmed),
             );
             self.client_outputs(Ok(outputs), out);
         }
