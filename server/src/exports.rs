@@ -135,20 +135,13 @@ async fn build(state: &SyncState, query: &ExportQuery) -> anyhow::Result<Option<
         Some(doc) => ntm_core::summary::read(&doc)?,
         None => Default::default(),
     };
-    let mut catalogs: Vec<Catalog> = Vec::new();
+    let mut docs = Vec::new();
     for id in storage.documents_of_kind(DocumentKind::Catalog).await? {
-        if let Some(doc) = storage.load_document(&id).await? {
-            if let Ok(c) = catalog::document::read(&doc) {
-                catalogs.push(c);
-            }
-        }
+        docs.extend(storage.load_document(&id).await?);
     }
-    // The shipped versions stand in for any the relay does not hold.
-    for shipped in catalog::shipped() {
-        if catalogs.iter().all(|c| c.id != shipped.id) {
-            catalogs.push(shipped);
-        }
-    }
+    // The catalogs the summary was evaluated with.
+    let catalogs: Vec<Catalog> =
+        catalog::document::read_or_shipped(&docs.iter().collect::<Vec<_>>());
     let today = Date::of_unix_vn(crate::unix_now());
     let (rows, _) = ntm_core::overview::overview_of_summary(&registry, &entries, today);
     // By default the first set in force (the NTM set).

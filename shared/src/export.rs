@@ -6,7 +6,6 @@
 
 use crate::catalog::Catalog;
 use crate::date::Date;
-use crate::evaluation::Status;
 use crate::message::Message;
 use crate::overview::CommuneRow;
 use crate::registry::Standing;
@@ -102,7 +101,7 @@ pub fn matrix(rows: &[CommuneRow], catalog: &Catalog, date: Date, synthetic: boo
                         cells.push(match status {
                             Some(status) => Cell::Label(
                                 Message::new("export-cell")
-                                    .with("status", status_code(status).to_owned())
+                                    .with("status", status.code().to_owned())
                                     .with(
                                         "verdict",
                                         verdict.map_or("none", |v| v.code()).to_owned(),
@@ -141,14 +140,6 @@ pub fn matrix_file_name(catalog_id: &str, date: Date) -> String {
         "ma-tran-tieu-chi-{catalog_id}-{:04}{:02}{:02}",
         date.year, date.month, date.day
     )
-}
-
-fn status_code(status: Status) -> &'static str {
-    match status {
-        Status::Met => "met",
-        Status::NotMet => "not-met",
-        Status::MissingData => "missing",
-    }
 }
 
 fn standing(standing: &Standing) -> Message {

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use ntm_core::appraisal::Verdict;
 use ntm_core::catalog::{Catalog, Rule};
 use ntm_core::device::Appraise;
-use ntm_core::evaluation::{CriterionResult, Scorecard, Status};
+use ntm_core::evaluation::{CriterionResult, Scorecard};
 use ntm_core::format::date_vi;
 
 use super::households::error_text;
@@ -19,17 +19,25 @@ use super::scorecard::CommuneStatus;
 use crate::engine::{self, View};
 use crate::i18n::{self, msg, t, tf};
 
-/// A department's name as the catalogs give it, else its code.
+/// A department's name as these catalogs give it, else its code.
+pub(super) fn department_name_in(catalogs: &[Catalog], code: &str) -> String {
+    catalogs
+        .iter()
+        .find_map(|c| c.department(code))
+        .map_or_else(
+            || code.to_owned(),
+            |d| i18n::pick(&d.name_vi, &d.name_en).to_owned(),
+        )
+}
+
+/// A department's name as the device's catalogs give it, else its code.
 pub(super) fn department_name(code: &str) -> String {
-    use_context::<View>()
-        .and_then(|view| {
-            view.catalogs.with_untracked(|all| {
-                all.iter()
-                    .find_map(|c| c.department(code))
-                    .map(|d| i18n::pick(&d.name_vi, &d.name_en).to_owned())
-            })
-        })
-        .unwrap_or_else(|| code.to_owned())
+    match use_context::<View>() {
+        Some(view) => view
+            .catalogs
+            .with_untracked(|all| department_name_in(all, code)),
+        None => code.to_owned(),
+    }
 }
 
 /// What a verdict form holds, kept outside the form: the criteria re-render
@@ -181,14 +189,6 @@ fn SetAppraisal(scorecard: Scorecard) -> impl IntoView {
     }
 }
 
-fn status_class(status: Status) -> &'static str {
-    match status {
-        Status::Met => "met",
-        Status::NotMet => "not-met",
-        Status::MissingData => "missing",
-    }
-}
-
 /// One criterion: status, evidence, the standing verdict, and the form.
 #[component]
 fn CriterionAppraisal(
@@ -199,7 +199,7 @@ fn CriterionAppraisal(
 ) -> impl IntoView {
     let view = expect_context::<View>();
     let number = criterion.number;
-    let class = status_class(criterion.status);
+    let class = criterion.status.code();
     let evidence = criterion
         .indicators
         .iter()
@@ -227,7 +227,7 @@ fn CriterionAppraisal(
                 }
             });
             view! {
-                <li class=status_class(i.status) data-indicator=i.id.clone()>
+                <li class=i.status.code() data-indicator=i.id.clone()>
                     <code>{i.id.clone()}</code>" "{msg(&i.reason)}
                     {statement}
                 </li>

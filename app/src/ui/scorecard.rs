@@ -33,12 +33,7 @@ pub(super) fn level_in(level: Level, year: i32) -> String {
 }
 
 fn status_label(status: Status) -> (&'static str, String) {
-    let class = match status {
-        Status::Met => "met",
-        Status::NotMet => "not-met",
-        Status::MissingData => "missing",
-    };
-    (class, t(&format!("status-{class}")))
+    (status.code(), i18n::label("status", status.code()))
 }
 
 fn card(sc: Scorecard) -> impl IntoView {
@@ -192,13 +187,7 @@ fn happened(what: &Happened) -> String {
 /// district / Coordination Office.
 fn party(author: &Author, catalogs: &[Catalog]) -> String {
     match author.department() {
-        Some(code) => catalogs
-            .iter()
-            .find_map(|c| c.department(code))
-            .map_or_else(
-                || code.to_owned(),
-                |d| i18n::pick(&d.name_vi, &d.name_en).to_owned(),
-            ),
+        Some(code) => super::appraisal::department_name_in(catalogs, code),
         None => t("party-district-or-office"),
     }
 }

@@ -87,6 +87,18 @@ fn root_str(doc: &Automerge, key: &'static str) -> Result<String, CatalogDocumen
     }
 }
 
+/// The catalogs these documents hold (those that read), or, when none
+/// does (none received yet), the versions shipped with the code: what a
+/// device and the relay evaluate with.
+pub fn read_or_shipped(docs: &[&Automerge]) -> Vec<Catalog> {
+    let read: Vec<Catalog> = docs.iter().filter_map(|d| read(d).ok()).collect();
+    if read.is_empty() {
+        super::shipped()
+    } else {
+        read
+    }
+}
+
 /// Reads and re-validates the catalog a document holds.
 pub fn read(doc: &Automerge) -> Result<Catalog, CatalogDocumentError> {
     match schema(doc) {

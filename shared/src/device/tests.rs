@@ -73,18 +73,11 @@ fn start_keeping(
     let registry = survey::demo_commune().registry_id;
     let documents = documents_for(commune.as_ref(), registry, province_summary)
         .into_iter()
-        .map(|(id, kind)| {
-            let chunks = store.get(&id).cloned().unwrap_or_default();
-            let stored = StoredChunks {
-                keys: chunks.iter().map(|(k, _)| k.clone()).collect(),
-                bytes: chunks.into_iter().map(|(_, b)| b).collect(),
-            };
-            StartDocument {
-                id,
-                kind,
-                loaded: load_chunks(&stored),
-                confirmed: Vec::new(),
-            }
+        .map(|(id, kind)| StartDocument {
+            id,
+            kind,
+            loaded: loaded(&store, &id),
+            confirmed: Vec::new(),
         })
         .collect();
     let (engine, effects) = DeviceEngine::start(Start {
@@ -239,13 +232,17 @@ impl Device {
     }
 
     fn stored_households(&self) -> Vec<String> {
-        let chunks = self.store.get(&survey_id()).cloned().unwrap_or_default();
-        let loaded = load_chunks(&StoredChunks {
-            keys: chunks.iter().map(|(k, _)| k.clone()).collect(),
-            bytes: chunks.into_iter().map(|(_, b)| b).collect(),
-        });
-        heads_of(&loaded.doc)
+        heads_of(&loaded(&self.store, &survey_id()).doc)
     }
+}
+
+/// A document as the in-memory store holds it, loaded.
+fn loaded(store: &BTreeMap<DocumentId, Vec<(String, Vec<u8>)>>, id: &DocumentId) -> Loaded {
+    let chunks = store.get(id).cloned().unwrap_or_default();
+    load_chunks(&StoredChunks {
+        keys: chunks.iter().map(|(k, _)| k.clone()).collect(),
+        bytes: chunks.into_iter().map(|(_, b)| b).collect(),
+    })
 }
 
 fn heads_of(doc: &Automerge) -> Vec<String> {
@@ -418,17 +415,11 @@ fn open_commune(device: &mut Device, code: &str) -> CommuneRef {
         .engine
         .to_open(&commune)
         .into_iter()
-        .map(|(id, kind)| {
-            let chunks = device.store.get(&id).cloned().unwrap_or_default();
-            StartDocument {
-                id,
-                kind,
-                loaded: load_chunks(&StoredChunks {
-                    keys: chunks.iter().map(|(k, _)| k.clone()).collect(),
-                    bytes: chunks.into_iter().map(|(_, b)| b).collect(),
-                }),
-                confirmed: Vec::new(),
-            }
+        .map(|(id, kind)| StartDocument {
+            id,
+            kind,
+            loaded: loaded(&device.store, &id),
+            confirmed: Vec::new(),
         })
         .collect();
     let effects = device.engine.handle(

@@ -180,15 +180,7 @@ impl ViewCache {
     pub(super) fn catalogs(&mut self, docs: &[&Automerge]) -> Vec<Catalog> {
         let heads: Vec<Vec<ChangeHash>> = docs.iter().map(|d| d.get_heads()).collect();
         if self.catalogs.as_ref().is_none_or(|(h, _)| *h != heads) {
-            let mut read: Vec<Catalog> = docs
-                .iter()
-                .filter_map(|d| catalog::document::read(d).ok())
-                .collect();
-            if read.is_empty() {
-                // Not received yet: the versions shipped with the app.
-                read = catalog::shipped();
-            }
-            self.catalogs = Some((heads, read));
+            self.catalogs = Some((heads, catalog::document::read_or_shipped(docs)));
         }
         self.catalogs
             .as_ref()

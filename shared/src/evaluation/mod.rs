@@ -100,6 +100,17 @@ pub enum Status {
     MissingData,
 }
 
+impl Status {
+    /// Stable code (`status-<code>` in the locale files, CSS classes).
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::NotMet => "not-met",
+            Status::MissingData => "missing",
+        }
+    }
+}
+
 /// One indicator's evaluation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndicatorResult {
